@@ -1,0 +1,122 @@
+// The errors sockguard raises: one base class with a literal `code`, a subclass where a caller
+// acts differently, and the option error thrown by factories at creation.
+
+/**
+ * Every code an {@link AuthError} can carry. `err.code` on the server, `err.data.code` on the wire.
+ * Kept in step with `docs/errors.md` by a test.
+ */
+export const AUTH_ERROR_CODES = [
+  'token_missing',
+  'token_malformed',
+  'token_invalid',
+  'token_expired',
+  'token_not_active',
+  'claim_invalid',
+  'token_revoked',
+  'key_not_found',
+  'keys_unavailable',
+  'auth_timeout',
+  'forbidden',
+  'rate_limited',
+] as const
+
+/** The closed union of {@link AuthError} codes, for `switch (err.code)`. */
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number]
+
+/** Fields of an {@link AuthError} that are safe to show: never the token, never key material. */
+export interface AuthErrorDetails {
+  /** The underlying error (a dependency's or node:crypto's), kept for logs. */
+  readonly cause?: unknown
+  /** For `claim_invalid` (and time claims): the claim that failed. */
+  readonly claim?: string
+  /** For key errors: the `kid` that was looked up, when the token had one. */
+  readonly kid?: string
+}
+
+/**
+ * Why a token, a handshake or an event was refused. The message is fixed human text; it never
+ * contains the token.
+ *
+ * @example
+ * try { await verifier.verify(token) } catch (err) {
+ *   if (err instanceof AuthError && err.code === 'token_expired') refresh()
+ * }
+ */
+export class AuthError extends Error {
+  /** The machine-readable reason; see {@link AuthErrorCode}. */
+  readonly code: AuthErrorCode
+  /** The claim that failed, for claim and time checks. */
+  readonly claim: string | undefined
+  /** The `kid` looked up, for key errors. */
+  readonly kid: string | undefined
+
+  constructor(code: AuthErrorCode, message: string, details: AuthErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause })
+    this.name = 'AuthError'
+    this.code = code
+    this.claim = details.claim
+    this.kid = details.kid
+  }
+}
+
+/** The token's `exp` (or its maximum age) has passed: the client should get a fresh token. */
+export class TokenExpiredError extends AuthError {
+  /** When the token stopped being valid, in ms since the epoch. */
+  readonly expiredAt: number
+
+  constructor(message: string, expiredAt: number, claim: 'exp' | 'iat' = 'exp') {
+    super('token_expired', message, { claim })
+    this.name = 'TokenExpiredError'
+    this.expiredAt = expiredAt
+  }
+}
+
+/** A claim (`iss`, `aud`, `sub`, a required claim, or a wrongly typed one) failed; see `claim`. */
+export class ClaimInvalidError extends AuthError {
+  declare readonly claim: string
+
+  constructor(claim: string, message: string) {
+    super('claim_invalid', message, { claim })
+    this.name = 'ClaimInvalidError'
+  }
+}
+
+/**
+ * The key material could not be had: `key_not_found` (no key for this `kid`/algorithm; retrying
+ * will not help) or `keys_unavailable` (the key set could not be fetched; retrying later may).
+ */
+export class KeyError extends AuthError {
+  constructor(
+    code: 'key_not_found' | 'keys_unavailable',
+    message: string,
+    details: AuthErrorDetails = {},
+  ) {
+    super(code, message, details)
+    this.name = 'KeyError'
+  }
+}
+
+/**
+ * Thrown synchronously by a factory (`createVerifier`, ...) when an option is wrong, so that
+ * misconfiguration shows at start-up and never at the first connection.
+ */
+export class InvalidOptionError extends TypeError {
+  /** Always `'invalid_option'`. */
+  readonly code = 'invalid_option' as const
+  /** The option at fault, as a path (`'audience'`, `'jwks.keys[2].alg'`). */
+  readonly option: string
+
+  constructor(option: string, message: string, options?: { cause?: unknown }) {
+    super(`sockguard: invalid option \`${option}\`: ${message}`, options)
+    this.name = 'InvalidOptionError'
+    this.option = option
+  }
+}
+
+/** True when `value` is an {@link AuthError}, also across two copies of the package. */
+export function isAuthError(value: unknown): value is AuthError {
+  if (value instanceof AuthError) return true
+  const code: unknown =
+    value instanceof Error ? (value as Error & { code?: unknown }).code : undefined
+  return typeof code === 'string' && (AUTH_ERROR_CODES as readonly string[]).includes(code)
+}

@@ -1,0 +1,81 @@
+// The `getKey(header)` key source, for multi-tenant apps. What it returns is imported once and
+// remembered (by object identity, or by string for PEM and secrets), so a resolver that hands out
+// the same key keeps verification synchronous and cheap.
+import { isAuthError, KeyError, AuthError } from '../errors.js'
+import { isHmacAlgorithm, type Algorithm } from '../verifier/algorithms.js'
+import type { GetKey } from '../verifier/types.js'
+import { importPublicKey, importSecret, type VerificationKey } from './import-key.js'
+import type { KeySource } from './key-source.js'
+
+const STRING_MEMO_MAX = 256
+
+/** Makes a key source over a custom resolver. */
+export function customKeySource(getKey: GetKey, algorithms: readonly Algorithm[]): KeySource {
+  const hmac = algorithms.every(isHmacAlgorithm)
+  const byObject = new WeakMap<object, VerificationKey>()
+  const byString = new Map<string, VerificationKey>()
+  const ctx = { option: 'getKey() result', algorithms }
+
+  const importKey = (input: unknown): VerificationKey => {
+    if (typeof input === 'string') {
+      let key = byString.get(input)
+      if (key === undefined) {
+        // The configured algorithms say how to read a string, so nothing is guessed from it.
+        key = hmac ? importSecret(input, ctx) : importPublicKey(input, ctx)
+        if (byString.size >= STRING_MEMO_MAX) byString.clear()
+        byString.set(input, key)
+      }
+      return key
+    }
+    if (typeof input !== 'object' || input === null) {
+      throw new KeyError('key_not_found', 'No key was found for this token.')
+    }
+    let key = byObject.get(input)
+    if (key === undefined) {
+      key =
+        hmac && input instanceof Uint8Array ? importSecret(input, ctx) : importPublicKey(input, ctx)
+      byObject.set(input, key)
+    }
+    return key
+  }
+
+  const finish = (alg: Algorithm, input: unknown): VerificationKey => {
+    let key: VerificationKey
+    try {
+      key = importKey(input)
+    } catch (error) {
+      throw wrap(error)
+    }
+    if (!key.algorithms.has(alg)) {
+      throw new AuthError('token_invalid', "The token's algorithm is not the one of its key.")
+    }
+    return key
+  }
+
+  return {
+    version: 0,
+    resolve(alg, _kid, header) {
+      let output: unknown
+      try {
+        output = getKey(header)
+      } catch (error) {
+        throw wrap(error)
+      }
+      if (output instanceof Promise) {
+        return output.then(
+          (input: unknown) => finish(alg, input),
+          (error: unknown) => {
+            throw wrap(error)
+          },
+        )
+      }
+      return finish(alg, output)
+    },
+  }
+}
+
+function wrap(error: unknown): AuthError {
+  return isAuthError(error)
+    ? error
+    : new KeyError('key_not_found', 'The key lookup failed.', { cause: error })
+}

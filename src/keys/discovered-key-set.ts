@@ -1,0 +1,78 @@
+// OpenID Connect discovery (`issuerUrl`): reads `/.well-known/openid-configuration`, insists that
+// its `issuer` is the configured one (OpenID Connect Discovery 1.0 §4.3, so a document cannot
+// redirect trust elsewhere), then serves keys from its `jwks_uri`.
+import { KeyError } from '../errors.js'
+import { fetchJson, isAllowedKeyUrl, FetchJsonError } from './fetch-json.js'
+import {
+  createRemoteKeySet,
+  type RemoteKeySetConfig,
+  type RemoteKeySource,
+} from './remote-key-set.js'
+
+/** Settings of a discovered key set: those of the remote set it leads to, without its URL. */
+export type DiscoveredKeySetConfig = Omit<RemoteKeySetConfig, 'url'> & { readonly issuer: string }
+
+/** The discovery URL of an issuer (a trailing slash is not doubled). */
+export function discoveryUrl(issuer: string): URL {
+  return new URL(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`)
+}
+
+/** Makes a key source that discovers its key set on first use, retrying after the cooldown. */
+export function createDiscoveredKeySet(config: DiscoveredKeySetConfig): RemoteKeySource {
+  let remote: RemoteKeySource | undefined
+  let inflight: Promise<void> | undefined
+  let attemptedAt = -Infinity
+  let lastError: unknown
+  let fetches = 0
+
+  const discover = (): Promise<void> => {
+    inflight ??= (async () => {
+      attemptedAt = config.now()
+      fetches++
+      try {
+        const document = await fetchJson(discoveryUrl(config.issuer), config)
+        const { issuer, jwks_uri: jwksUri } = (document ?? {}) as {
+          issuer?: unknown
+          jwks_uri?: unknown
+        }
+        if (issuer !== config.issuer)
+          throw new FetchJsonError('the discovery document names another issuer')
+        if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri))
+          throw new FetchJsonError('no valid jwks_uri')
+        const url = new URL(jwksUri)
+        if (!isAllowedKeyUrl(url))
+          throw new FetchJsonError('jwks_uri must be https (or http on loopback)')
+        remote = createRemoteKeySet({ ...config, url })
+        lastError = undefined
+      } catch (error) {
+        lastError = error
+      } finally {
+        inflight = undefined
+      }
+    })()
+    return inflight
+  }
+
+  const unavailable = (): KeyError =>
+    new KeyError('keys_unavailable', "The issuer's discovery document could not be used.", {
+      cause: lastError,
+    })
+
+  return {
+    get version() {
+      return remote?.version ?? 0
+    },
+    get fetches() {
+      return fetches + (remote?.fetches ?? 0)
+    },
+    resolve(alg, kid, header) {
+      if (remote !== undefined) return remote.resolve(alg, kid, header)
+      const coolingDown = config.now() - attemptedAt < config.cooldownMs
+      if (inflight === undefined && lastError !== undefined && coolingDown) throw unavailable()
+      return discover().then(() => {
+        if (remote === undefined) throw unavailable()
+        return remote.resolve(alg, kid, header)
+      })
+    },
+  }
+}

@@ -1,0 +1,145 @@
+// A remote JWK set (`jwksUri`): fetched lazily, one fetch in flight at a time, a cooldown between
+// fetches, a refetch when a token names an unknown `kid`, and the last good keys kept usable for
+// `staleIfErrorMs` while the endpoint fails. Lookups are synchronous while the keys are fresh.
+import { KeyError, type AuthError } from '../errors.js'
+import type { Algorithm } from '../verifier/algorithms.js'
+import { FetchJsonError, fetchJson, type FetchJsonOptions } from './fetch-json.js'
+import { importJwk, type VerificationKey } from './import-key.js'
+import { indexKeys, selectKey, type KeyIndex, type KeySource } from './key-source.js'
+
+/** The normalised settings of a remote key set. */
+export interface RemoteKeySetConfig extends FetchJsonOptions {
+  readonly url: URL
+  readonly algorithms: readonly Algorithm[]
+  readonly cooldownMs: number
+  readonly cacheMaxAgeMs: number
+  readonly staleIfErrorMs: number
+  readonly now: () => number
+}
+
+/** A remote key source, with its fetch count for observability. */
+export interface RemoteKeySource extends KeySource {
+  /** Number of fetches started so far. */
+  readonly fetches: number
+}
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
+
+/** Makes a remote key source; nothing is fetched until the first token needs a key. */
+export function createRemoteKeySet(config: RemoteKeySetConfig): RemoteKeySource {
+  let index: KeyIndex | undefined
+  let fingerprint: string | undefined
+  let fetchedAt = -Infinity
+  let attemptedAt = -Infinity
+  let lastError: unknown
+  let inflight: Promise<void> | undefined
+  let version = 0
+  let fetches = 0
+
+  // Never rejects: the outcome is in `index`, `fetchedAt` and `lastError`.
+  const load = (): Promise<void> => {
+    inflight ??= (async () => {
+      attemptedAt = config.now()
+      fetches++
+      try {
+        const document = await fetchJson(config.url, config)
+        const { keys, print } = importRemoteKeys(document, config.algorithms)
+        index = indexKeys(keys)
+        if (print !== fingerprint) {
+          fingerprint = print
+          version++
+        }
+        fetchedAt = config.now()
+        lastError = undefined
+      } catch (error) {
+        lastError = error
+      } finally {
+        inflight = undefined
+      }
+    })()
+    return inflight
+  }
+
+  const unavailable = (): KeyError =>
+    new KeyError('keys_unavailable', 'The key set could not be fetched.', { cause: lastError })
+
+  // Keys past their age but inside the stale window still serve while the endpoint fails.
+  const fromStale = (alg: Algorithm, kid: string | undefined, now: number): VerificationKey => {
+    if (index !== undefined && now - fetchedAt < config.cacheMaxAgeMs + config.staleIfErrorMs) {
+      return selectKey(index, alg, kid)
+    }
+    throw unavailable()
+  }
+
+  return {
+    get version() {
+      return version
+    },
+    get fetches() {
+      return fetches
+    },
+    resolve(alg, kid) {
+      const now = config.now()
+      if (index !== undefined && now - fetchedAt < config.cacheMaxAgeMs) {
+        try {
+          return selectKey(index, alg, kid)
+        } catch (error) {
+          // An unknown kid may be a key the issuer just rotated in: refetch, once per cooldown.
+          const coolingDown = inflight === undefined && now - attemptedAt < config.cooldownMs
+          if ((error as AuthError).code !== 'key_not_found' || coolingDown) throw error
+          return load().then(() => selectKey(index ?? indexKeys([]), alg, kid))
+        }
+      }
+      if (
+        inflight === undefined &&
+        lastError !== undefined &&
+        now - attemptedAt < config.cooldownMs
+      ) {
+        return fromStale(alg, kid, now)
+      }
+      return load().then(() => {
+        const later = config.now()
+        if (index !== undefined && later - fetchedAt < config.cacheMaxAgeMs)
+          return selectKey(index, alg, kid)
+        return fromStale(alg, kid, later)
+      })
+    },
+  }
+}
+
+/**
+ * Imports the usable keys of a fetched JWK set. Keys for encryption, secrets, keys carrying
+ * private members, unsupported or weak keys are skipped; a repeated `kid` or a set without any
+ * usable key refuses the whole document (the previous keys stay in use).
+ */
+function importRemoteKeys(
+  document: unknown,
+  algorithms: readonly Algorithm[],
+): { keys: VerificationKey[]; print: string } {
+  const list: unknown =
+    typeof document === 'object' && document !== null
+      ? (document as { keys?: unknown }).keys
+      : undefined
+  if (!Array.isArray(list)) throw new FetchJsonError('not a JWK set')
+  const keys: VerificationKey[] = []
+  const kids = new Set<string>()
+  for (const [i, jwk] of list.entries()) {
+    if (typeof jwk !== 'object' || jwk === null) continue
+    const members = jwk as Record<string, unknown>
+    if (members.use !== undefined && members.use !== 'sig') continue
+    if (members.kty === 'oct' || PRIVATE_MEMBERS.some((m) => m in members)) continue
+    let key: VerificationKey
+    try {
+      key = importJwk(jwk, { option: `jwks_uri keys[${i}]`, algorithms })
+    } catch {
+      continue
+    }
+    if (key.kid !== undefined) {
+      if (kids.has(key.kid)) throw new FetchJsonError('the key set repeats a kid')
+      kids.add(key.kid)
+    }
+    keys.push(key)
+  }
+  if (keys.length === 0) throw new FetchJsonError('the key set has no usable key')
+  return { keys, print: JSON.stringify(list) }
+}

@@ -1,0 +1,86 @@
+// Parses and checks a protected header segment: the algorithm allow-list, `crit`, `b64`, `kid`
+// and `typ`. The result depends only on the segment and the policy, so it is memoised.
+import { AuthError } from '../errors.js'
+import { decodeBase64url } from '../internal/base64url.js'
+import { parseJsonObject } from '../internal/parse-json-object.js'
+import { algorithmSpec, type Algorithm, type AlgorithmSpec } from './algorithms.js'
+import type { JwsHeader } from './types.js'
+
+/** A checked header, ready for key lookup. */
+export interface CheckedHeader {
+  readonly header: JwsHeader
+  readonly spec: AlgorithmSpec
+  readonly kid: string | undefined
+}
+
+/** The header policy of one verifier. */
+export interface HeaderPolicy {
+  readonly algorithms: ReadonlySet<Algorithm>
+  /** Normalised `typ` (lower case, no `application/`), or `undefined` for no check. */
+  readonly typ: string | undefined
+}
+
+const MAX_KID_LENGTH = 256
+const MEMO_MAX = 512
+
+/** Normalises a media type for `typ` comparison (RFC 7515 §4.1.9). */
+export function normalizeTyp(typ: string): string {
+  const lower = typ.toLowerCase()
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower
+}
+
+/** Makes the header checker of one verifier, with its memo. */
+export function createHeaderChecker(policy: HeaderPolicy): (segment: string) => CheckedHeader {
+  const memo = new Map<string, CheckedHeader>()
+  return (segment) => {
+    let checked = memo.get(segment)
+    if (checked === undefined) {
+      checked = checkHeader(segment, policy)
+      // Bounded: a client sending ever-new headers only empties the memo.
+      if (memo.size >= MEMO_MAX) memo.clear()
+      memo.set(segment, checked)
+    }
+    return checked
+  }
+}
+
+function malformed(message: string): AuthError {
+  return new AuthError('token_malformed', message)
+}
+
+function invalid(message: string): AuthError {
+  return new AuthError('token_invalid', message)
+}
+
+function checkHeader(segment: string, policy: HeaderPolicy): CheckedHeader {
+  const bytes = decodeBase64url(segment)
+  if (bytes === undefined) throw malformed('The token header is not canonical base64url.')
+  const header = parseJsonObject(bytes)
+  if (header === undefined)
+    throw malformed('The token header is not a JSON object with unique members.')
+  const { alg, kid, crit, b64, typ } = header
+  if (typeof alg !== 'string') throw malformed('The token header has no "alg".')
+  const spec = algorithmSpec(alg)
+  // `none` in any casing, unknown names and algorithms outside the allow-list all stop here.
+  if (spec === undefined || !policy.algorithms.has(spec.name)) {
+    throw invalid("The token's algorithm is not allowed.")
+  }
+  if (
+    kid !== undefined &&
+    (typeof kid !== 'string' || kid.length === 0 || kid.length > MAX_KID_LENGTH)
+  ) {
+    throw malformed(`The token's "kid" must be a string of 1 to ${MAX_KID_LENGTH} characters.`)
+  }
+  // RFC 7515 §4.1.11: extensions listed in `crit` must be understood; sockguard implements none.
+  if (crit !== undefined)
+    throw invalid('The token lists critical header extensions that are not supported.')
+  // RFC 7797: an unencoded payload changes what is signed; refuse it rather than misread it.
+  if (b64 !== undefined && b64 !== true)
+    throw invalid('Unencoded payloads ("b64": false) are not supported.')
+  if (typ !== undefined && typeof typ !== 'string')
+    throw malformed('The token\'s "typ" must be a string.')
+  if (policy.typ !== undefined && (typ === undefined || normalizeTyp(typ) !== policy.typ)) {
+    throw invalid('The token\'s "typ" is not the expected one.')
+  }
+  return Object.freeze({ header: Object.freeze(header) as JwsHeader, spec, kid })
+}

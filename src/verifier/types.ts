@@ -1,0 +1,172 @@
+// The verifier's public types: options, the verified result, header and claims shapes.
+import type { KeyObject } from 'node:crypto'
+import type { KeyInput, JwkSet, PublicJwk } from '../keys/import-key.js'
+import type { Algorithm, AsymmetricAlgorithm, HmacAlgorithm } from './algorithms.js'
+
+/** The registered claims of a JWT (RFC 7519 §4.1), as sockguard checks their types. */
+export interface JwtClaims {
+  readonly iss?: string
+  readonly sub?: string
+  readonly aud?: string | readonly string[]
+  /** Expiry, seconds since the epoch. */
+  readonly exp?: number
+  /** Not before, seconds since the epoch. */
+  readonly nbf?: number
+  /** Issued at, seconds since the epoch. */
+  readonly iat?: number
+  readonly jti?: string
+  readonly [claim: string]: unknown
+}
+
+/** The protected header of a verified token. */
+export interface JwsHeader {
+  readonly alg: Algorithm
+  readonly kid?: string
+  readonly typ?: string
+  readonly [parameter: string]: unknown
+}
+
+/** What {@link Verifier.verify} resolves with. */
+export interface VerifiedToken<TClaims extends JwtClaims = JwtClaims> {
+  /** The verified claims set. */
+  readonly claims: TClaims
+  /** The verified protected header. */
+  readonly header: JwsHeader
+  /**
+   * When the verifier stops accepting the token, in ms since the epoch: `exp`, or `iat` plus
+   * `maxTokenAgeMs` when that is earlier; `null` when the token has no `exp` (only possible with
+   * `requireExp: false`) and no age limit applies.
+   */
+  readonly expiresAt: number | null
+}
+
+/** A verifier made by `createVerifier`. */
+export interface Verifier<TClaims extends JwtClaims = JwtClaims> {
+  /**
+   * Verifies a compact JWS/JWT and checks its claims.
+   *
+   * Runs synchronously (it never yields to the event loop) when the key is already in memory; it
+   * waits only to fetch a remote key set. The promise never rejects with anything but an
+   * `AuthError`.
+   *
+   * @throws {AuthError} `token_missing`, `token_malformed`, `token_invalid`, `token_expired`,
+   * `token_not_active`, `claim_invalid`, `key_not_found` or `keys_unavailable`.
+   */
+  verify(token: unknown): Promise<VerifiedToken<TClaims>>
+  /** Stops background work (none today) and drops cached tokens and keys. */
+  close(): void
+}
+
+/** A custom key lookup, for multi-tenant apps: the header in, key material out. */
+export type GetKey = (header: JwsHeader) => KeyInput | Promise<KeyInput>
+
+/** The token and claims policy shared by every key source. */
+export interface VerifierPolicyOptions {
+  /** Accepted `iss` value(s); required to match when set. */
+  readonly issuer?: string | readonly string[]
+  /** Accepted audience(s): the token's `aud` must contain at least one. */
+  readonly audience?: string | readonly string[]
+  /** Required `sub` value. */
+  readonly subject?: string
+  /**
+   * Required `typ` header, compared case-insensitively with the optional `application/` prefix
+   * (RFC 7515 §4.1.9), e.g. `'at+jwt'` to refuse ID or refresh tokens (RFC 8725 §3.11).
+   */
+  readonly typ?: string
+  /** Claims that must be present. */
+  readonly requiredClaims?: readonly string[]
+  /**
+   * Leeway for `exp`, `nbf` and `iat`, in ms.
+   * @defaultValue 0 (at most 60,000)
+   */
+  readonly clockToleranceMs?: number
+  /** Maximum age of a token measured from `iat` (which becomes required), in ms. */
+  readonly maxTokenAgeMs?: number
+  /**
+   * Refuse tokens without `exp`.
+   * @defaultValue true
+   */
+  readonly requireExp?: boolean
+  /**
+   * Longest token accepted, checked before any decoding.
+   * @defaultValue 8192
+   */
+  readonly maxTokenBytes?: number
+  /**
+   * Verified-token cache for reconnect storms: `{ max }` entries (LRU), keyed by a SHA-256 of the
+   * token, each kept until the token expires; failures are never cached.
+   * @defaultValue false
+   */
+  readonly cache?: false | { readonly max: number }
+  /** Clock in ms since the epoch (a test seam). @defaultValue Date.now */
+  readonly now?: () => number
+}
+
+/** Options of a remote key set (`jwksUri` and `issuerUrl`). */
+export interface RemoteKeySetOptions {
+  /** Fetch timeout in ms. @defaultValue 5000 (at most 30,000) */
+  readonly timeoutMs?: number
+  /** Minimum time between two fetches, in ms. @defaultValue 30000 */
+  readonly cooldownMs?: number
+  /** How long fetched keys are fresh before a refetch, in ms. @defaultValue 600000 */
+  readonly cacheMaxAgeMs?: number
+  /** How long past `cacheMaxAgeMs` keys stay usable while the endpoint fails, in ms. @defaultValue 3600000 */
+  readonly staleIfErrorMs?: number
+  /** Largest accepted response body, in bytes. @defaultValue 262144 */
+  readonly maxResponseBytes?: number
+  /** The fetch implementation (a test seam). @defaultValue globalThis.fetch */
+  readonly fetch?: typeof globalThis.fetch
+}
+
+type Without<TKeys extends string> = { readonly [K in TKeys]?: never }
+type KeySourceName = 'secret' | 'publicKey' | 'jwks' | 'jwksUri' | 'issuerUrl' | 'getKey'
+type Only<TKey extends KeySourceName> = Without<Exclude<KeySourceName, TKey>>
+
+/** An HMAC secret: at least as long as the hash output (32 bytes for HS256). */
+export interface SecretKeyOptions extends VerifierPolicyOptions, Only<'secret'> {
+  readonly secret: string | Uint8Array
+  readonly algorithms: readonly HmacAlgorithm[]
+}
+
+/** One public key: PEM (SPKI, PKCS#1, certificate), JWK or KeyObject. */
+export interface PublicKeyOptions extends VerifierPolicyOptions, Only<'publicKey'> {
+  readonly publicKey: string | PublicJwk | KeyObject
+  /** Required unless the key is a JWK with its own `alg`. */
+  readonly algorithms?: readonly AsymmetricAlgorithm[]
+}
+
+/** A local JWK set. */
+export interface JwksOptions extends VerifierPolicyOptions, Only<'jwks'> {
+  readonly jwks: JwkSet
+  /** Required unless every key pins its own `alg`. */
+  readonly algorithms?: readonly Algorithm[]
+}
+
+/** A remote JWK set, fetched over https (plain http for loopback hosts only). */
+export interface JwksUriOptions
+  extends VerifierPolicyOptions, RemoteKeySetOptions, Only<'jwksUri'> {
+  readonly jwksUri: string | URL
+  readonly algorithms: readonly AsymmetricAlgorithm[]
+}
+
+/** OpenID Connect discovery: the issuer's `jwks_uri`, and `issuer` defaults to it. */
+export interface IssuerUrlOptions
+  extends VerifierPolicyOptions, RemoteKeySetOptions, Only<'issuerUrl'> {
+  readonly issuerUrl: string | URL
+  readonly algorithms: readonly AsymmetricAlgorithm[]
+}
+
+/** A custom key lookup. Strings it returns are secrets for HMAC algorithms, PEM otherwise. */
+export interface GetKeyOptions extends VerifierPolicyOptions, Only<'getKey'> {
+  readonly getKey: GetKey
+  readonly algorithms: readonly Algorithm[]
+}
+
+/** Options of `createVerifier`: exactly one key source, and the policy. */
+export type VerifierOptions =
+  | SecretKeyOptions
+  | PublicKeyOptions
+  | JwksOptions
+  | JwksUriOptions
+  | IssuerUrlOptions
+  | GetKeyOptions
