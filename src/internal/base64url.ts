@@ -6,11 +6,8 @@ const ALPHABET = /^[A-Za-z0-9_-]*$/
 
 // Value of each base64url character, for the trailing-bits check.
 const VALUES = new Int8Array(128).fill(-1)
-for (const [i, c] of [
-  ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
-].entries()) {
-  VALUES[c.charCodeAt(0)] = i
-}
+const DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+for (let i = 0; i < DIGITS.length; i++) VALUES[DIGITS.charCodeAt(i)] = i
 
 /** True when `text` is canonical unpadded base64url. */
 export function isCanonicalBase64url(text: string): boolean {

@@ -76,7 +76,7 @@ export async function fetchJson(url: URL, options: FetchJsonOptions): Promise<un
 
 async function readCapped(response: Response, max: number): Promise<string> {
   if (response.body === null) return ''
-  const reader = response.body.getReader()
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader()
   const chunks: Uint8Array[] = []
   let size = 0
   try {

@@ -137,7 +137,7 @@ export function importJwk(jwk: unknown, ctx: ImportContext): VerificationKey {
   } else {
     return fail(`${ctx.option}.kty`, 'must be "oct", "RSA", "EC" or "OKP"')
   }
-  return checkKey(key, pinned, kid as string | undefined, ctx)
+  return checkKey(key, pinned, kid, ctx)
 }
 
 function checkKey(

@@ -212,9 +212,11 @@ export function normalizeOptions(input: unknown): NormalizedVerifier {
   const cache = options.cache ?? false
   let cacheMax: number | undefined
   if (cache !== false) {
-    if (typeof cache !== 'object' || cache === null) fail('cache', 'must be false or `{ max }`')
-    cacheMax = integer(cache as Options, 'max', 0, 1, 10_000_000)
-    if (cacheMax === 0) fail('cache.max', 'is required')
+    const max: unknown = typeof cache === 'object' ? (cache as Options).max : undefined
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 10_000_000) {
+      fail('cache.max', 'must be an integer from 1 to 10000000 (or `cache: false`)')
+    }
+    cacheMax = max
   }
 
   return Object.freeze({
