@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Checks the package as shipped: build, pack, install the tarball in an empty folder, import
+# `sockguard` by name and use it, then publint.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run build >/dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
+echo "packed $tarball ($(du -k "$work/$tarball" | cut -f1) KiB)"
+tar -tzf "$work/$tarball" | sed 's/^/  /'
+if tar -tzf "$work/$tarball" | grep -E '(^|/)(src|test|bench|\.ci)/' >/dev/null; then
+  echo "the tarball ships files that are not the library" >&2
+  exit 1
+fi
+cd "$work"
+npm init -y >/dev/null
+npm install --no-audit --no-fund --silent "./$tarball"
+cat > smoke.mjs <<'JS'
+import { createHmac, randomBytes } from 'node:crypto'
+import { createVerifier, AuthError, AUTH_ERROR_CODES } from 'sockguard'
+
+const secret = randomBytes(32)
+const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url')
+const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 60 })}`
+const token = `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
+const verifier = createVerifier({ secret, algorithms: ['HS256'] })
+const { claims } = await verifier.verify(token)
+if (claims.sub !== 'alice') throw new Error('wrong claims')
+const refused = await verifier.verify(`${token}x`).catch((err) => err)
+if (!(refused instanceof AuthError) || !AUTH_ERROR_CODES.includes(refused.code)) throw new Error('not refused')
+console.log(`import by name: ok (sub=${claims.sub}, refused with ${refused.code})`)
+JS
+node smoke.mjs
+cd - >/dev/null
+npx publint --strict
