@@ -1,0 +1,190 @@
+import { createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { importJwk, importPublicKey, importSecret } from '../../../src/keys/import-key.js'
+import { importLocalKeySet } from '../../../src/keys/local-key-set.js'
+import { selectKey } from '../../../src/keys/key-source.js'
+import { isRocaModulus } from '../../../src/keys/roca.js'
+import type { Algorithm } from '../../../src/verifier/algorithms.js'
+
+const ctx = (algorithms?: Algorithm[], option = 'publicKey') => ({ option, algorithms })
+const jwkOf = (key: KeyObject) =>
+  key.export({ format: 'jwk' }) as Record<string, unknown> & { kty: string }
+const rsa2048 = generateKeyPairSync('rsa', { modulusLength: 2048 })
+const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+const ed25519 = generateKeyPairSync('ed25519')
+
+function refused(run: () => unknown, option: string): void {
+  expect(run).toThrowError(expect.objectContaining({ code: 'invalid_option', option }) as Error)
+}
+
+describe('importSecret', () => {
+  it('accepts a secret as long as the hash output, from a string or bytes', () => {
+    expect(importSecret('x'.repeat(32), ctx(['HS256'], 'secret')).algorithms).toEqual(
+      new Set(['HS256']),
+    )
+    expect(importSecret(randomBytes(64), ctx(['HS256', 'HS512'], 'secret')).kind).toBe('secret')
+  })
+
+  it('refuses empty and short secrets for the longest configured hash (RFC 7518 §3.2)', () => {
+    refused(() => importSecret('', ctx(['HS256'], 'secret')), 'secret')
+    refused(() => importSecret(randomBytes(31), ctx(['HS256'], 'secret')), 'secret')
+    refused(() => importSecret(randomBytes(48), ctx(['HS256', 'HS512'], 'secret')), 'secret')
+    refused(() => importSecret(42, ctx(['HS256'], 'secret')), 'secret')
+  })
+})
+
+describe('importPublicKey', () => {
+  it('reads SPKI and PKCS#1 PEM, JWK and KeyObject forms', () => {
+    const spki = rsa2048.publicKey.export({ type: 'spki', format: 'pem' }) as string
+    const pkcs1 = rsa2048.publicKey.export({ type: 'pkcs1', format: 'pem' }) as string
+    for (const input of [spki, pkcs1, jwkOf(rsa2048.publicKey), rsa2048.publicKey]) {
+      const key = importPublicKey(input, ctx(['RS256', 'PS256']))
+      expect(key.algorithms).toEqual(new Set(['RS256', 'PS256']))
+      expect(key.signatureBytes).toBe(256)
+    }
+  })
+
+  it('refuses private keys in every form', () => {
+    const pem = rsa2048.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
+    refused(() => importPublicKey(pem, ctx(['RS256'])), 'publicKey')
+    refused(() => importPublicKey(rsa2048.privateKey, ctx(['RS256'])), 'publicKey')
+    refused(() => importPublicKey(jwkOf(p256.privateKey), ctx(['ES256'])), 'publicKey')
+  })
+
+  it('refuses strings that are not PEM instead of guessing their format', () => {
+    refused(() => importPublicKey('c2VjcmV0', ctx(['RS256'])), 'publicKey')
+    refused(
+      () =>
+        importPublicKey(
+          '-----BEGIN PUBLIC KEY-----\ngarbage\n-----END PUBLIC KEY-----',
+          ctx(['RS256']),
+        ),
+      'publicKey',
+    )
+  })
+
+  it('refuses RSA keys under 2048 bits and unsafe exponents', () => {
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    refused(() => importPublicKey(small.publicKey, ctx(['RS256'])), 'publicKey')
+    refused(
+      () => importPublicKey({ ...jwkOf(rsa2048.publicKey), e: 'AQ' }, ctx(['RS256'])),
+      'publicKey',
+    )
+  })
+
+  it('binds EC keys to the algorithm of their curve', () => {
+    expect(importPublicKey(p256.publicKey, ctx(['ES256', 'ES384'])).algorithms).toEqual(
+      new Set(['ES256']),
+    )
+    refused(() => importPublicKey(p384.publicKey, ctx(['ES256'])), 'publicKey')
+    refused(() => importPublicKey(p384.publicKey, ctx(['RS256'])), 'publicKey')
+  })
+
+  it('takes Ed25519 for EdDSA and refuses key types without a JWS algorithm here', () => {
+    expect(importPublicKey(ed25519.publicKey, ctx(['EdDSA'])).algorithms).toEqual(
+      new Set(['EdDSA']),
+    )
+    refused(
+      () => importPublicKey(generateKeyPairSync('ed448').publicKey, ctx(['EdDSA'])),
+      'publicKey',
+    )
+    refused(
+      () => importPublicKey(generateKeyPairSync('x25519').publicKey, ctx(['EdDSA'])),
+      'publicKey',
+    )
+  })
+})
+
+describe('importJwk', () => {
+  const ec = { ...jwkOf(p256.publicKey), kid: 'k1' }
+
+  it('lets a JWK pin its algorithm, and needs `algorithms` when it does not', () => {
+    expect(importJwk({ ...ec, alg: 'ES256' }, ctx(undefined)).algorithms).toEqual(
+      new Set(['ES256']),
+    )
+    refused(() => importJwk(ec, ctx(undefined)), 'algorithms')
+    refused(() => importJwk({ ...ec, alg: 'ES256' }, ctx(['RS256'])), 'publicKey.alg')
+    refused(() => importJwk({ ...ec, alg: 'ES384' }, ctx(undefined)), 'publicKey.alg')
+  })
+
+  it('refuses keys not meant for verification', () => {
+    refused(() => importJwk({ ...ec, use: 'enc' }, ctx(['ES256'])), 'publicKey.use')
+    refused(() => importJwk({ ...ec, key_ops: ['encrypt'] }, ctx(['ES256'])), 'publicKey.key_ops')
+    refused(() => importJwk({ ...ec, key_ops: 'verify' }, ctx(['ES256'])), 'publicKey.key_ops')
+    refused(() => importJwk({ ...ec, alg: 'ECDH-ES' }, ctx(['ES256'])), 'publicKey.alg')
+    refused(
+      () => importJwk({ kty: 'oct', k: 'AAAA', alg: 'A128GCM' }, ctx(['HS256'])),
+      'publicKey.alg',
+    )
+    expect(importJwk({ ...ec, use: 'sig', key_ops: ['verify'] }, ctx(['ES256'])).kid).toBe('k1')
+  })
+
+  it('refuses malformed members', () => {
+    refused(() => importJwk({ ...ec, kid: '' }, ctx(['ES256'])), 'publicKey.kid')
+    refused(() => importJwk({ ...ec, kid: 7 }, ctx(['ES256'])), 'publicKey.kid')
+    refused(() => importJwk({ ...ec, kty: 'XYZ' }, ctx(['ES256'])), 'publicKey.kty')
+    refused(() => importJwk({ ...ec, x: 'AAAA' }, ctx(['ES256'])), 'publicKey')
+    refused(
+      () =>
+        importJwk(
+          { kty: 'oct', k: `${createSecretKey(randomBytes(32)).export().toString('base64url')}=` },
+          ctx(['HS256']),
+        ),
+      'publicKey.k',
+    )
+    refused(() => importJwk('{"kty":"EC"}', ctx(['ES256'])), 'publicKey')
+  })
+})
+
+describe('ROCA', () => {
+  it('recognises the fingerprint and passes ordinary moduli', () => {
+    // 65537^k is in the subgroup generated by 65537 modulo every prime: the ROCA fingerprint.
+    expect(isRocaModulus(65537n ** 40n)).toBe(true)
+    const n = BigInt(
+      `0x${Buffer.from(String(jwkOf(rsa2048.publicKey).n), 'base64url').toString('hex')}`,
+    )
+    expect(isRocaModulus(n)).toBe(false)
+  })
+})
+
+describe('importLocalKeySet', () => {
+  const a = { ...jwkOf(p256.publicKey), kid: 'a', alg: 'ES256' }
+  const b = {
+    ...jwkOf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey),
+    kid: 'b',
+    alg: 'ES256',
+  }
+
+  it('indexes keys by kid and refuses repeated kids, empty and mixed sets', () => {
+    const { index } = importLocalKeySet({ keys: [a, b] }, undefined)
+    expect(selectKey(index, 'ES256', 'b').kid).toBe('b')
+    refused(
+      () => importLocalKeySet({ keys: [a, { ...b, kid: 'a' }] }, undefined),
+      'jwks.keys[1].kid',
+    )
+    refused(() => importLocalKeySet({ keys: [] }, undefined), 'jwks.keys')
+    refused(() => importLocalKeySet([a], undefined), 'jwks')
+    const secret = { kty: 'oct', k: randomBytes(32).toString('base64url'), alg: 'HS256', kid: 's' }
+    refused(() => importLocalKeySet({ keys: [a, secret] }, undefined), 'jwks')
+  })
+
+  it('selects by exact kid, refuses the wrong algorithm for a key, and ambiguity without kid', () => {
+    const { index } = importLocalKeySet({ keys: [a, b] }, undefined)
+    expect(() => selectKey(index, 'ES256', 'c')).toThrowError(
+      expect.objectContaining({ code: 'key_not_found', kid: 'c' }) as Error,
+    )
+    expect(() => selectKey(index, 'ES256', undefined)).toThrowError(
+      expect.objectContaining({ code: 'key_not_found' }) as Error,
+    )
+    const single = importLocalKeySet({ keys: [a] }, undefined).index
+    expect(selectKey(single, 'ES256', undefined).kid).toBe('a')
+    const rsa = importLocalKeySet(
+      { keys: [{ ...jwkOf(rsa2048.publicKey), kid: 'r', alg: 'RS256' }] },
+      undefined,
+    )
+    expect(() => selectKey(rsa.index, 'PS256', 'r')).toThrowError(
+      expect.objectContaining({ code: 'token_invalid' }) as Error,
+    )
+  })
+})
