@@ -15,7 +15,7 @@ const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
 const ed25519 = generateKeyPairSync('ed25519')
 
 function refused(run: () => unknown, option: string): void {
-  expect(run).toThrowError(expect.objectContaining({ code: 'invalid_option', option }) as Error)
+  expect(run).toThrow(expect.objectContaining({ code: 'invalid_option', option }) as Error)
 }
 
 describe('importSecret', () => {
@@ -171,10 +171,10 @@ describe('importLocalKeySet', () => {
 
   it('selects by exact kid, refuses the wrong algorithm for a key, and ambiguity without kid', () => {
     const { index } = importLocalKeySet({ keys: [a, b] }, undefined)
-    expect(() => selectKey(index, 'ES256', 'c')).toThrowError(
+    expect(() => selectKey(index, 'ES256', 'c')).toThrow(
       expect.objectContaining({ code: 'key_not_found', kid: 'c' }) as Error,
     )
-    expect(() => selectKey(index, 'ES256', undefined)).toThrowError(
+    expect(() => selectKey(index, 'ES256', undefined)).toThrow(
       expect.objectContaining({ code: 'key_not_found' }) as Error,
     )
     const single = importLocalKeySet({ keys: [a] }, undefined).index
@@ -183,7 +183,7 @@ describe('importLocalKeySet', () => {
       { keys: [{ ...jwkOf(rsa2048.publicKey), kid: 'r', alg: 'RS256' }] },
       undefined,
     )
-    expect(() => selectKey(rsa.index, 'PS256', 'r')).toThrowError(
+    expect(() => selectKey(rsa.index, 'PS256', 'r')).toThrow(
       expect.objectContaining({ code: 'token_invalid' }) as Error,
     )
   })
