@@ -1,5 +1,9 @@
 // The public entry point of sockguard: explicit named exports, no logic.
 export { createVerifier } from './verifier/create-verifier.js'
+export { createGuard, subjectRoom, tokenRoom } from './guard/create-guard.js'
+export { createMemoryRevocationStore } from './guard/revocation-store.js'
+export { authorizeEvents } from './authorize/authorize-events.js'
+export { requireClaim, requireScope, scopesOf } from './authorize/rules.js'
 export {
   AUTH_ERROR_CODES,
   AuthError,
@@ -29,3 +33,28 @@ export type {
   VerifierOptions,
   VerifierPolicyOptions,
 } from './verifier/types.js'
+export type {
+  AnyNamespace,
+  AnyServer,
+  AnySocket,
+  AuthSocketData,
+  Guard,
+  GuardBaseOptions,
+  GuardMiddleware,
+  GuardOptions,
+  RateLimitOptions,
+  SocketAuth,
+} from './guard/types.js'
+export type { TokenSource } from './guard/extract-token.js'
+export type { RevocationStore, RevocationTarget } from './guard/revocation-store.js'
+export type { AuthenticateAck } from './guard/live-session.js'
+export type { WireError } from './internal/wire-error.js'
+export type {
+  AuthorizeEventsOptions,
+  EventNames,
+  EventParams,
+  EventPolicy,
+  EventsMap,
+  ForbiddenPayload,
+} from './authorize/authorize-events.js'
+export type { EventRule } from './authorize/rules.js'

@@ -16,17 +16,20 @@ export interface CheckedHeader {
 /** The header policy of one verifier. */
 export interface HeaderPolicy {
   readonly algorithms: ReadonlySet<Algorithm>
-  /** Normalised `typ` (lower case, no `application/`), or `undefined` for no check. */
+  /** Normalised `typ` (lower case, with `application/` when it has no `/`), or `undefined`. */
   readonly typ: string | undefined
 }
 
 const MAX_KID_LENGTH = 256
 const MEMO_MAX = 512
 
-/** Normalises a media type for `typ` comparison (RFC 7515 §4.1.9). */
+/**
+ * Normalises a media type for `typ` comparison (RFC 7515 §4.1.9): `application/` is implied only
+ * when the value has no `/`, so `application/x/y` is not the media type `x/y`.
+ */
 export function normalizeTyp(typ: string): string {
   const lower = typ.toLowerCase()
-  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower
+  return lower.includes('/') ? lower : `application/${lower}`
 }
 
 /** Makes the header checker of one verifier, with its memo. */

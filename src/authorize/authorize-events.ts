@@ -1,0 +1,123 @@
+// authorizeEvents: per-event authorization installed on each socket at `connection` (a function
+// given to `socket.use` is not given the socket, and namespace middlewares are skipped for
+// recovered sessions). A denied event never reaches its handler; the client is told why.
+import type { DefaultEventsMap, Socket } from 'socket.io'
+import type { SocketAuth } from '../guard/types.js'
+import type { JwtClaims } from '../verifier/types.js'
+import type { EventRule } from './rules.js'
+
+// Socket.IO's own helpers (typed-events.ts) are not exported from its entry point; these match them.
+/** An event map: event name -> listener signature. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EventsMap = Record<string, any>
+/** The event names of a map. */
+export type EventNames<TMap extends EventsMap> = keyof TMap & string
+/** The arguments of one event of a map. */
+export type EventParams<TMap extends EventsMap, TEvent extends EventNames<TMap>> = Parameters<
+  TMap[TEvent]
+>
+
+/** A policy: event name -> rule, typed by the app's client-to-server events. */
+export type EventPolicy<
+  TListen extends EventsMap = DefaultEventsMap,
+  TClaims extends JwtClaims = JwtClaims,
+> = {
+  readonly [TEvent in EventNames<TListen>]?:
+    EventRule<TClaims, EventParams<TListen, TEvent>> | EventRule
+}
+
+/** Options of {@link authorizeEvents}. */
+export interface AuthorizeEventsOptions {
+  /** What happens to events the policy does not list. @defaultValue 'allow' */
+  readonly unlisted?: 'allow' | 'deny'
+}
+
+/** The payload of a denial: the ack's answer, and (with the event name) the `forbidden` event. */
+export interface ForbiddenPayload {
+  readonly ok: false
+  readonly code: 'forbidden'
+  readonly message: string
+}
+
+const MESSAGE = 'You are not allowed to do that.'
+
+/**
+ * Returns a `connection` listener that authorizes each incoming event of a socket.
+ *
+ * @throws {TypeError} when the policy is not an object of functions.
+ *
+ * @example
+ * io.on('connection', authorizeEvents<ClientEvents>({ 'admin:kick': requireScope('admin') }))
+ */
+export function authorizeEvents<
+  TListen extends EventsMap = DefaultEventsMap,
+  TClaims extends JwtClaims = JwtClaims,
+>(
+  policy: EventPolicy<TListen, TClaims>,
+  options: AuthorizeEventsOptions = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): (socket: Socket<TListen, any, any>) => void {
+  if (typeof policy !== 'object' || (policy as unknown) === null)
+    throw new TypeError('authorizeEvents needs a policy object')
+  const rules = new Map<string, EventRule>()
+  for (const [event, rule] of Object.entries(policy)) {
+    if (typeof rule !== 'function')
+      throw new TypeError(`authorizeEvents: the rule for "${event}" must be a function`)
+    rules.set(event, rule as EventRule)
+  }
+  const deny = options.unlisted === 'deny'
+
+  return (socket) => {
+    const refuse = (packet: unknown[]): void => {
+      const ack = packet[packet.length - 1]
+      if (typeof ack === 'function')
+        (ack as (payload: ForbiddenPayload) => void)({
+          ok: false,
+          code: 'forbidden',
+          message: MESSAGE,
+        })
+      else
+        socket.emit('forbidden' as never, {
+          event: String(packet[0]),
+          code: 'forbidden',
+          message: MESSAGE,
+        })
+    }
+    socket.use((packet, next) => {
+      const event = packet[0]
+      const rule = rules.get(event)
+      if (rule === undefined) {
+        // `authenticate` is the guard's own refresh event and is never blocked here.
+        if (!deny || event === 'authenticate') next()
+        else refuse(packet)
+        return
+      }
+      const auth = (socket.data as { auth?: SocketAuth } | undefined)?.auth
+      if (auth === undefined) {
+        refuse(packet)
+        return
+      }
+      const args: unknown[] = packet.slice(1)
+      if (typeof args[args.length - 1] === 'function') args.pop()
+      let verdict: boolean | Promise<boolean>
+      try {
+        verdict = rule(auth.claims, ...args)
+      } catch {
+        refuse(packet)
+        return
+      }
+      if (verdict === true) next()
+      else if (verdict instanceof Promise) {
+        verdict.then(
+          (allowed) => {
+            if (allowed) next()
+            else refuse(packet)
+          },
+          () => {
+            refuse(packet)
+          },
+        )
+      } else refuse(packet)
+    })
+  }
+}

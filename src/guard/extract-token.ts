@@ -1,0 +1,117 @@
+// Finds the token in a Socket.IO handshake, in the configured order, and removes it afterwards
+// so it does not travel on (fetchSockets() ships handshakes through cluster adapters).
+import { AuthError } from '../errors.js'
+
+/** Where a handshake token may come from. */
+export type TokenSource = 'auth' | 'header' | 'cookie' | 'query'
+
+/** The parts of a Socket.IO handshake the guard reads. */
+export interface HandshakeLike {
+  auth: Record<string, unknown>
+  headers: Record<string, string | string[] | undefined>
+  query: Record<string, unknown>
+}
+
+/** Normalised extraction settings. */
+export interface ExtractOptions {
+  readonly tokenFrom: readonly TokenSource[]
+  readonly cookieName: string
+  /** Lower-case origins allowed to authenticate with a cookie. */
+  readonly allowedOrigins: ReadonlySet<string>
+}
+
+/** A token and where it came from. */
+export interface FoundToken {
+  readonly token: string
+  readonly source: TokenSource
+}
+
+const BEARER = /^Bearer +/i
+
+function notString(where: string): AuthError {
+  return new AuthError('token_malformed', `The token in ${where} must be a string.`)
+}
+
+/** The value of cookie `name` in a Cookie header, or `undefined`. */
+function readCookie(header: string, name: string): string | undefined {
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq !== -1 && part.slice(0, eq).trim() === name) {
+      const raw = part.slice(eq + 1).trim()
+      try {
+        return decodeURIComponent(raw)
+      } catch {
+        return raw
+      }
+    }
+  }
+  return undefined
+}
+
+function fromSource(
+  handshake: HandshakeLike,
+  source: TokenSource,
+  options: ExtractOptions,
+): string | undefined {
+  switch (source) {
+    case 'auth': {
+      const value = handshake.auth.token
+      if (value === undefined || value === null) return undefined
+      if (typeof value !== 'string') throw notString('auth.token')
+      return value.replace(BEARER, '')
+    }
+    case 'header': {
+      const value = handshake.headers.authorization
+      if (value === undefined) return undefined
+      if (typeof value !== 'string') throw notString('the Authorization header')
+      if (!BEARER.test(value)) return undefined
+      return value.replace(BEARER, '')
+    }
+    case 'cookie': {
+      const header = handshake.headers.cookie
+      if (typeof header !== 'string') return undefined
+      // Cross-site WebSocket hijacking: a page on another origin can open a socket that carries
+      // the user's cookie. A browser always sends Origin then, so a foreign one is not trusted.
+      const origin = handshake.headers.origin
+      if (typeof origin === 'string' && !options.allowedOrigins.has(origin.toLowerCase()))
+        return undefined
+      return readCookie(header, options.cookieName)
+    }
+    case 'query': {
+      const value = handshake.query.token
+      if (value === undefined) return undefined
+      if (typeof value !== 'string') throw notString('the token query parameter')
+      return value
+    }
+  }
+}
+
+/**
+ * The first token found in `options.tokenFrom` order.
+ * @throws {AuthError} `token_missing` when none is there, `token_malformed` when one is not a string.
+ */
+export function extractToken(handshake: HandshakeLike, options: ExtractOptions): FoundToken {
+  for (const source of options.tokenFrom) {
+    const token = fromSource(handshake, source, options)
+    if (token !== undefined && token !== '') return { token, source }
+  }
+  throw new AuthError('token_missing', 'No token was sent.')
+}
+
+/** Removes the token from the handshake once it has been read. */
+export function stripToken(handshake: HandshakeLike, options: ExtractOptions): void {
+  for (const source of options.tokenFrom) {
+    if (source === 'auth') delete handshake.auth.token
+    else if (source === 'header' && BEARER.test(String(handshake.headers.authorization))) {
+      delete handshake.headers.authorization
+    } else if (source === 'query') delete handshake.query.token
+    else if (source === 'cookie' && typeof handshake.headers.cookie === 'string') {
+      const rest = handshake.headers.cookie
+        .split(';')
+        .filter((part) => part.slice(0, part.indexOf('=')).trim() !== options.cookieName)
+        .join(';')
+      if (rest.trim() === '') delete handshake.headers.cookie
+      else handshake.headers.cookie = rest
+    }
+  }
+}

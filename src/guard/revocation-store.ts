@@ -1,0 +1,82 @@
+// Revocation: the store interface (memory here, Redis in `sockguard/redis`) and the in-memory
+// store. A subject is revoked from a point in time (tokens issued before it are refused); a
+// token id is revoked until the token would have expired anyway.
+import type { JwtClaims } from '../verifier/types.js'
+
+/** What to revoke: every token of a subject, or one token by its `jti` (and issuer). */
+export type RevocationTarget =
+  | { readonly sub: string; readonly jti?: never }
+  | {
+      readonly jti: string
+      readonly iss?: string
+      /** When the token expires (ms); bounds how long the entry is kept. */
+      readonly expiresAt?: number
+      readonly sub?: never
+    }
+
+/** Where revocations are kept. Methods may be sync (memory) or async (Redis). */
+export interface RevocationStore {
+  /** Revokes every token of `sub` issued before `at` (ms); the entry may go after `ttlMs`. */
+  revokeSubject(sub: string, at: number, ttlMs: number): void | Promise<void>
+  /** Revokes the token `(iss, jti)` until `until` (ms). */
+  revokeToken(iss: string | undefined, jti: string, until: number): void | Promise<void>
+  /** True when the token with these claims is revoked at `now` (ms). */
+  isRevoked(claims: JwtClaims, now: number): boolean | Promise<boolean>
+  /** Releases resources. */
+  close?(): void | Promise<void>
+}
+
+interface Entry {
+  readonly at: number
+  readonly until: number
+}
+
+/** The key of a token id: issuer and id, so two issuers' ids never collide. */
+export function tokenKey(iss: string | undefined, jti: string): string {
+  return `${iss ?? ''}\u0000${jti}`
+}
+
+/** True when a token with these claims falls under a subject revocation made at `revokedAt`. */
+export function issuedBefore(claims: JwtClaims, revokedAt: number): boolean {
+  // `iat` has second precision: a token from the same second as the revocation is refused too.
+  return claims.iat === undefined || claims.iat * 1000 <= revokedAt
+}
+
+/**
+ * An in-memory revocation store for one process. Entries are swept lazily as they are read and
+ * on each write, so memory stays bounded by the revocations still in force.
+ *
+ * @example
+ * const guard = createGuard({ verifier, revocationStore: createMemoryRevocationStore() })
+ */
+export function createMemoryRevocationStore(): RevocationStore {
+  const subjects = new Map<string, Entry>()
+  const tokens = new Map<string, number>()
+
+  const sweep = (now: number): void => {
+    for (const [sub, entry] of subjects) if (entry.until <= now) subjects.delete(sub)
+    for (const [key, until] of tokens) if (until <= now) tokens.delete(key)
+  }
+
+  return {
+    revokeSubject(sub, at, ttlMs) {
+      sweep(at)
+      const previous = subjects.get(sub)
+      subjects.set(sub, { at: Math.max(at, previous?.at ?? at), until: at + ttlMs })
+    },
+    revokeToken(iss, jti, until) {
+      tokens.set(tokenKey(iss, jti), Math.max(until, tokens.get(tokenKey(iss, jti)) ?? until))
+    },
+    isRevoked(claims, now) {
+      if (claims.sub !== undefined) {
+        const entry = subjects.get(claims.sub)
+        if (entry !== undefined && entry.until > now && issuedBefore(claims, entry.at)) return true
+      }
+      if (claims.jti !== undefined) {
+        const until = tokens.get(tokenKey(claims.iss, claims.jti))
+        if (until !== undefined && until > now) return true
+      }
+      return false
+    },
+  }
+}

@@ -1,0 +1,123 @@
+// The guard's public types: options, the guard object, and what it puts on `socket.data`.
+import type { Namespace, Server, Socket } from 'socket.io'
+import type { AuthError } from '../errors.js'
+import type { JwtClaims, Verifier, VerifierOptions } from '../verifier/types.js'
+import type { TokenSource } from './extract-token.js'
+import type { RevocationStore, RevocationTarget } from './revocation-store.js'
+
+/** What the guard stores on `socket.data.auth`. */
+export interface SocketAuth<TClaims extends JwtClaims = JwtClaims> {
+  /** The verified claims of the socket's current token. */
+  readonly claims: TClaims
+  /** When the current token expires (ms since the epoch), or `null` when it has no `exp`. */
+  readonly expiresAt: number | null
+}
+
+/**
+ * The `SocketData` of a guarded server; extend it with your own fields.
+ *
+ * @example
+ * interface SocketData extends AuthSocketData<{ sub: string; scope: string }> { room?: string }
+ * const io = new Server<ClientToServer, ServerToClient, InterServer, SocketData>()
+ */
+export interface AuthSocketData<TClaims extends JwtClaims = JwtClaims> {
+  auth: SocketAuth<TClaims>
+}
+
+/** Any Socket.IO socket, whatever its event maps. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySocket = Socket<any, any, any>
+/** Any Socket.IO namespace. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyNamespace = Namespace<any, any, any>
+/** Any Socket.IO server. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyServer = Server<any, any, any>
+
+/** A failed-handshake rate limit per client address. */
+export interface RateLimitOptions {
+  /** Failed handshakes allowed per window. @defaultValue 10 */
+  readonly points?: number
+  /** The window, in ms. @defaultValue 60000 */
+  readonly durationMs?: number
+  /** Client address of a socket; behind a proxy, read the forwarded header you trust. @defaultValue `socket.handshake.address` */
+  readonly key?: (socket: AnySocket) => string
+  /**
+   * A `rate-limiter-flexible` limiter to use instead of the in-memory one (e.g. Redis, shared by
+   * every node). `points` and `durationMs` are then the limiter's own.
+   */
+  readonly limiter?: import('rate-limiter-flexible').RateLimiterAbstract
+}
+
+/** Options of {@link createGuard} besides the verifier. */
+export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
+  /**
+   * Where to look for the handshake token, in order. `'cookie'` needs `allowedOrigins`;
+   * `'query'` puts tokens in server and proxy logs, so use it only for clients that cannot do
+   * better.
+   * @defaultValue ['auth', 'header']
+   */
+  readonly tokenFrom?: readonly TokenSource[]
+  /** Cookie name for `tokenFrom: ['cookie']`. @defaultValue 'token' */
+  readonly cookieName?: string
+  /** Origins allowed to authenticate with a cookie (exact, e.g. `https://app.example`). */
+  readonly allowedOrigins?: readonly string[]
+  /**
+   * `'handshake'`: the token comes with the connection. `'post-connect'`: the socket connects,
+   * then emits `authenticate` `{ token }` within `timeoutMs` (the socketio-jwt protocol).
+   * @defaultValue 'handshake'
+   */
+  readonly mode?: 'handshake' | 'post-connect'
+  /** Post-connect: time to authenticate, in ms. @defaultValue 15000 */
+  readonly timeoutMs?: number
+  /**
+   * How long before expiry `auth:expiring` is emitted, in ms; for tokens that live less than
+   * twice this, at half their lifetime.
+   * @defaultValue 60000
+   */
+  readonly expiringWarningMs?: number
+  /** Grace after `exp` before an expired socket is disconnected, in ms. @defaultValue 0 */
+  readonly clockToleranceMs?: number
+  /** Where revocations are kept. @defaultValue an in-memory store */
+  readonly revocationStore?: RevocationStore
+  /** How long a subject revocation is kept: the longest token lifetime you issue, in ms. @defaultValue 86400000 */
+  readonly revocationTtlMs?: number
+  /**
+   * Called after a token verified and before the socket connects (and after each refresh):
+   * load the user, or throw (an `AuthError` keeps its code) to refuse.
+   */
+  readonly onAuthenticated?: (claims: TClaims, socket: AnySocket) => void | Promise<void>
+  /** Called for every refusal, to log it; it never receives the token. */
+  readonly onFailure?: (error: AuthError, socket: AnySocket) => void
+  /** Failed-handshake rate limit per client address; off when omitted. */
+  readonly rateLimit?: RateLimitOptions | false
+  /** Clock in ms since the epoch (a test seam). @defaultValue Date.now */
+  readonly now?: () => number
+}
+
+/** Options of {@link createGuard}: a verifier, or verifier options inline. */
+export type GuardOptions<TClaims extends JwtClaims = JwtClaims> = GuardBaseOptions<TClaims> &
+  ({ readonly verifier: Verifier<TClaims> } | (VerifierOptions & { readonly verifier?: never }))
+
+/** A Socket.IO middleware, for `io.use()` and `nsp.use()`, whatever the event maps. */
+export type GuardMiddleware = (socket: AnySocket, next: (err?: Error) => void) => void
+
+/** The guard made by {@link createGuard}. */
+export interface Guard<TClaims extends JwtClaims = JwtClaims> {
+  /** The verifier behind the guard; share it with HTTP routes. */
+  readonly verifier: Verifier<TClaims>
+  /** The handshake middleware, for `io.use()` / `nsp.use()`. Prefer {@link Guard.attach}. */
+  readonly middleware: GuardMiddleware
+  /**
+   * Protects every namespace of `io`, present and future (dynamic ones too), re-checks sockets
+   * restored by connection-state recovery, and runs the live session of each socket.
+   */
+  attach<TServer extends AnyServer>(io: TServer): TServer
+  /**
+   * Revokes a subject's tokens, or one token by `jti`: they are refused from now on, and live
+   * sockets holding them get `unauthorized` `{ code: 'token_revoked' }` and are disconnected.
+   */
+  revoke(target: RevocationTarget): Promise<void>
+  /** Cancels every timer and stops listening; connected sockets are left alone. */
+  close(): Promise<void>
+}
