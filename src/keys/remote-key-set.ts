@@ -85,9 +85,14 @@ export function createRemoteKeySet(config: RemoteKeySetConfig): RemoteKeySource 
           return selectKey(index, alg, kid)
         } catch (error) {
           // An unknown kid may be a key the issuer just rotated in: refetch, once per cooldown.
-          const coolingDown = inflight === undefined && now - attemptedAt < config.cooldownMs
-          if ((error as AuthError).code !== 'key_not_found' || coolingDown) throw error
-          return load().then(() => selectKey(index ?? indexKeys([]), alg, kid))
+          if ((error as AuthError).code !== 'key_not_found') throw error
+          // When the set could not be refreshed, the kid may be real: say "retry later".
+          const settle = (): VerificationKey => {
+            if (lastError !== undefined) throw unavailable()
+            return selectKey(index ?? indexKeys([]), alg, kid)
+          }
+          if (inflight === undefined && now - attemptedAt < config.cooldownMs) return settle()
+          return load().then(settle)
         }
       }
       if (

@@ -29,7 +29,12 @@ export function createIssuer(): TestIssuer {
   return {
     secret,
     sign(claims = {}, header = {}) {
-      const all = { sub: 'alice', iat: nowSeconds(), exp: nowSeconds() + 60, ...claims }
+      const all: Record<string, unknown> = {
+        sub: 'alice',
+        iat: nowSeconds(),
+        exp: nowSeconds() + 60,
+        ...claims,
+      }
       const body = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== null))
       const input = `${b64({ alg: 'HS256', typ: 'JWT', ...header })}.${b64(body)}`
       return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
