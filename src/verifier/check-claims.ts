@@ -58,7 +58,8 @@ export function checkClaims(
     throw new ClaimInvalidError('exp', 'The token has no "exp" claim.')
   }
   for (const name of policy.requiredClaims) {
-    if (claims[name] === undefined)
+    // Own members only: `claims.constructor` or `claims.__proto__` come from Object.prototype.
+    if (!Object.hasOwn(claims, name))
       throw new ClaimInvalidError(name, `The token has no "${name}" claim.`)
   }
 
