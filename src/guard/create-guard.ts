@@ -108,7 +108,11 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     verifier = given
   } else {
     const verifierOptions = Object.fromEntries(
-      Object.entries(raw).filter(([name]) => !GUARD_OPTIONS.has(name) || name === 'now'),
+      // `now` and `clockToleranceMs` serve both: the handshake then accepts a token exactly as
+      // long as the live session keeps it.
+      Object.entries(raw).filter(
+        ([name]) => !GUARD_OPTIONS.has(name) || name === 'now' || name === 'clockToleranceMs',
+      ),
     )
     verifier = createVerifier<TClaims>(verifierOptions as unknown as VerifierOptions)
   }
@@ -225,20 +229,32 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       if (socket.recovered) {
         // connectionStateRecovery skips middlewares on reconnect: re-check what was restored.
         stripToken(socket.handshake, extract)
+        const refuse = (error: AuthError): void => {
+          reportFailure(error, socket)
+          rejectSocket(socket, error)
+        }
         if (auth.expiresAt !== null && auth.expiresAt + context.clockToleranceMs <= now()) {
-          rejectSocket(
-            socket,
-            new AuthError('token_expired', 'The token has expired.', { claim: 'exp' }),
-          )
+          refuse(new AuthError('token_expired', 'The token has expired.', { claim: 'exp' }))
           return
         }
-        Promise.resolve(store.isRevoked(auth.claims, now())).then(
-          (revoked) => {
-            if (revoked)
-              rejectSocket(socket, new AuthError('token_revoked', 'The token has been revoked.'))
-          },
-          () => undefined,
-        )
+        const revoked = store.isRevoked(auth.claims, now())
+        const revokedError = (): AuthError =>
+          new AuthError('token_revoked', 'The token has been revoked.')
+        // A synchronous answer (the memory store) refuses the socket before the app's own
+        // `connection` listeners run, so they never talk to a revoked user; an async store can
+        // only refuse it a moment later.
+        if (revoked === true) {
+          refuse(revokedError())
+          return
+        }
+        if (typeof revoked !== 'boolean') {
+          Promise.resolve(revoked).then(
+            (yes) => {
+              if (yes) refuse(revokedError())
+            },
+            () => undefined,
+          )
+        }
       }
       const rooms = roomsOf(auth.claims)
       if (rooms.length > 0) void socket.join(rooms)
@@ -264,8 +280,16 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
         return
       }
       const coded = toAuthError(error)
-      reportFailure(coded, socket)
-      if (limiter !== undefined) limiter.limiter.consume(limiter.key(socket)).catch(() => undefined)
+      try {
+        // A refused token is still a credential (another audience, a refresh later): the hook,
+        // which apps use to log the socket, must not see it.
+        stripToken(socket.handshake, extract)
+        reportFailure(coded, socket)
+        if (limiter !== undefined)
+          limiter.limiter.consume(limiter.key(socket)).catch(() => undefined)
+      } catch {
+        // A throwing rate-limit key must not turn a refusal into a hang and a crash.
+      }
       next(connectError(coded))
     }
     try {

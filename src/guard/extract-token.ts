@@ -10,6 +10,8 @@ export interface HandshakeLike {
   auth: Record<string, unknown>
   headers: Record<string, string | string[] | undefined>
   query: Record<string, unknown>
+  /** The request URL, query string included. */
+  url?: string
 }
 
 /** Normalised extraction settings. */
@@ -98,20 +100,52 @@ export function extractToken(handshake: HandshakeLike, options: ExtractOptions):
   throw new AuthError('token_missing', 'No token was sent.')
 }
 
-/** Removes the token from the handshake once it has been read. */
+/** `url` without its `token` query parameter(s), other parameters untouched. */
+function withoutQueryToken(url: string): string {
+  const start = url.indexOf('?')
+  if (start === -1) return url
+  const kept = url
+    .slice(start + 1)
+    .split('&')
+    .filter((part) => {
+      const eq = part.indexOf('=')
+      const name = (eq === -1 ? part : part.slice(0, eq)).replace(/\+/g, ' ')
+      try {
+        return decodeURIComponent(name) !== 'token'
+      } catch {
+        return name !== 'token'
+      }
+    })
+  return kept.length === 0 ? url.slice(0, start) : `${url.slice(0, start)}?${kept.join('&')}`
+}
+
+/**
+ * Removes the token from the handshake once it has been read (or refused). Socket.IO hands every
+ * socket of one connection the same `headers` and `query` objects (those of the engine's HTTP
+ * request), so they are replaced by copies rather than changed: another namespace multiplexed on
+ * the connection still finds its token. `url` repeats the query string, so it is rewritten too.
+ */
 export function stripToken(handshake: HandshakeLike, options: ExtractOptions): void {
   for (const source of options.tokenFrom) {
     if (source === 'auth') delete handshake.auth.token
     else if (source === 'header' && BEARER.test(String(handshake.headers.authorization))) {
-      delete handshake.headers.authorization
-    } else if (source === 'query') delete handshake.query.token
-    else if (source === 'cookie' && typeof handshake.headers.cookie === 'string') {
-      const rest = handshake.headers.cookie
+      const headers = { ...handshake.headers }
+      delete headers.authorization
+      handshake.headers = headers
+    } else if (source === 'query') {
+      if (handshake.query.token !== undefined) {
+        const query = { ...handshake.query }
+        delete query.token
+        handshake.query = query
+      }
+      if (typeof handshake.url === 'string') handshake.url = withoutQueryToken(handshake.url)
+    } else if (source === 'cookie' && typeof handshake.headers.cookie === 'string') {
+      const { cookie, ...headers } = handshake.headers
+      const rest = cookie
         .split(';')
         .filter((part) => part.slice(0, part.indexOf('=')).trim() !== options.cookieName)
         .join(';')
-      if (rest.trim() === '') delete handshake.headers.cookie
-      else handshake.headers.cookie = rest
+      handshake.headers = rest.trim() === '' ? headers : { ...headers, cookie: rest }
     }
   }
 }

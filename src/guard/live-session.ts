@@ -34,7 +34,10 @@ export interface LiveSession {
 export function rejectSocket(socket: AnySocket, error: unknown): void {
   if (!socket.connected) return
   socket.emit('unauthorized', wireError(error))
-  socket.disconnect(true)
+  // Only this namespace: others multiplexed on the same connection hold their own tokens. The
+  // connection goes with its last namespace, so a refused client cannot keep it open.
+  const sockets = (socket.client as unknown as { sockets?: ReadonlyMap<unknown, unknown> }).sockets
+  socket.disconnect(sockets === undefined || sockets.size <= 1)
 }
 
 function authOf(socket: AnySocket): SocketAuth {
@@ -90,8 +93,13 @@ export function startSession(socket: AnySocket, ctx: SessionContext): LiveSessio
       throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
     }
     ;(socket.data as { auth: SocketAuth }).auth = next
-    const rooms = ctx.roomsOf(next.claims).filter((room) => !socket.rooms.has(room))
+    const nextRooms = ctx.roomsOf(next.claims)
+    const rooms = nextRooms.filter((room) => !socket.rooms.has(room))
     if (rooms.length > 0) await socket.join(rooms)
+    // The old token's room goes: revoking the token the socket no longer holds must not end it.
+    for (const room of ctx.roomsOf(previous.claims)) {
+      if (!nextRooms.includes(room)) await socket.leave(room)
+    }
     reschedule()
     return { ok: true, expiresAt: next.expiresAt }
   }

@@ -76,7 +76,12 @@ export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
    * @defaultValue 60000
    */
   readonly expiringWarningMs?: number
-  /** Grace after `exp` before an expired socket is disconnected, in ms. @defaultValue 0 */
+  /**
+   * Grace after `exp` before an expired socket is disconnected, in ms (at most 60,000). With
+   * verifier options inline it is also the verifier's leeway, so the handshake accepts a token
+   * exactly as long as the live session keeps it; give a `verifier` the same value yourself.
+   * @defaultValue 0
+   */
   readonly clockToleranceMs?: number
   /** Where revocations are kept. @defaultValue an in-memory store */
   readonly revocationStore?: RevocationStore

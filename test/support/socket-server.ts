@@ -10,7 +10,12 @@ import {
   type Socket as ClientSocket,
   type SocketOptions,
 } from 'socket.io-client'
-import { createGuard, type Guard, type GuardBaseOptions } from '../../src/index.js'
+import {
+  createGuard,
+  type Guard,
+  type GuardBaseOptions,
+  type GuardOptions,
+} from '../../src/index.js'
 
 /** An HS256 issuer with a fresh random secret. */
 export interface TestIssuer {
@@ -60,6 +65,8 @@ export interface StartServerOptions {
   readonly server?: Partial<ServerOptions>
   /** Use `io.use(guard.middleware)` instead of `guard.attach(io)`. */
   readonly middlewareOnly?: boolean
+  /** Runs before the guard is attached (e.g. to create a namespace that exists at attach time). */
+  readonly prepare?: (io: Server) => void
   /** Runs before the server listens: register handlers here. */
   readonly setup?: (io: Server, guard: Guard) => void
 }
@@ -69,7 +76,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
   const issuer = createIssuer()
   const http = createServer()
   const io = new Server(http, options.server)
-  const guard = createGuard({ secret: issuer.secret, algorithms: ['HS256'], ...options.guard })
+  // With a `verifier` in the guard options, the issuer's secret is not used (createGuard refuses
+  // verifier options beside a verifier).
+  const guard = createGuard(
+    options.guard?.verifier === undefined
+      ? { secret: issuer.secret, algorithms: ['HS256'], ...options.guard }
+      : (options.guard as unknown as GuardOptions),
+  )
+  options.prepare?.(io)
   if (options.middlewareOnly === true) io.use(guard.middleware)
   else guard.attach(io)
   options.setup?.(io, guard)
