@@ -30,6 +30,12 @@ if (claims.sub !== 'alice') throw new Error('wrong claims')
 const refused = await verifier.verify(`${token}x`).catch((err) => err)
 if (!(refused instanceof AuthError) || !AUTH_ERROR_CODES.includes(refused.code)) throw new Error('not refused')
 console.log(`import by name: ok (sub=${claims.sub}, refused with ${refused.code})`)
+
+const compat = await import('sockguard/socketio-jwt')
+if (typeof compat.authorize !== 'function' || typeof compat.default.authorize !== 'function') {
+  throw new Error('sockguard/socketio-jwt does not export authorize')
+}
+console.log('import sockguard/socketio-jwt: ok')
 JS
 node smoke.mjs
 cd - >/dev/null

@@ -17,13 +17,49 @@ export type EventParams<TMap extends EventsMap, TEvent extends EventNames<TMap>>
   TMap[TEvent]
 >
 
-/** A policy: event name -> rule, typed by the app's client-to-server events. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFunction = (...args: any[]) => unknown
+
+/** True when `T` is an acknowledgement callback (possibly optional). */
+type IsAck<T> = [T] extends [undefined]
+  ? false
+  : Exclude<T, undefined> extends AnyFunction
+    ? true
+    : false
+
+/**
+ * The arguments a rule is given: the event's parameters without a trailing acknowledgement
+ * callback (required or optional), which the client sends as an ack id, not as data.
+ */
+export type RuleArgs<TParams extends unknown[]> =
+  // Rest parameters (and untyped maps): nothing to strip reliably.
+  number extends TParams['length']
+    ? TParams
+    : TParams extends [...infer TData, infer TLast]
+      ? IsAck<TLast> extends true
+        ? TData
+        : TParams
+      : // An optional last parameter does not match the pattern above; under
+        // exactOptionalPropertyTypes its type includes `undefined`.
+        TParams extends [...infer TData, (AnyFunction | undefined)?]
+        ? TParams extends []
+          ? TParams
+          : TData
+        : TParams
+
+/**
+ * A policy: event name -> rule, typed by the app's client-to-server events. Keys must be event
+ * names of `TListen`; each rule gets the socket's current claims and that event's arguments.
+ * Ready-made rules (`requireScope`, `requireClaim`) fit every event.
+ */
 export type EventPolicy<
   TListen extends EventsMap = DefaultEventsMap,
   TClaims extends JwtClaims = JwtClaims,
 > = {
-  readonly [TEvent in EventNames<TListen>]?:
-    EventRule<TClaims, EventParams<TListen, TEvent>> | EventRule
+  readonly [TEvent in EventNames<TListen>]?: EventRule<
+    TClaims,
+    RuleArgs<EventParams<TListen, TEvent>>
+  >
 }
 
 /** Options of {@link authorizeEvents}. */
@@ -43,6 +79,13 @@ const MESSAGE = 'You are not allowed to do that.'
 
 /**
  * Returns a `connection` listener that authorizes each incoming event of a socket.
+ *
+ * Rules read `socket.data.auth.claims` when the event arrives, so an in-band refresh that grants
+ * more scope takes effect at once. A rule allows only by returning (or resolving) `true`; `false`,
+ * anything else, a throw or a rejection denies. A denied event never reaches its handler: its ack
+ * gets {@link ForbiddenPayload}, or without an ack the client gets the `forbidden` event
+ * `{ event, code: 'forbidden', message }`. A socket without `socket.data.auth` is denied every
+ * listed event. `authenticate` (the guard's refresh) is never blocked.
  *
  * @throws {TypeError} when the policy is not an object of functions.
  *
@@ -99,7 +142,8 @@ export function authorizeEvents<
       }
       const args: unknown[] = packet.slice(1)
       if (typeof args[args.length - 1] === 'function') args.pop()
-      let verdict: boolean | Promise<boolean>
+      // Rules are app code: whatever they return, only `true` allows.
+      let verdict: unknown
       try {
         verdict = rule(auth.claims, ...args)
       } catch {
@@ -107,10 +151,10 @@ export function authorizeEvents<
         return
       }
       if (verdict === true) next()
-      else if (verdict instanceof Promise) {
+      else if (isThenable(verdict)) {
         verdict.then(
           (allowed) => {
-            if (allowed) next()
+            if (allowed === true) next()
             else refuse(packet)
           },
           () => {
@@ -120,4 +164,12 @@ export function authorizeEvents<
       } else refuse(packet)
     })
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
 }

@@ -12,11 +12,11 @@ export type EventRule<
 export function scopesOf(claims: JwtClaims): ReadonlySet<string> {
   const scopes = new Set<string>()
   const add = (value: unknown): void => {
-    if (typeof value === 'string')
-      for (const s of value.split(' '))
-        if (s !== '') scopes.add(s)
-        else if (Array.isArray(value))
-          for (const s of value) if (typeof s === 'string') scopes.add(s)
+    if (typeof value === 'string') {
+      for (const s of value.split(' ')) if (s !== '') scopes.add(s)
+    } else if (Array.isArray(value)) {
+      for (const s of value as unknown[]) if (typeof s === 'string' && s !== '') scopes.add(s)
+    }
   }
   add(claims.scope)
   add(claims.scp)

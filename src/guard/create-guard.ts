@@ -216,11 +216,13 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   const onConnection = (socket: AnySocket): void => {
     if (closed) return
     try {
-      if (mode === 'post-connect') {
+      const auth = (socket.data as { auth?: SocketAuth } | undefined)?.auth
+      // A recovered post-connect socket already authenticated: it is re-checked like any other
+      // recovered socket below instead of having to authenticate again.
+      if (mode === 'post-connect' && !(socket.recovered && auth !== undefined)) {
         startPostConnect(socket, { ...context, timeoutMs, onAuthenticated: begin })
         return
       }
-      const auth = (socket.data as { auth?: SocketAuth } | undefined)?.auth
       if (auth === undefined) {
         // Only a socket that skipped the middleware gets here (e.g. registered after connect).
         rejectSocket(socket, new AuthError('token_missing', 'No token was sent.'))

@@ -13,12 +13,76 @@ export interface PostConnectContext extends SessionContext {
   readonly onAuthenticated: (socket: AnySocket) => void
 }
 
+/** A socket kept out of broadcasts, with its events dropped, until it is released. */
+export interface Quarantine {
+  /** True once {@link Quarantine.release} has run. */
+  readonly released: boolean
+  /** Readmits the socket: its own room, the rooms joined meanwhile, and `rooms`. */
+  release(rooms?: readonly string[]): Promise<void>
+}
+
+type Join = AnySocket['join']
+type Leave = AnySocket['leave']
+
+/**
+ * Puts a connected socket in quarantine: it receives no broadcast (not even `io.emit`) and every
+ * incoming event but `authenticate` is dropped before any handler sees it.
+ */
+export function quarantine(socket: AnySocket): Quarantine {
+  let released = false
+  // Broadcasts (even io.emit) reach a socket through the adapter's record of it; without one,
+  // none reaches it. The app's own `connection` handlers still run and often `socket.join()` a
+  // room, which would recreate that record: joins are held back until release.
+  // Rooms it already has (restored by connection-state recovery) are given back on release.
+  const pending = new Set<string>([...socket.rooms].filter((room) => room !== socket.id))
+  socket.nsp.adapter.delAll(socket.id)
+  const join: Join = (rooms) => {
+    for (const room of typeof rooms === 'string' ? [rooms] : rooms) pending.add(room)
+  }
+  const leave: Leave = (room) => {
+    pending.delete(room)
+  }
+  Object.defineProperty(socket, 'join', { value: join, configurable: true, writable: true })
+  Object.defineProperty(socket, 'leave', { value: leave, configurable: true, writable: true })
+
+  // Dropped unseen: no handler runs, no ack is called, nothing is sent back. Socket.IO calls
+  // `socket.onAny` listeners before any `socket.use` middleware (Socket#onevent), so the packet
+  // is stopped there; the middleware is the fallback should that private method ever change.
+  const passes = (event: unknown): boolean => released || event === 'authenticate'
+  const onevent = (Object.getPrototypeOf(socket) as { onevent?: unknown }).onevent
+  if (typeof onevent === 'function') {
+    const gate = (packet: { data?: unknown }): void => {
+      if (passes(Array.isArray(packet.data) ? packet.data[0] : undefined))
+        (onevent as (packet: unknown) => void).call(socket, packet)
+    }
+    Object.defineProperty(socket, 'onevent', { value: gate, configurable: true, writable: true })
+  }
+  socket.use((packet, next) => {
+    if (passes(packet[0])) next()
+  })
+
+  return {
+    get released() {
+      return released
+    },
+    async release(rooms = []) {
+      if (released) return
+      released = true
+      // Back to the prototype's methods.
+      const own = socket as unknown as Partial<Record<'join' | 'leave' | 'onevent', unknown>>
+      delete own.join
+      delete own.leave
+      delete own.onevent
+      if (!socket.connected) return
+      await socket.join([socket.id, ...pending, ...rooms])
+    },
+  }
+}
+
 /** Runs the post-connect flow of one socket. */
 export function startPostConnect(socket: AnySocket, ctx: PostConnectContext): void {
   let state: 'waiting' | 'verifying' | 'done' = 'waiting'
-  // Broadcasts (even io.emit) reach a socket through the adapter's record of it; without one,
-  // none reaches it. Joining its own room again on success restores the record.
-  socket.nsp.adapter.delAll(socket.id)
+  const held = quarantine(socket)
   const timer = setTimeout(() => {
     if (state === 'done') return
     state = 'done'
@@ -29,11 +93,6 @@ export function startPostConnect(socket: AnySocket, ctx: PostConnectContext): vo
   timer.unref()
   socket.once('disconnect', () => {
     clearTimeout(timer)
-  })
-
-  socket.use((packet, next) => {
-    // Until authenticated, only `authenticate` gets through; everything else is dropped unseen.
-    if (state === 'done' || packet[0] === 'authenticate') next()
   })
 
   const onAuthenticate = (payload: unknown, ack?: unknown): void => {
@@ -56,9 +115,10 @@ export function startPostConnect(socket: AnySocket, ctx: PostConnectContext): vo
     ctx
       .authenticate(token, socket)
       .then(async (auth: SocketAuth) => {
-        if (!socket.connected) return
+        // Lost the race with the timeout, or the client left meanwhile.
+        if (state !== 'verifying' || !socket.connected) return
         ;(socket.data as { auth: SocketAuth }).auth = auth
-        await socket.join([socket.id, ...ctx.roomsOf(auth.claims)])
+        await held.release(ctx.roomsOf(auth.claims))
         state = 'done'
         clearTimeout(timer)
         socket.off('authenticate', onAuthenticate)
@@ -67,6 +127,8 @@ export function startPostConnect(socket: AnySocket, ctx: PostConnectContext): vo
         socket.emit('authenticated', { expiresAt: auth.expiresAt })
       })
       .catch((error: unknown) => {
+        // Timed out meanwhile: that refusal was already sent.
+        if (state === 'done' && !held.released) return
         state = 'done'
         clearTimeout(timer)
         const coded = toAuthError(error)

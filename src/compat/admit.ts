@@ -1,0 +1,86 @@
+// The step both drop-in flows share: verify the token, run `additional_auth`, then store what
+// socketio-jwt stored (`socket.decoded_token`, optionally the raw token) and `socket.data.auth`.
+import { ClaimInvalidError } from '../errors.js'
+import type { AnySocket, SocketAuth } from '../guard/types.js'
+import type { CompatSettings } from './options.js'
+import type { TokenCheck } from './token-check.js'
+import { UnauthorizedError } from './unauthorized-error.js'
+
+/** Where the outcome goes; exactly one of the two is called, once. */
+export interface Admission {
+  onAdmitted(auth: SocketAuth): void
+  onRefused(error: unknown): void
+}
+
+function appRefusal(error: unknown, code: unknown): UnauthorizedError {
+  const message =
+    typeof error === 'string'
+      ? error
+      : typeof error === 'object' &&
+          error !== null &&
+          typeof (error as { message?: unknown }).message === 'string'
+        ? (error as { message: string }).message
+        : 'unauthorized'
+  return new UnauthorizedError(typeof code === 'string' && code !== '' ? code : 'unknown', {
+    message,
+  })
+}
+
+/**
+ * Verifies `token` for `socket` and admits or refuses it. With `previous` (a re-authentication
+ * on a live socket) the new token must be for the same subject.
+ */
+export function admit(
+  socket: AnySocket,
+  token: string,
+  settings: CompatSettings,
+  check: TokenCheck,
+  admission: Admission,
+  previous?: SocketAuth,
+): void {
+  let settled = false
+  const refuse = (error: unknown): void => {
+    if (settled) return
+    settled = true
+    admission.onRefused(error)
+  }
+  check(token, socket.request)
+    .then((verified) => {
+      const { claims, expiresAt } = verified
+      // A refresh renews the same identity; switching users needs a new connection.
+      if (previous !== undefined && claims.sub !== previous.claims.sub)
+        throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
+      const accept = (): void => {
+        if (settled) return
+        let decoded: unknown = claims
+        try {
+          if (settings.customDecoded !== undefined) decoded = settings.customDecoded(claims)
+        } catch (error) {
+          refuse(
+            new UnauthorizedError('invalid_token', { message: 'invalid token' }, { cause: error }),
+          )
+          return
+        }
+        settled = true
+        const fields = socket as unknown as Record<string, unknown>
+        fields[settings.decodedPropertyName] = decoded
+        if (settings.encodedPropertyName !== undefined) fields[settings.encodedPropertyName] = token
+        const auth: SocketAuth = Object.freeze({ claims, expiresAt })
+        ;(socket.data as { auth: SocketAuth }).auth = auth
+        admission.onAdmitted(auth)
+      }
+      if (settings.additionalAuth === undefined) {
+        accept()
+        return
+      }
+      settings.additionalAuth(
+        claims,
+        accept,
+        (error, code) => {
+          refuse(appRefusal(error, code))
+        },
+        socket,
+      )
+    })
+    .catch(refuse)
+}
