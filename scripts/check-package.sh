@@ -15,7 +15,8 @@ if tar -tzf "$work/$tarball" | grep -E '(^|/)(src|test|bench|\.ci)/' >/dev/null;
 fi
 cd "$work"
 npm init -y >/dev/null
-npm install --no-audit --no-fund --silent "./$tarball"
+# socket.io is the peer that the Socket.IO parts need at run time.
+npm install --no-audit --no-fund --silent "./$tarball" socket.io@^4.8.0
 cat > smoke.mjs <<'JS'
 import { createHmac, randomBytes } from 'node:crypto'
 import { createVerifier, AuthError, AUTH_ERROR_CODES } from 'sockguard'
