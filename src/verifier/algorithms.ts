@@ -43,20 +43,27 @@ export interface AlgorithmSpec {
   readonly signatureBytes?: number
   /** Minimum HMAC secret length: the hash output size (RFC 7518 §3.2). */
   readonly minSecretBytes?: number
-  /** Signature check; `signature` already has the right length. */
-  readonly check: (input: Buffer, signature: Buffer, key: KeyObject) => boolean
+  /**
+   * Signature check over the signing input (`header.payload`, ASCII: both segments passed the
+   * base64url check before); `signature` already has the right length.
+   */
+  readonly check: (input: string, signature: Buffer, key: KeyObject) => boolean
 }
+
+// crypto.verify takes bytes only.
+const ascii = (input: string): Buffer => Buffer.from(input, 'latin1')
 
 function hmac(hash: 'sha256' | 'sha384' | 'sha512', bytes: number): AlgorithmSpec['check'] {
   return (input, signature, key) =>
     // Length is checked by the caller, so timingSafeEqual compares the whole MAC in constant time.
     signature.length === bytes &&
+    // The string goes straight to OpenSSL (ASCII, so UTF-8 is the same bytes): no Buffer copy.
     timingSafeEqual(createHmac(hash, key).update(input).digest(), signature)
 }
 
 function pkcs1(hash: 'sha256' | 'sha384' | 'sha512'): AlgorithmSpec['check'] {
   return (input, signature, key) =>
-    verify(hash, input, { key, padding: constants.RSA_PKCS1_PADDING }, signature)
+    verify(hash, ascii(input), { key, padding: constants.RSA_PKCS1_PADDING }, signature)
 }
 
 function pss(hash: 'sha256' | 'sha384' | 'sha512'): AlgorithmSpec['check'] {
@@ -64,7 +71,7 @@ function pss(hash: 'sha256' | 'sha384' | 'sha512'): AlgorithmSpec['check'] {
   return (input, signature, key) =>
     verify(
       hash,
-      input,
+      ascii(input),
       {
         key,
         padding: constants.RSA_PKCS1_PSS_PADDING,
@@ -77,10 +84,11 @@ function pss(hash: 'sha256' | 'sha384' | 'sha512'): AlgorithmSpec['check'] {
 function ecdsa(hash: 'sha256' | 'sha384' | 'sha512'): AlgorithmSpec['check'] {
   // RFC 7518 §3.4: R || S, fixed length. DER signatures are refused by the length check before.
   return (input, signature, key) =>
-    verify(hash, input, { key, dsaEncoding: 'ieee-p1363' }, signature)
+    verify(hash, ascii(input), { key, dsaEncoding: 'ieee-p1363' }, signature)
 }
 
-const eddsa: AlgorithmSpec['check'] = (input, signature, key) => verify(null, input, key, signature)
+const eddsa: AlgorithmSpec['check'] = (input, signature, key) =>
+  verify(null, ascii(input), key, signature)
 
 const SPECS: Readonly<Record<Algorithm, AlgorithmSpec>> = {
   HS256: {

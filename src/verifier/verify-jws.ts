@@ -1,7 +1,7 @@
 // The JWS layer of the verifier (RFC 7515 compact serialization): structure, canonical
 // base64url, header policy, key lookup and signature. Claims are the caller's business.
 import { AuthError } from '../errors.js'
-import { decodeBase64url, isCanonicalBase64url } from '../internal/base64url.js'
+import { decodeBase64url } from '../internal/base64url.js'
 import type { VerificationKey } from '../keys/import-key.js'
 import type { KeySource } from '../keys/key-source.js'
 import { createHeaderChecker, type CheckedHeader, type HeaderPolicy } from './check-header.js'
@@ -26,11 +26,11 @@ export function createJwsVerifier(policy: HeaderPolicy, source: KeySource): JwsV
 
   const finish = (
     token: string,
-    dot1: number,
     dot2: number,
     checked: CheckedHeader,
     key: VerificationKey,
     signature: Buffer,
+    payload: Buffer,
   ): VerifiedJws => {
     const { spec } = checked
     // RFC 8725 §3.1: the key decides which algorithm it verifies, never the token.
@@ -43,12 +43,12 @@ export function createJwsVerifier(policy: HeaderPolicy, source: KeySource): JwsV
     }
     let valid: boolean
     try {
-      valid = spec.check(Buffer.from(token.slice(0, dot2), 'latin1'), signature, key.key)
+      valid = spec.check(token.slice(0, dot2), signature, key.key)
     } catch (cause) {
       throw new AuthError('token_invalid', 'The token signature could not be checked.', { cause })
     }
     if (!valid) throw new AuthError('token_invalid', 'The token signature is not valid.')
-    return { checked, payload: Buffer.from(token.slice(dot1 + 1, dot2), 'base64url') }
+    return { checked, payload }
   }
 
   return (token) => {
@@ -57,8 +57,10 @@ export function createJwsVerifier(policy: HeaderPolicy, source: KeySource): JwsV
     if (dot2 === -1 || token.indexOf('.', dot2 + 1) !== -1) {
       throw new AuthError('token_malformed', 'The token is not a compact JWS of three segments.')
     }
-    const checked = checkHeader(token.slice(0, dot1))
-    if (!isCanonicalBase64url(token.slice(dot1 + 1, dot2))) {
+    const checked = checkHeader(token, dot1)
+    // Decoded once here, before the signature, so that malformed always wins over invalid.
+    const payload = decodeBase64url(token.slice(dot1 + 1, dot2))
+    if (payload === undefined) {
       throw new AuthError('token_malformed', 'The token payload is not canonical base64url.')
     }
     const signature = decodeBase64url(token.slice(dot2 + 1))
@@ -68,7 +70,7 @@ export function createJwsVerifier(policy: HeaderPolicy, source: KeySource): JwsV
     if (signature.length === 0) throw new AuthError('token_invalid', 'The token is not signed.')
     const key = source.resolve(checked.spec.name, checked.kid, checked.header)
     return key instanceof Promise
-      ? key.then((resolved) => finish(token, dot1, dot2, checked, resolved, signature))
-      : finish(token, dot1, dot2, checked, key, signature)
+      ? key.then((resolved) => finish(token, dot2, checked, resolved, signature, payload))
+      : finish(token, dot2, checked, key, signature, payload)
   }
 }

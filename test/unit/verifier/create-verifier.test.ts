@@ -443,16 +443,25 @@ describe('claims policy', () => {
     })
   })
 
-  it('resolves with claims, header and expiresAt in ms, all frozen', async () => {
+  it('resolves with claims, header and expiresAt in ms; the shared header is frozen', async () => {
     const result = await hsVerifier().verify(hsToken({ ...valid, role: 'admin' }, { kid: 'k1' }))
     expect(result).toEqual({
       claims: { ...valid, role: 'admin' },
       header: { alg: 'HS256', kid: 'k1' },
       expiresAt: valid.exp * 1000,
     })
-    expect(Object.isFrozen(result)).toBe(true)
-    expect(Object.isFrozen(result.claims)).toBe(true)
+    // The header object is memoised and shared by every token with the same header segment.
     expect(Object.isFrozen(result.header)).toBe(true)
+  })
+
+  it('freezes results that the cache shares between callers', async () => {
+    const verifier = hsVerifier({ cache: { max: 10 } })
+    const token = hsToken({ ...valid, role: 'admin' })
+    const first = await verifier.verify(token)
+    const second = await verifier.verify(token)
+    expect(second).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+    expect(Object.isFrozen(first.claims)).toBe(true)
   })
 
   it('what is not a token string', async () => {
