@@ -3,6 +3,7 @@
 // flow), re-checks recovered sessions, and revocation that reaches live sockets on every node.
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import { AuthError, InvalidOptionError } from '../errors.js'
+import { integerOption } from '../internal/integer-option.js'
 import { connectError, toAuthError } from '../internal/wire-error.js'
 import { createVerifier } from '../verifier/create-verifier.js'
 import type { JwtClaims, Verifier, VerifierOptions } from '../verifier/types.js'
@@ -70,11 +71,7 @@ function duration(
   min = 0,
   max = 2 ** 52,
 ): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(option, `must be an integer number of ms from ${min} to ${max}`)
-  }
-  return value
+  return integerOption(value, option, fallback, min, max)
 }
 
 /**

@@ -1,7 +1,8 @@
 // createVerifier: compact JWS/JWT in, verified claims or a coded AuthError out. The hot path is
 // synchronous node:crypto over keys imported once; it yields only to fetch a remote key set.
 import { hash } from 'node:crypto'
-import { AuthError, isAuthError } from '../errors.js'
+import { AuthError } from '../errors.js'
+import { toAuthError } from '../internal/wire-error.js'
 import { parseJsonObject } from '../internal/parse-json-object.js'
 import { checkClaims } from './check-claims.js'
 import { normalizeOptions } from './normalize-options.js'
@@ -96,12 +97,6 @@ export function createVerifier<TClaims extends JwtClaims = JwtClaims>(
 }
 
 // Anything that is not already coded (a bug, a crypto exception) is reported as an invalid token.
-function toAuthError(error: unknown): AuthError {
-  return isAuthError(error)
-    ? error
-    : new AuthError('token_invalid', 'The token could not be verified.', { cause: error })
-}
-
 function rethrowCoded(error: unknown): never {
   throw toAuthError(error)
 }

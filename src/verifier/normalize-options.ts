@@ -1,6 +1,7 @@
 // Validates and normalises `createVerifier` options once, at creation: every mistake is an
 // InvalidOptionError naming the option, and the hot path only reads the frozen result.
 import { InvalidOptionError } from '../errors.js'
+import { integerOption } from '../internal/integer-option.js'
 import { createDiscoveredKeySet } from '../keys/discovered-key-set.js'
 import { customKeySource } from '../keys/custom-key-source.js'
 import { isAllowedKeyUrl } from '../keys/fetch-json.js'
@@ -60,12 +61,7 @@ function integer(
   min: number,
   max: number,
 ): number {
-  const value = options[name]
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(name, `must be an integer from ${min} to ${max}`)
-  }
-  return value
+  return integerOption(options[name], name, fallback, min, max)
 }
 
 function stringList(options: Options, name: string): ReadonlySet<string> | undefined {
