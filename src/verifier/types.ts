@@ -152,6 +152,10 @@ export interface JwksUriOptions
 /** OpenID Connect discovery: the issuer's `jwks_uri`, and `issuer` defaults to it. */
 export interface IssuerUrlOptions
   extends VerifierPolicyOptions, RemoteKeySetOptions, Only<'issuerUrl'> {
+  /**
+   * The issuer exactly as it appears in `iss` and in the discovery document (compared as a
+   * string). A `URL` object is read as its `href`, which gives a bare origin a trailing slash.
+   */
   readonly issuerUrl: string | URL
   readonly algorithms: readonly AsymmetricAlgorithm[]
 }
