@@ -1,27 +1,19 @@
 // createGuard: the Socket.IO side of sockguard. A handshake middleware that verifies the token,
 // a per-namespace connection hook that starts each socket's live session (or the post-connect
 // flow), re-checks recovered sessions, and revocation that reaches live sockets on every node.
-import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import { AuthError, InvalidOptionError } from '../errors.js'
-import { integerOption } from '../internal/integer-option.js'
 import { connectError, toAuthError } from '../internal/wire-error.js'
-import { createVerifier } from '../verifier/create-verifier.js'
-import type { JwtClaims, Verifier, VerifierOptions } from '../verifier/types.js'
-import {
-  extractToken,
-  stripToken,
-  type ExtractOptions,
-  type HandshakeLike,
-  type TokenSource,
-} from './extract-token.js'
+import type { JwtClaims } from '../verifier/types.js'
+import { extractToken, stripToken, type HandshakeLike } from './extract-token.js'
 import {
   rejectSocket,
   startSession,
   type LiveSession,
   type SessionContext,
 } from './live-session.js'
+import { normalizeGuardOptions } from './normalize-guard-options.js'
 import { startPostConnect } from './post-connect.js'
-import { createMemoryRevocationStore, tokenKey, type RevocationStore } from './revocation-store.js'
+import { tokenKey } from './revocation-store.js'
 import type {
   AnyNamespace,
   AnyServer,
@@ -32,24 +24,6 @@ import type {
   SocketAuth,
 } from './types.js'
 
-const GUARD_OPTIONS = new Set([
-  'verifier',
-  'tokenFrom',
-  'cookieName',
-  'allowedOrigins',
-  'mode',
-  'timeoutMs',
-  'expiringWarningMs',
-  'clockToleranceMs',
-  'revocationStore',
-  'revocationTtlMs',
-  'onAuthenticated',
-  'onFailure',
-  'rateLimit',
-  'now',
-])
-const TOKEN_SOURCES: readonly TokenSource[] = ['auth', 'header', 'cookie', 'query']
-
 /** The room a subject's sockets join, so a revocation reaches them through any adapter. */
 export function subjectRoom(sub: string): string {
   return `sockguard:sub:${sub}`
@@ -58,20 +32,6 @@ export function subjectRoom(sub: string): string {
 /** The room of the sockets holding one token id. */
 export function tokenRoom(iss: string | undefined, jti: string): string {
   return `sockguard:jti:${tokenKey(iss, jti)}`
-}
-
-function fail(option: string, message: string): never {
-  throw new InvalidOptionError(option, message)
-}
-
-function duration(
-  value: unknown,
-  option: string,
-  fallback: number,
-  min = 0,
-  max = 2 ** 52,
-): number {
-  return integerOption(value, option, fallback, min, max)
 }
 
 /**
@@ -87,81 +47,20 @@ function duration(
 export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   options: GuardOptions<TClaims>,
 ): Guard<TClaims> {
-  if (typeof options !== 'object' || (options as unknown) === null)
-    fail('options', 'must be an object')
-  const raw = options as unknown as Readonly<Record<string, unknown>>
-  let verifier: Verifier<TClaims>
-  if (raw.verifier !== undefined) {
-    const given = raw.verifier as Verifier<TClaims>
-    if (typeof given.verify !== 'function')
-      fail('verifier', 'must be a verifier made by createVerifier()')
-    for (const name of Object.keys(raw)) {
-      if (!GUARD_OPTIONS.has(name))
-        fail(
-          name,
-          'is not a guard option (verifier options go to createVerifier when `verifier` is given)',
-        )
-    }
-    verifier = given
-  } else {
-    const verifierOptions = Object.fromEntries(
-      // `now` and `clockToleranceMs` serve both: the handshake then accepts a token exactly as
-      // long as the live session keeps it.
-      Object.entries(raw).filter(
-        ([name]) => !GUARD_OPTIONS.has(name) || name === 'now' || name === 'clockToleranceMs',
-      ),
-    )
-    verifier = createVerifier<TClaims>(verifierOptions as unknown as VerifierOptions)
-  }
-
-  const tokenFrom = raw.tokenFrom ?? ['auth', 'header']
-  if (
-    !Array.isArray(tokenFrom) ||
-    tokenFrom.length === 0 ||
-    !tokenFrom.every((s) => TOKEN_SOURCES.includes(s as TokenSource))
-  ) {
-    fail('tokenFrom', `must be a non-empty array of ${TOKEN_SOURCES.join(', ')}`)
-  }
-  const allowedOrigins = raw.allowedOrigins ?? []
-  if (
-    !Array.isArray(allowedOrigins) ||
-    !allowedOrigins.every((o) => typeof o === 'string' && URL.canParse(o))
-  ) {
-    fail('allowedOrigins', 'must be an array of origins such as "https://app.example"')
-  }
-  if (tokenFrom.includes('cookie') && allowedOrigins.length === 0) {
-    // Without it, any web page could open a socket riding on the user's cookie.
-    fail('allowedOrigins', 'is required when tokenFrom includes "cookie"')
-  }
-  const cookieName = raw.cookieName ?? 'token'
-  if (typeof cookieName !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(cookieName))
-    fail('cookieName', 'must be a cookie name')
-  const extract: ExtractOptions = Object.freeze({
-    tokenFrom: Object.freeze([...(tokenFrom as TokenSource[])]),
-    cookieName,
-    allowedOrigins: new Set(
-      (allowedOrigins as string[]).map((o) => new URL(o).origin.toLowerCase()),
-    ),
-  })
-  const mode = raw.mode ?? 'handshake'
-  if (mode !== 'handshake' && mode !== 'post-connect')
-    fail('mode', 'must be "handshake" or "post-connect"')
-  const timeoutMs = duration(raw.timeoutMs, 'timeoutMs', 15_000, 1)
-  const now = (raw.now ?? Date.now) as () => number
-  if (typeof now !== 'function') fail('now', 'must be a function')
-  const store = (raw.revocationStore ?? createMemoryRevocationStore()) as RevocationStore
-  if (typeof store.isRevoked !== 'function' || typeof store.revokeSubject !== 'function') {
-    fail('revocationStore', 'must implement RevocationStore')
-  }
-  const revocationTtlMs = duration(raw.revocationTtlMs, 'revocationTtlMs', 86_400_000, 1)
-  const onAuthenticated = raw.onAuthenticated as GuardOptions<TClaims>['onAuthenticated']
-  const onFailure = raw.onFailure as GuardOptions<TClaims>['onFailure']
-  if (onAuthenticated !== undefined && typeof onAuthenticated !== 'function')
-    fail('onAuthenticated', 'must be a function')
-  if (onFailure !== undefined && typeof onFailure !== 'function')
-    fail('onFailure', 'must be a function')
-  const limiter = createLimiter(raw.rateLimit)
-
+  const {
+    verifier,
+    extract,
+    mode,
+    timeoutMs,
+    now,
+    store,
+    revocationTtlMs,
+    expiringWarningMs,
+    clockToleranceMs,
+    onAuthenticated,
+    onFailure,
+    limiter,
+  } = normalizeGuardOptions(options)
   const sessions = new Map<AnySocket, LiveSession>()
   const namespaces = new Set<AnyNamespace>()
   let closed = false
@@ -196,8 +95,8 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
 
   const context: SessionContext = {
     now,
-    expiringWarningMs: duration(raw.expiringWarningMs, 'expiringWarningMs', 60_000),
-    clockToleranceMs: duration(raw.clockToleranceMs, 'clockToleranceMs', 0, 0, 60_000),
+    expiringWarningMs,
+    clockToleranceMs,
     authenticate,
     reportFailure,
     roomsOf,
@@ -366,30 +265,4 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       await store.close?.()
     },
   } satisfies Guard<TClaims>)
-}
-
-interface Limiter {
-  readonly limiter: RateLimiterAbstract
-  readonly points: number
-  readonly key: (socket: AnySocket) => string
-}
-
-function createLimiter(value: unknown): Limiter | undefined {
-  if (value === undefined || value === false) return undefined
-  if (typeof value !== 'object' || value === null) fail('rateLimit', 'must be false or an object')
-  const options = value as Record<string, unknown>
-  const points = duration(options.points, 'rateLimit.points', 10, 1, 1_000_000)
-  const durationMs = duration(options.durationMs, 'rateLimit.durationMs', 60_000, 1_000)
-  const key = (options.key ?? ((socket: AnySocket) => socket.handshake.address)) as (
-    socket: AnySocket,
-  ) => string
-  if (typeof key !== 'function') fail('rateLimit.key', 'must be a function')
-  const limiter =
-    (options.limiter as RateLimiterAbstract | undefined) ??
-    new RateLimiterMemory({ points, duration: Math.ceil(durationMs / 1000) })
-  return {
-    limiter,
-    points: (options.limiter as { points?: number } | undefined)?.points ?? points,
-    key,
-  }
 }

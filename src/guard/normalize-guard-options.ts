@@ -1,0 +1,156 @@
+// Validates and normalises `createGuard` options once, at creation: every mistake is an
+// InvalidOptionError naming the option; the guard's runtime only reads the frozen result.
+import { InvalidOptionError } from '../errors.js'
+import { integerOption } from '../internal/integer-option.js'
+import { createVerifier } from '../verifier/create-verifier.js'
+import type { JwtClaims, Verifier, VerifierOptions } from '../verifier/types.js'
+import { createLimiter, type Limiter } from './create-limiter.js'
+import type { ExtractOptions, TokenSource } from './extract-token.js'
+import { createMemoryRevocationStore, type RevocationStore } from './revocation-store.js'
+import type { GuardOptions } from './types.js'
+
+/** Everything a guard needs, checked. */
+export interface NormalizedGuard<TClaims extends JwtClaims> {
+  readonly verifier: Verifier<TClaims>
+  readonly extract: ExtractOptions
+  readonly mode: 'handshake' | 'post-connect'
+  readonly timeoutMs: number
+  readonly now: () => number
+  readonly store: RevocationStore
+  readonly revocationTtlMs: number
+  readonly expiringWarningMs: number
+  readonly clockToleranceMs: number
+  readonly onAuthenticated: GuardOptions<TClaims>['onAuthenticated']
+  readonly onFailure: GuardOptions<TClaims>['onFailure']
+  readonly limiter: Limiter | undefined
+}
+
+const GUARD_OPTIONS = new Set([
+  'verifier',
+  'tokenFrom',
+  'cookieName',
+  'allowedOrigins',
+  'mode',
+  'timeoutMs',
+  'expiringWarningMs',
+  'clockToleranceMs',
+  'revocationStore',
+  'revocationTtlMs',
+  'onAuthenticated',
+  'onFailure',
+  'rateLimit',
+  'now',
+])
+const TOKEN_SOURCES: readonly TokenSource[] = ['auth', 'header', 'cookie', 'query']
+
+function fail(option: string, message: string): never {
+  throw new InvalidOptionError(option, message)
+}
+
+function duration(
+  value: unknown,
+  option: string,
+  fallback: number,
+  min = 0,
+  max = 2 ** 52,
+): number {
+  return integerOption(value, option, fallback, min, max)
+}
+
+/**
+ * Validates `createGuard` options; verifier options given inline make the guard's verifier.
+ * @throws {InvalidOptionError} naming the first option at fault.
+ */
+export function normalizeGuardOptions<TClaims extends JwtClaims>(
+  options: GuardOptions<TClaims>,
+): NormalizedGuard<TClaims> {
+  if (typeof options !== 'object' || (options as unknown) === null)
+    fail('options', 'must be an object')
+  const raw = options as unknown as Readonly<Record<string, unknown>>
+  let verifier: Verifier<TClaims>
+  if (raw.verifier !== undefined) {
+    const given = raw.verifier as Verifier<TClaims>
+    if (typeof given.verify !== 'function')
+      fail('verifier', 'must be a verifier made by createVerifier()')
+    for (const name of Object.keys(raw)) {
+      if (!GUARD_OPTIONS.has(name))
+        fail(
+          name,
+          'is not a guard option (verifier options go to createVerifier when `verifier` is given)',
+        )
+    }
+    verifier = given
+  } else {
+    const verifierOptions = Object.fromEntries(
+      // `now` and `clockToleranceMs` serve both: the handshake then accepts a token exactly as
+      // long as the live session keeps it.
+      Object.entries(raw).filter(
+        ([name]) => !GUARD_OPTIONS.has(name) || name === 'now' || name === 'clockToleranceMs',
+      ),
+    )
+    verifier = createVerifier<TClaims>(verifierOptions as unknown as VerifierOptions)
+  }
+
+  const tokenFrom = raw.tokenFrom ?? ['auth', 'header']
+  if (
+    !Array.isArray(tokenFrom) ||
+    tokenFrom.length === 0 ||
+    !tokenFrom.every((s) => TOKEN_SOURCES.includes(s as TokenSource))
+  ) {
+    fail('tokenFrom', `must be a non-empty array of ${TOKEN_SOURCES.join(', ')}`)
+  }
+  const allowedOrigins = raw.allowedOrigins ?? []
+  if (
+    !Array.isArray(allowedOrigins) ||
+    !allowedOrigins.every((o) => typeof o === 'string' && URL.canParse(o))
+  ) {
+    fail('allowedOrigins', 'must be an array of origins such as "https://app.example"')
+  }
+  if (tokenFrom.includes('cookie') && allowedOrigins.length === 0) {
+    // Without it, any web page could open a socket riding on the user's cookie.
+    fail('allowedOrigins', 'is required when tokenFrom includes "cookie"')
+  }
+  const cookieName = raw.cookieName ?? 'token'
+  if (typeof cookieName !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(cookieName))
+    fail('cookieName', 'must be a cookie name')
+  const extract: ExtractOptions = Object.freeze({
+    tokenFrom: Object.freeze([...(tokenFrom as TokenSource[])]),
+    cookieName,
+    allowedOrigins: new Set(
+      (allowedOrigins as string[]).map((o) => new URL(o).origin.toLowerCase()),
+    ),
+  })
+  const mode = raw.mode ?? 'handshake'
+  if (mode !== 'handshake' && mode !== 'post-connect')
+    fail('mode', 'must be "handshake" or "post-connect"')
+  const timeoutMs = duration(raw.timeoutMs, 'timeoutMs', 15_000, 1)
+  const now = (raw.now ?? Date.now) as () => number
+  if (typeof now !== 'function') fail('now', 'must be a function')
+  const store = (raw.revocationStore ?? createMemoryRevocationStore()) as RevocationStore
+  if (typeof store.isRevoked !== 'function' || typeof store.revokeSubject !== 'function') {
+    fail('revocationStore', 'must implement RevocationStore')
+  }
+  const revocationTtlMs = duration(raw.revocationTtlMs, 'revocationTtlMs', 86_400_000, 1)
+  const onAuthenticated = raw.onAuthenticated as GuardOptions<TClaims>['onAuthenticated']
+  const onFailure = raw.onFailure as GuardOptions<TClaims>['onFailure']
+  if (onAuthenticated !== undefined && typeof onAuthenticated !== 'function')
+    fail('onAuthenticated', 'must be a function')
+  if (onFailure !== undefined && typeof onFailure !== 'function')
+    fail('onFailure', 'must be a function')
+  const limiter = createLimiter(raw.rateLimit)
+
+  return Object.freeze({
+    verifier,
+    extract,
+    mode,
+    timeoutMs,
+    now,
+    store,
+    revocationTtlMs,
+    expiringWarningMs: duration(raw.expiringWarningMs, 'expiringWarningMs', 60_000),
+    clockToleranceMs: duration(raw.clockToleranceMs, 'clockToleranceMs', 0, 0, 60_000),
+    onAuthenticated,
+    onFailure,
+    limiter,
+  })
+}
