@@ -1,0 +1,903 @@
+// Handshake cost of sockguard against plain Socket.IO (no auth), the seed's jsonwebtoken
+// middleware and @thream/socketio-jwt: connections/s, server CPU per connection, idle memory per
+// socket, and acknowledged-event throughput, with server and clients in separate processes.
+// Run: npx tsx bench/handshake.ts [--clients 1000] [--rounds 5] [--algs HS256,RS256,ES256]
+//      [--setups plain,seed,thream,sockguard] [--memory-sockets 5000] [--events 20000]
+//      [--sockguard build|src|<module path>] [--no-pin] [--profile] [--heap-snapshot]
+//      [--out bench/results]
+import { execFileSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import {
+  ALGS,
+  EVENT_CASES,
+  HS256_SECRET,
+  SETUPS,
+  type Alg,
+  type ClientCommands,
+  type EventCase,
+  type MemorySample,
+  type ServerCommands,
+  type ServerSetup,
+  type Setup,
+} from './handshake/protocol.js'
+import { forkPeer, type Peer } from './handshake/rpc.js'
+
+const ROOT = new URL('../', import.meta.url)
+const PROFILE_DIR = new URL('.tmp/handshake-profiles/', ROOT)
+const HEAP_DIR = new URL('.tmp/handshake-heap/', ROOT)
+/** Where `--sockguard build` compiles src/ with tsc (tsconfig.build.json, no declarations). */
+const BUILD_DIR = new URL('.tmp/handshake-build/', ROOT)
+/** Events each event client sends before the timed ones. */
+const WARMUP_EVENTS = 500
+/** Quiet time before a memory sample, so that closing handshakes and timers settle. */
+const SETTLE_MS = 500
+/** A phase that makes no progress for this long stops the run. */
+const STALL_MS = 90_000
+
+const LABEL: Readonly<Record<Setup, string>> = {
+  plain: 'plain Socket.IO (no auth)',
+  seed: "seed's jsonwebtoken middleware",
+  thream: '@thream/socketio-jwt',
+  sockguard: 'sockguard',
+}
+
+/** Targets of issue 3, sockguard versus no auth. */
+const CPU_TARGET: Readonly<Record<Alg, number>> = { HS256: 1.05, RS256: 1.1, ES256: 1.2 }
+const CONN_RATE_TARGET = 0.95
+const MEMORY_TARGET = 1.05
+const EVENTS_TARGET = 0.95
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+interface Options {
+  readonly clients: number
+  /** Handshakes before the timed ones in each server process (JIT warm-up), not measured. */
+  readonly warmup: number
+  readonly rounds: number
+  readonly algs: readonly Alg[]
+  readonly setups: readonly Setup[]
+  readonly memorySockets: number
+  readonly concurrency: number
+  readonly eventClients: number
+  readonly events: number
+  readonly inflight: number
+  /** 'build', 'src', or the path of another build of the entry point (a candidate change). */
+  readonly sockguard: string
+  /** Pin the server child to CPU 0 and the client child to CPU 1 (taskset). */
+  readonly pin: boolean
+  readonly profile: boolean
+  readonly heapSnapshot: boolean
+  readonly maxMinutes: number
+  /** Where handshake.md and handshake.json go (experiments should not overwrite the committed ones). */
+  readonly out: string
+}
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      clients: { type: 'string', default: '1000' },
+      warmup: { type: 'string', default: '2000' },
+      rounds: { type: 'string', default: '5' },
+      algs: { type: 'string', default: ALGS.join(',') },
+      setups: { type: 'string', default: SETUPS.join(',') },
+      'memory-sockets': { type: 'string', default: '5000' },
+      concurrency: { type: 'string', default: '50' },
+      'event-clients': { type: 'string', default: '20' },
+      events: { type: 'string', default: '20000' },
+      inflight: { type: 'string', default: '100' },
+      sockguard: { type: 'string', default: 'build' },
+      'no-pin': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      'heap-snapshot': { type: 'boolean', default: false },
+      'max-minutes': { type: 'string', default: '15' },
+      out: { type: 'string', default: 'bench/results' },
+    },
+    strict: true,
+  })
+  const int = (name: keyof typeof values, min: number, max: number): number => {
+    const value = Number(values[name])
+    if (!(Number.isInteger(value) && value >= min && value <= max))
+      throw new Error(`--${name} must be an integer from ${min} to ${max}`)
+    return value
+  }
+  const list = <T extends string>(name: string, raw: string, known: readonly T[]): T[] => [
+    ...new Set(
+      raw.split(',').map((item) => {
+        const found = known.find((k) => k.toLowerCase() === item.trim().toLowerCase())
+        if (found === undefined)
+          throw new Error(`--${name}: unknown "${item}" (use ${known.join(',')})`)
+        return found
+      }),
+    ),
+  ]
+  const setups = list('setups', values.setups, SETUPS)
+  if (
+    values.sockguard !== 'build' &&
+    values.sockguard !== 'src' &&
+    !existsSync(resolve(values.sockguard))
+  )
+    throw new Error('--sockguard must be "build", "src" or the path of a sockguard entry point')
+  // Every ratio is against the same run's plain Socket.IO, so it always runs.
+  if (!setups.includes('plain')) setups.unshift('plain')
+  return {
+    clients: int('clients', 1, 20_000),
+    warmup: int('warmup', 1, 20_000),
+    rounds: int('rounds', 1, 9),
+    algs: list('algs', values.algs, ALGS),
+    setups,
+    memorySockets: int('memory-sockets', 0, 10_000),
+    concurrency: int('concurrency', 1, 500),
+    eventClients: int('event-clients', 1, 200),
+    events: int('events', 0, 1_000_000),
+    inflight: int('inflight', 1, 1000),
+    sockguard: values.sockguard,
+    pin: !values['no-pin'] && os.cpus().length >= 2 && hasTaskset(),
+    profile: values.profile,
+    heapSnapshot: values['heap-snapshot'],
+    maxMinutes: int('max-minutes', 1, 60),
+    out: values.out,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watchdog: every phase reports progress; a phase that stalls, or a run over its time budget,
+// kills the children this run started and exits.
+
+const children = new Set<Peer<ServerCommands> | Peer<ClientCommands>>()
+let current = 'setup'
+let lastProgress = Date.now()
+const progress = (what: string): void => {
+  current = what
+  lastProgress = Date.now()
+}
+
+function startWatchdog(maxMinutes: number): void {
+  const deadline = Date.now() + maxMinutes * 60_000
+  setInterval(() => {
+    const stalled = Date.now() - lastProgress > STALL_MS
+    if (stalled || Date.now() > deadline) {
+      console.error(
+        stalled
+          ? `STALLED: no progress for ${STALL_MS / 1000}s in ${current}`
+          : `TIMEOUT: the run took over ${maxMinutes} min (in ${current})`,
+      )
+      for (const child of children) child.kill()
+      process.exit(1)
+    }
+  }, 2_000).unref()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys: made at run time; the client child gets the signing half, the server child the other.
+
+interface KeyPair {
+  readonly signing: string
+  readonly verifying: string
+}
+
+function makeKeys(alg: Alg): KeyPair {
+  if (alg === 'HS256') return { signing: HS256_SECRET, verifying: HS256_SECRET }
+  const pair =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('rsa', { modulusLength: 2048 })
+  return {
+    signing: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    verifying: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cases
+
+interface HandshakeSample {
+  readonly connPerSec: number
+  readonly cpuUsPerConn: number
+  readonly userUsPerConn: number
+  readonly systemUsPerConn: number
+  /** Server-side wall time of the timed phase, arm to last `connection`. */
+  readonly serverWallMs: number
+  readonly memory: {
+    readonly before: MemorySample
+    readonly after: MemorySample
+    /** (heapUsed + external) growth per idle socket, bytes. */
+    readonly perSocket: number
+    readonly heapPerSocket: number
+    readonly rssPerSocket: number
+  } | null
+}
+
+interface EventSample {
+  readonly eventsPerSec: number
+  readonly serverCpuUsPerEvent: number
+}
+
+/** The sockguard entry point the server children import. */
+function sockguardModule(options: Options): string {
+  if (options.sockguard === 'build') return new URL('index.js', BUILD_DIR).href
+  if (options.sockguard === 'src') return new URL('src/index.ts', ROOT).href
+  return pathToFileURL(resolve(options.sockguard)).href
+}
+
+/**
+ * Compiles src/ with tsc, as `npm run build` does, into .tmp: the code a user runs. Through tsx,
+ * src/ is transformed by esbuild with `keepNames`, which wraps every closure created at run time
+ * in a `__name()` call (Object.defineProperty) that the published package does not have.
+ */
+function buildSockguard(): void {
+  const tsc = new URL('node_modules/typescript/bin/tsc', ROOT).pathname
+  execFileSync(
+    process.execPath,
+    [tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR.pathname, '--declaration', 'false'],
+    { cwd: ROOT, stdio: 'inherit' },
+  )
+}
+
+function describeSockguard(mode: string): string {
+  if (mode === 'build')
+    return 'src/ compiled with tsc (tsconfig.build.json) into .tmp/handshake-build, as published'
+  if (mode === 'src')
+    return 'src/ run through tsx (esbuild with keepNames: every closure created at run time also goes through a __name() helper)'
+  return `the entry point ${mode} (not src/ as committed)`
+}
+
+function sourceState(): string {
+  try {
+    const git = (...args: string[]): string =>
+      execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim()
+    const dirty = git('status', '--porcelain', '--', 'src').length > 0
+    return `commit ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in src/' : ''}`
+  } catch {
+    return 'unknown (not a git checkout)'
+  }
+}
+
+async function startServer(
+  setup: ServerSetup,
+  alg: Alg,
+  key: string,
+  events: boolean,
+  profileName: string | undefined,
+  sockguard: string,
+  pin: boolean,
+): Promise<{ server: Peer<ServerCommands>; url: string }> {
+  const flags = ['--expose-gc']
+  if (profileName !== undefined) {
+    // One directory per server: Node writes a profile per thread (tsx's loader hooks run on one
+    // of their own), so a fixed file name would let the threads overwrite each other.
+    const dir = new URL(`${profileName}/`, PROFILE_DIR)
+    mkdirSync(dir, { recursive: true })
+    flags.push('--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', dir.pathname)
+  }
+  const server = forkPeer<ServerCommands>(
+    `server(${setup} ${alg})`,
+    new URL('handshake/server.ts', import.meta.url),
+    ROOT,
+    flags,
+    pin ? 0 : undefined,
+  )
+  children.add(server)
+  const { port } = await server.call('start', { setup, alg, key, events, sockguard }, 60_000)
+  return { server, url: `http://127.0.0.1:${port}` }
+}
+
+async function stopServer(server: Peer<ServerCommands>): Promise<void> {
+  try {
+    await server.call('stop', null, 30_000)
+    await server.exited
+  } finally {
+    server.kill()
+    children.delete(server)
+  }
+}
+
+async function handshakeCase(
+  client: Peer<ClientCommands>,
+  setup: Setup,
+  alg: Alg,
+  keys: KeyPair,
+  options: Options,
+  round: number,
+  sanity: Map<string, string[]>,
+): Promise<HandshakeSample> {
+  const where = `${alg} ${setup} round ${round + 1}`
+  progress(`start of ${where}`)
+  const profileName = options.profile ? `${setup}-${alg}-r${round + 1}` : undefined
+  const { server, url } = await startServer(
+    setup,
+    alg,
+    keys.verifying,
+    false,
+    profileName,
+    sockguardModule(options),
+    options.pin,
+  )
+  try {
+    progress(`sanity check of ${where}`)
+    const checks = await client.call('sanity', { url, setup, alg })
+    sanity.set(`${alg} ${setup}`, checks)
+
+    const phase = async (group: string, from: number, count: number): Promise<number> => {
+      await server.call('arm', { expect: count })
+      const { ms } = await client.call('connect', {
+        group,
+        url,
+        setup,
+        alg,
+        from,
+        count,
+        concurrency: options.concurrency,
+      })
+      return ms
+    }
+
+    progress(`warm-up of ${where}`)
+    await phase('warm-up', 0, options.warmup)
+    await server.call('reached', null)
+    await client.call('disconnect', { group: 'warm-up' })
+    await server.call('drained', null)
+
+    progress(`connections of ${where}`)
+    const ms = await phase('timed', options.warmup, options.clients)
+    const { userUs, systemUs, wallMs, windowUs } = await server.call('reached', null)
+    if (options.profile) console.log(`${where}: timed window ${windowUs.join('-')} µs (monotonic)`)
+    await client.call('disconnect', { group: 'timed' })
+    await server.call('drained', null)
+
+    let memory: HandshakeSample['memory'] = null
+    const m = options.memorySockets
+    if (m > 0) {
+      progress(`idle memory of ${where}`)
+      const before = await server.call('memory', { settleMs: SETTLE_MS })
+      await phase('idle', options.warmup + options.clients, m)
+      await server.call('reached', null)
+      const after = await server.call('memory', { settleMs: SETTLE_MS })
+      if (after.clients !== m)
+        throw new Error(`${where}: ${after.clients} connections open, expected ${m}`)
+      if (options.heapSnapshot) {
+        mkdirSync(HEAP_DIR, { recursive: true })
+        const path = new URL(`${setup}-${alg}-r${round + 1}.heapsnapshot`, HEAP_DIR).pathname
+        await server.call('heapSnapshot', { path }, 300_000)
+      }
+      memory = {
+        before,
+        after,
+        perSocket: (after.heapUsed + after.external - before.heapUsed - before.external) / m,
+        heapPerSocket: (after.heapUsed - before.heapUsed) / m,
+        rssPerSocket: (after.rss - before.rss) / m,
+      }
+      await client.call('disconnect', { group: 'idle' })
+      await server.call('drained', null)
+    }
+    return {
+      connPerSec: options.clients / (ms / 1000),
+      cpuUsPerConn: (userUs + systemUs) / options.clients,
+      userUsPerConn: userUs / options.clients,
+      systemUsPerConn: systemUs / options.clients,
+      serverWallMs: wallMs,
+      memory,
+    }
+  } finally {
+    progress(`stop of ${where}`)
+    await stopServer(server)
+  }
+}
+
+async function eventCase(
+  client: Peer<ClientCommands>,
+  name: EventCase,
+  setup: ServerSetup,
+  keys: KeyPair,
+  options: Options,
+  round: number,
+  sanity: Map<string, string[]>,
+): Promise<EventSample> {
+  const where = `events ${name} round ${round + 1}`
+  progress(`start of ${where}`)
+  const profileName = options.profile ? `events-${setup}-r${round + 1}` : undefined
+  const { server, url } = await startServer(
+    setup,
+    'HS256',
+    keys.verifying,
+    true,
+    profileName,
+    sockguardModule(options),
+    options.pin,
+  )
+  try {
+    progress(`sanity check of ${where}`)
+    sanity.set(`events: ${name}`, await client.call('sanity', { url, setup, alg: 'HS256' }))
+    const group = 'events'
+    await client.call('connect', {
+      group,
+      url,
+      setup,
+      alg: 'HS256',
+      from: 0,
+      count: options.eventClients,
+      concurrency: options.concurrency,
+    })
+    progress(`warm-up of ${where}`)
+    await client.call('events', {
+      group,
+      total: WARMUP_EVENTS * options.eventClients,
+      inflight: options.inflight,
+    })
+    progress(`timing of ${where}`)
+    const cpuBefore = await server.call('cpu', null)
+    const { ms, events } = await client.call('events', {
+      group,
+      total: options.events,
+      inflight: options.inflight,
+    })
+    const cpuAfter = await server.call('cpu', null)
+    await client.call('disconnect', { group })
+    await server.call('drained', null)
+    return {
+      eventsPerSec: events / (ms / 1000),
+      serverCpuUsPerEvent: (cpuAfter - cpuBefore) / events,
+    }
+  } finally {
+    progress(`stop of ${where}`)
+    await stopServer(server)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+/** Half the min-max range as a percentage of the median. */
+const spread = (values: readonly number[]): number =>
+  values.length < 2 ? 0 : ((Math.max(...values) - Math.min(...values)) / 2 / median(values)) * 100
+
+interface Metric {
+  readonly median: number
+  readonly rounds: readonly number[]
+  /**
+   * The median of the per-round ratios to the baseline (same algorithm, same round: the two ran
+   * within seconds of each other, so a slow drift in machine speed cancels out).
+   */
+  readonly ratio: number
+  readonly roundRatios: readonly number[]
+  /** median / the baseline's median, for comparison. */
+  readonly ratioOfMedians: number
+  readonly spreadPct: number
+}
+
+interface HandshakeRow {
+  readonly alg: Alg
+  readonly setup: Setup
+  readonly label: string
+  readonly connPerSec: Metric
+  readonly cpuUsPerConn: Metric
+  readonly userUsPerConn: Metric
+  readonly systemUsPerConn: Metric
+  readonly memoryPerSocket: Metric | null
+  readonly heapPerSocket: Metric | null
+  readonly rssPerSocket: Metric | null
+}
+
+interface EventRow {
+  readonly name: EventCase
+  readonly eventsPerSec: Metric
+  readonly serverCpuUsPerEvent: Metric
+}
+
+interface Target {
+  readonly scope: string
+  readonly target: string
+  readonly value: number
+  readonly threshold: number
+  readonly pass: boolean
+}
+
+function metric(values: readonly number[], baseline: readonly number[]): Metric {
+  const m = median(values)
+  const roundRatios = values.map((v, i) => v / baseline[i]!)
+  return {
+    median: m,
+    rounds: values,
+    ratio: median(roundRatios),
+    roundRatios,
+    ratioOfMedians: m / median(baseline),
+    spreadPct: spread(values),
+  }
+}
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US')
+const fmtRatio = (n: number, digits = 2): string => `${n.toFixed(digits)}x`
+const fmtPct = (n: number): string => `±${n.toFixed(1)}%`
+
+function evaluateTargets(rows: readonly HandshakeRow[], events: readonly EventRow[]): Target[] {
+  const targets: Target[] = []
+  for (const row of rows) {
+    if (row.setup !== 'sockguard') continue
+    const cpu = CPU_TARGET[row.alg]
+    targets.push({
+      scope: row.alg,
+      target: `server CPU per connection <= ${fmtRatio(cpu)} no auth`,
+      value: row.cpuUsPerConn.ratio,
+      threshold: cpu,
+      pass: row.cpuUsPerConn.ratio <= cpu,
+    })
+    targets.push({
+      scope: row.alg,
+      target: `connections/s >= ${fmtRatio(CONN_RATE_TARGET)} no auth`,
+      value: row.connPerSec.ratio,
+      threshold: CONN_RATE_TARGET,
+      pass: row.connPerSec.ratio >= CONN_RATE_TARGET,
+    })
+    if (row.memoryPerSocket !== null) {
+      targets.push({
+        scope: row.alg,
+        target: `idle memory per socket (heap + external) <= ${fmtRatio(MEMORY_TARGET)} no auth`,
+        value: row.memoryPerSocket.ratio,
+        threshold: MEMORY_TARGET,
+        pass: row.memoryPerSocket.ratio <= MEMORY_TARGET,
+      })
+    }
+  }
+  const policy = events.find((e) => e.name === 'sockguard + authorizeEvents')
+  if (policy !== undefined) {
+    targets.push({
+      scope: 'events',
+      target: `authorized event throughput >= ${fmtRatio(EVENTS_TARGET)} unguarded`,
+      value: policy.eventsPerSec.ratio,
+      threshold: EVENTS_TARGET,
+      pass: policy.eventsPerSec.ratio >= EVENTS_TARGET,
+    })
+  }
+  return targets
+}
+
+function handshakeTable(rows: readonly HandshakeRow[]): string {
+  const lines = [
+    '| Alg | Setup | conn/s | vs plain | server CPU µs/conn | vs plain | user / sys µs | CPU spread | heap+ext B/socket | vs plain | heap B/socket | RSS B/socket |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ]
+  for (const r of rows) {
+    const mem = r.memoryPerSocket
+    lines.push(
+      `| ${r.alg} | ${r.label} | ${fmtInt(r.connPerSec.median)} | ${fmtRatio(r.connPerSec.ratio)} | ${r.cpuUsPerConn.median.toFixed(1)} | ${fmtRatio(r.cpuUsPerConn.ratio)} | ${r.userUsPerConn.median.toFixed(0)} / ${r.systemUsPerConn.median.toFixed(0)} | ${fmtPct(r.cpuUsPerConn.spreadPct)} | ${mem === null ? '-' : fmtInt(mem.median)} | ${mem === null ? '-' : fmtRatio(mem.ratio)} | ${r.heapPerSocket === null ? '-' : fmtInt(r.heapPerSocket.median)} | ${r.rssPerSocket === null ? '-' : fmtInt(r.rssPerSocket.median)} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+function eventTable(rows: readonly EventRow[]): string {
+  const lines = [
+    '| Server | events/s | vs unguarded | server CPU µs/event | vs unguarded | spread |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ]
+  for (const r of rows) {
+    lines.push(
+      `| ${r.name} | ${fmtInt(r.eventsPerSec.median)} | ${fmtRatio(r.eventsPerSec.ratio)} | ${r.serverCpuUsPerEvent.median.toFixed(2)} | ${fmtRatio(r.serverCpuUsPerEvent.ratio)} | ${fmtPct(r.eventsPerSec.spreadPct)} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+function consoleTable(header: readonly string[], body: readonly string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n')
+}
+
+function versionOf(path: string | undefined): string {
+  const file = new URL(
+    path === undefined ? 'package.json' : `node_modules/${path}/package.json`,
+    ROOT,
+  )
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
+}
+
+function openFileLimit(): string {
+  try {
+    return execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const options = parseOptions()
+  const command = ['npx tsx bench/handshake.ts', ...process.argv.slice(2)].join(' ')
+  const fdLimit = openFileLimit()
+  // Each process holds one descriptor per idle socket, plus a few hundred of its own.
+  if (Number(fdLimit) < options.memorySockets + 500)
+    throw new Error(`ulimit -n is ${fdLimit}; --memory-sockets ${options.memorySockets} needs more`)
+  startWatchdog(options.maxMinutes)
+  const started = Date.now()
+  const source = sourceState()
+  if (options.sockguard === 'build') {
+    progress('tsc build of src/')
+    buildSockguard()
+  }
+
+  const client = forkPeer<ClientCommands>(
+    'client',
+    new URL('handshake/client.ts', import.meta.url),
+    ROOT,
+    [],
+    options.pin ? 1 : undefined,
+  )
+  children.add(client)
+  const keys = new Map<Alg, KeyPair>()
+  const tokenCount = options.warmup + options.clients + options.memorySockets
+  const eventAlgs: Alg[] = options.events > 0 && !options.algs.includes('HS256') ? ['HS256'] : []
+  for (const alg of [...options.algs, ...eventAlgs]) {
+    progress(`minting ${alg} tokens`)
+    const pair = makeKeys(alg)
+    keys.set(alg, pair)
+    const { ms } = await client.call('prepare', {
+      alg,
+      key: pair.signing,
+      count: Math.max(tokenCount, options.eventClients),
+    })
+    console.log(`${alg}: ${tokenCount} tokens minted in ${(ms / 1000).toFixed(1)}s`)
+  }
+
+  const loadBefore = os.loadavg()
+  const sanity = new Map<string, string[]>()
+  const samples = new Map<string, HandshakeSample[]>()
+  const eventSamples = new Map<EventCase, EventSample[]>()
+  for (let round = 0; round < options.rounds; round++) {
+    for (const alg of options.algs) {
+      // Alternating order: a drift in machine load lands on every setup alike.
+      const order = round % 2 === 0 ? [...options.setups] : [...options.setups].reverse()
+      for (const setup of order) {
+        const sample = await handshakeCase(
+          client,
+          setup,
+          alg,
+          keys.get(alg)!,
+          options,
+          round,
+          sanity,
+        )
+        samples.set(`${alg} ${setup}`, [...(samples.get(`${alg} ${setup}`) ?? []), sample])
+        console.log(
+          `round ${round + 1} ${alg} ${setup.padEnd(9)} ${fmtInt(sample.connPerSec)} conn/s, ${sample.cpuUsPerConn.toFixed(1)} µs CPU/conn${sample.memory === null ? '' : `, ${fmtInt(sample.memory.perSocket)} B/socket`}`,
+        )
+      }
+    }
+    if (options.events > 0) {
+      const order = round % 2 === 0 ? [...EVENT_CASES] : [...EVENT_CASES].reverse()
+      for (const { name, setup } of order) {
+        const sample = await eventCase(
+          client,
+          name,
+          setup,
+          keys.get('HS256')!,
+          options,
+          round,
+          sanity,
+        )
+        eventSamples.set(name, [...(eventSamples.get(name) ?? []), sample])
+        console.log(
+          `round ${round + 1} events ${name}: ${fmtInt(sample.eventsPerSec)} events/s, ${sample.serverCpuUsPerEvent.toFixed(2)} µs CPU/event`,
+        )
+      }
+    }
+  }
+  const load = {
+    before: loadBefore[0]?.toFixed(2) ?? '?',
+    after: os.loadavg()[0]?.toFixed(2) ?? '?',
+  }
+  await client.call('stop', null).catch(() => null)
+  await client.exited
+  children.delete(client)
+
+  const rows: HandshakeRow[] = options.algs.flatMap((alg) => {
+    const of = (setup: Setup): HandshakeSample[] => samples.get(`${alg} ${setup}`) ?? []
+    const plain = of('plain')
+    const mem = (
+      s: readonly HandshakeSample[],
+      pick: (m: NonNullable<HandshakeSample['memory']>) => number,
+    ) => s.flatMap((x) => (x.memory === null ? [] : [pick(x.memory)]))
+    return options.setups.map((setup) => {
+      const own = of(setup)
+      const memoryMetric = (pick: (m: NonNullable<HandshakeSample['memory']>) => number) =>
+        options.memorySockets > 0 ? metric(mem(own, pick), mem(plain, pick)) : null
+      return {
+        alg,
+        setup,
+        label: LABEL[setup],
+        connPerSec: metric(
+          own.map((s) => s.connPerSec),
+          plain.map((s) => s.connPerSec),
+        ),
+        cpuUsPerConn: metric(
+          own.map((s) => s.cpuUsPerConn),
+          plain.map((s) => s.cpuUsPerConn),
+        ),
+        userUsPerConn: metric(
+          own.map((s) => s.userUsPerConn),
+          plain.map((s) => s.userUsPerConn),
+        ),
+        systemUsPerConn: metric(
+          own.map((s) => s.systemUsPerConn),
+          plain.map((s) => s.systemUsPerConn),
+        ),
+        memoryPerSocket: memoryMetric((m) => m.perSocket),
+        heapPerSocket: memoryMetric((m) => m.heapPerSocket),
+        rssPerSocket: memoryMetric((m) => m.rssPerSocket),
+      }
+    })
+  })
+  const unguarded = eventSamples.get('unguarded') ?? []
+  const eventRows: EventRow[] = EVENT_CASES.flatMap(({ name }) => {
+    const own = eventSamples.get(name)
+    if (own === undefined) return []
+    return [
+      {
+        name,
+        eventsPerSec: metric(
+          own.map((s) => s.eventsPerSec),
+          unguarded.map((s) => s.eventsPerSec),
+        ),
+        serverCpuUsPerEvent: metric(
+          own.map((s) => s.serverCpuUsPerEvent),
+          unguarded.map((s) => s.serverCpuUsPerEvent),
+        ),
+      },
+    ]
+  })
+  const targets = evaluateTargets(rows, eventRows)
+
+  const cpus = os.cpus()
+  const machine = {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    openFileLimit: fdLimit,
+  }
+  const versions = {
+    sockguard: versionOf(undefined),
+    'socket.io': versionOf('socket.io'),
+    'socket.io-client': versionOf('socket.io-client'),
+    'engine.io': versionOf('engine.io'),
+    ws: versionOf('ws'),
+    jsonwebtoken: versionOf('jsonwebtoken'),
+    '@thream/socketio-jwt': versionOf('@thream/socketio-jwt'),
+    '@thream/socketio-jwt jsonwebtoken': versionOf(
+      '@thream/socketio-jwt/node_modules/jsonwebtoken',
+    ),
+    tsx: versionOf('tsx'),
+  }
+  const date = new Date().toISOString()
+  const minutes = (Date.now() - started) / 60_000
+
+  console.log()
+  console.log(
+    consoleTable(
+      ['Alg', 'Setup', 'conn/s', 'ratio', 'CPU µs/conn', 'ratio', 'B/socket', 'ratio'],
+      rows.map((r) => [
+        r.alg,
+        r.setup,
+        fmtInt(r.connPerSec.median),
+        fmtRatio(r.connPerSec.ratio),
+        r.cpuUsPerConn.median.toFixed(1),
+        fmtRatio(r.cpuUsPerConn.ratio),
+        r.memoryPerSocket === null ? '-' : fmtInt(r.memoryPerSocket.median),
+        r.memoryPerSocket === null ? '-' : fmtRatio(r.memoryPerSocket.ratio),
+      ]),
+    ),
+  )
+  if (eventRows.length > 0) {
+    console.log()
+    console.log(
+      consoleTable(
+        ['Events', '', 'events/s', 'ratio', 'CPU µs/event'],
+        eventRows.map((r) => [
+          r.name,
+          '',
+          fmtInt(r.eventsPerSec.median),
+          fmtRatio(r.eventsPerSec.ratio),
+          r.serverCpuUsPerEvent.median.toFixed(2),
+        ]),
+      ),
+    )
+  }
+  console.log()
+  for (const t of targets) {
+    console.log(
+      `${t.pass ? 'PASS' : 'MISS'}  ${t.scope.padEnd(6)}  ${t.target}: ${fmtRatio(t.value, 3)}`,
+    )
+  }
+
+  const md = [
+    '# Handshake cost, idle memory and event throughput',
+    '',
+    `- Date: ${date}`,
+    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}; \`ulimit -n\` ${fdLimit}`,
+    `- Load average (1 min) before / after the rounds: ${load.before} / ${load.after}; run time ${minutes.toFixed(1)} min`,
+    `- Node: ${process.version}`,
+    `- Versions: ${Object.entries(versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', ')}`,
+    `- Command: \`${command}\``,
+    `- sockguard: ${source}, ${describeSockguard(options.sockguard)}`,
+    `- Method: server and clients in separate processes on 127.0.0.1 (a fresh server process per setup, algorithm and round; one client process). Per server: sanity checks, ${options.warmup} warm-up handshakes, then ${fmtInt(options.clients)} timed WebSocket handshakes (${options.concurrency} in flight; conn/s from the first connect to the last \`connect\` on the client; server CPU = process.cpuUsage() user+system of the server process from just before the first handshake to its last \`connection\` event, / ${fmtInt(options.clients)}), then ${fmtInt(options.memorySockets)} idle sockets (growth of heapUsed+external, and of RSS, between forced-GC samples before and after, / ${fmtInt(options.memorySockets)}; sockguard's expiry timers on). Events: ${options.eventClients} clients, ${fmtInt(options.events)} acknowledged \`ping\` events, ${options.inflight} in flight per client, after ${WARMUP_EVENTS} warm-up events each, HS256 tokens. ${options.rounds} round${options.rounds === 1 ? '' : 's'}, setups in alternating order; each figure is the median round; "vs plain" is the median of the per-round ratios to plain Socket.IO of the same round and algorithm (the ratio of medians is in the JSON); spread is half the min-max range. Every token is distinct (sub, jti), expires in 1 h and carries scope "chat".`,
+    `- CPU pinning: ${options.pin ? 'the server child on CPU 0, the client child on CPU 1 (taskset)' : 'none'}.`,
+    '- 2 cores: the client process competes with the server for CPU, so conn/s and events/s are bounded by both processes; server CPU per connection is measured inside the server process and does not include the client.',
+    '',
+    '## Handshakes and idle memory',
+    '',
+    handshakeTable(rows),
+    '',
+    ...(eventRows.length > 0 ? ['## Acknowledged events', '', eventTable(eventRows), ''] : []),
+    '## Targets (issue 3, sockguard versus the same run)',
+    '',
+    '| Scope | Target | Measured | Result |',
+    '| --- | --- | ---: | --- |',
+    ...targets.map(
+      (t) => `| ${t.scope} | ${t.target} | ${fmtRatio(t.value, 3)} | ${t.pass ? 'PASS' : 'MISS'} |`,
+    ),
+    '',
+    '## Sanity checks (each server, before timing)',
+    '',
+    ...[...sanity].map(([where, checks]) => `- ${where}: ${checks.join('; ')}`),
+    '',
+  ].join('\n')
+
+  const out = pathToFileURL(`${resolve(options.out)}/`)
+  mkdirSync(out, { recursive: true })
+  writeFileSync(new URL('handshake.md', out), md)
+  const json = {
+    date,
+    machine,
+    node: process.version,
+    versions,
+    command,
+    sockguardSource: source,
+    loadAverage1m: load,
+    runMinutes: minutes,
+    options: {
+      ...options,
+      warmupClients: options.warmup,
+      warmupEvents: WARMUP_EVENTS,
+      settleMs: SETTLE_MS,
+    },
+    handshake: rows,
+    handshakeRounds: Object.fromEntries(samples),
+    events: eventRows,
+    targets,
+    sanity: Object.fromEntries(sanity),
+  }
+  writeFileSync(new URL('handshake.json', out), `${JSON.stringify(json, null, 2)}\n`)
+  console.log(`\nwrote ${options.out}/handshake.md and ${options.out}/handshake.json`)
+  if (options.profile) console.log(`CPU profiles in ${PROFILE_DIR.pathname}`)
+}
+
+try {
+  await main()
+} catch (error) {
+  console.error(error)
+  for (const child of children) child.kill()
+  process.exit(1)
+}
