@@ -127,8 +127,12 @@ function withoutQueryToken(url: string): string {
  */
 export function stripToken(handshake: HandshakeLike, options: ExtractOptions): void {
   for (const source of options.tokenFrom) {
-    if (source === 'auth') delete handshake.auth.token
-    else if (source === 'header' && BEARER.test(String(handshake.headers.authorization))) {
+    if (source === 'auth') {
+      // A copy without the token, rather than `delete`, which turns the object into a slower,
+      // larger dictionary that every socket keeps.
+      const { token, ...rest } = handshake.auth
+      handshake.auth = rest
+    } else if (source === 'header' && BEARER.test(String(handshake.headers.authorization))) {
       const headers = { ...handshake.headers }
       delete headers.authorization
       handshake.headers = headers

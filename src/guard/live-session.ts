@@ -46,14 +46,21 @@ function authOf(socket: AnySocket): SocketAuth {
 
 /** Starts the session of a socket whose `socket.data.auth` is set. */
 export function startSession(socket: AnySocket, ctx: SessionContext): LiveSession {
-  let warning: LongTimeout | undefined
-  let expiry: LongTimeout | undefined
+  // One timer per socket, first for the warning, then re-armed for the expiry: each live timer
+  // costs memory on every connected socket.
+  let timer: LongTimeout | undefined
   let refreshing = false
 
   const stop = (): void => {
-    warning?.cancel()
-    expiry?.cancel()
-    warning = expiry = undefined
+    timer?.cancel()
+    timer = undefined
+  }
+
+  const expire = (): void => {
+    timer = undefined
+    const error = new AuthError('token_expired', 'The token has expired.', { claim: 'exp' })
+    ctx.reportFailure(error, socket)
+    rejectSocket(socket, error)
   }
 
   const reschedule = (): void => {
@@ -63,22 +70,19 @@ export function startSession(socket: AnySocket, ctx: SessionContext): LiveSessio
     const issuedAt = typeof claims.iat === 'number' ? claims.iat * 1000 : ctx.now()
     // Short tokens are warned at half their lifetime, so the client has time to refresh.
     const lead = Math.min(ctx.expiringWarningMs, Math.max(0, (expiresAt - issuedAt) / 2))
+    const expiryAt = expiresAt + ctx.clockToleranceMs
     if (expiresAt - lead > ctx.now()) {
-      warning = setLongTimeout(
-        () => socket.emit('auth:expiring', { expiresAt }),
+      timer = setLongTimeout(
+        () => {
+          socket.emit('auth:expiring', { expiresAt })
+          timer = setLongTimeout(expire, expiryAt, ctx.now)
+        },
         expiresAt - lead,
         ctx.now,
       )
+    } else {
+      timer = setLongTimeout(expire, expiryAt, ctx.now)
     }
-    expiry = setLongTimeout(
-      () => {
-        const error = new AuthError('token_expired', 'The token has expired.', { claim: 'exp' })
-        ctx.reportFailure(error, socket)
-        rejectSocket(socket, error)
-      },
-      expiresAt + ctx.clockToleranceMs,
-      ctx.now,
-    )
   }
 
   const refresh = async (payload: unknown): Promise<AuthenticateAck> => {
