@@ -5,12 +5,7 @@ import { AuthError, InvalidOptionError } from '../errors.js'
 import { connectError, toAuthError } from '../internal/wire-error.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { extractToken, stripToken, type HandshakeLike } from './extract-token.js'
-import {
-  rejectSocket,
-  startSession,
-  type LiveSession,
-  type SessionContext,
-} from './live-session.js'
+import { rejectSocket, startSession, type SessionContext } from './live-session.js'
 import { normalizeGuardOptions } from './normalize-guard-options.js'
 import { startPostConnect } from './post-connect.js'
 import { tokenKey } from './revocation-store.js'
@@ -61,7 +56,6 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     onFailure,
     limiter,
   } = normalizeGuardOptions(options)
-  const sessions = new Map<AnySocket, LiveSession>()
   const namespaces = new Set<AnyNamespace>()
   let closed = false
 
@@ -100,12 +94,13 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     authenticate,
     reportFailure,
     roomsOf,
+    // No registry of sessions (it would cost every socket a map entry and a listener): after
+    // close() a session's timer still fires once, and does nothing.
+    isClosed: () => closed,
   }
 
   const begin = (socket: AnySocket): void => {
-    const session = startSession(socket, context)
-    sessions.set(socket, session)
-    socket.once('disconnect', () => sessions.delete(socket))
+    startSession(socket, context)
   }
 
   // Runs before the app's own `connection` listeners (it is prepended).
@@ -257,8 +252,6 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     },
     async close() {
       closed = true
-      for (const session of sessions.values()) session.stop()
-      sessions.clear()
       for (const nsp of namespaces) nsp.off('connection', onConnection)
       namespaces.clear()
       verifier.close()

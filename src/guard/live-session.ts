@@ -17,6 +17,8 @@ export interface SessionContext {
   readonly reportFailure: (error: AuthError, socket: AnySocket) => void
   /** Rooms that make a socket reachable for revocation on any node. */
   readonly roomsOf: (claims: JwtClaims) => string[]
+  /** True once the guard is closed: timers then do nothing. */
+  readonly isClosed: () => boolean
 }
 
 /** The ack of `authenticate`. */
@@ -58,6 +60,7 @@ export function startSession(socket: AnySocket, ctx: SessionContext): LiveSessio
 
   const expire = (): void => {
     timer = undefined
+    if (ctx.isClosed()) return
     const error = new AuthError('token_expired', 'The token has expired.', { claim: 'exp' })
     ctx.reportFailure(error, socket)
     rejectSocket(socket, error)
@@ -74,6 +77,7 @@ export function startSession(socket: AnySocket, ctx: SessionContext): LiveSessio
     if (expiresAt - lead > ctx.now()) {
       timer = setLongTimeout(
         () => {
+          if (ctx.isClosed()) return
           socket.emit('auth:expiring', { expiresAt })
           timer = setLongTimeout(expire, expiryAt, ctx.now)
         },
