@@ -6,6 +6,7 @@ import { connectError, toAuthError } from '../internal/wire-error.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { extractToken, stripToken, type HandshakeLike } from './extract-token.js'
 import { rejectSocket, startSession, type SessionContext } from './live-session.js'
+import { createTimerHeap } from '../internal/timer-heap.js'
 import { normalizeGuardOptions } from './normalize-guard-options.js'
 import { startPostConnect } from './post-connect.js'
 import { tokenKey } from './revocation-store.js'
@@ -58,6 +59,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   } = normalizeGuardOptions(options)
   const namespaces = new Set<AnyNamespace>()
   let closed = false
+  const timers = createTimerHeap(now)
 
   const reportFailure = (error: AuthError, socket: AnySocket): void => {
     try {
@@ -97,6 +99,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     // No registry of sessions (it would cost every socket a map entry and a listener): after
     // close() a session's timer still fires once, and does nothing.
     isClosed: () => closed,
+    timers,
   }
 
   const begin = (socket: AnySocket): void => {
@@ -252,6 +255,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     },
     async close() {
       closed = true
+      timers.close()
       for (const nsp of namespaces) nsp.off('connection', onConnection)
       namespaces.clear()
       verifier.close()

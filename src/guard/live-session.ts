@@ -1,7 +1,7 @@
 // The live session of one connected socket: the expiry warning and disconnect timers, and the
 // in-band refresh (`authenticate` on a connected socket). Both keep the connection and socket id.
 import { AuthError, ClaimInvalidError } from '../errors.js'
-import { setLongTimeout, type LongTimeout } from '../internal/long-timeout.js'
+import type { TimerEntry, TimerHeap } from '../internal/timer-heap.js'
 import { toAuthError, wireError, type WireError } from '../internal/wire-error.js'
 import type { JwtClaims } from '../verifier/types.js'
 import type { AnySocket, SocketAuth } from './types.js'
@@ -19,6 +19,8 @@ export interface SessionContext {
   readonly roomsOf: (claims: JwtClaims) => string[]
   /** True once the guard is closed: timers then do nothing. */
   readonly isClosed: () => boolean
+  /** The guard's deadlines: one Node timer for every socket. */
+  readonly timers: TimerHeap
 }
 
 /** The ack of `authenticate`. */
@@ -50,7 +52,7 @@ function authOf(socket: AnySocket): SocketAuth {
 export function startSession(socket: AnySocket, ctx: SessionContext): LiveSession {
   // One timer per socket, first for the warning, then re-armed for the expiry: each live timer
   // costs memory on every connected socket.
-  let timer: LongTimeout | undefined
+  let timer: TimerEntry | undefined
   let refreshing = false
 
   const stop = (): void => {
@@ -75,17 +77,13 @@ export function startSession(socket: AnySocket, ctx: SessionContext): LiveSessio
     const lead = Math.min(ctx.expiringWarningMs, Math.max(0, (expiresAt - issuedAt) / 2))
     const expiryAt = expiresAt + ctx.clockToleranceMs
     if (expiresAt - lead > ctx.now()) {
-      timer = setLongTimeout(
-        () => {
-          if (ctx.isClosed()) return
-          socket.emit('auth:expiring', { expiresAt })
-          timer = setLongTimeout(expire, expiryAt, ctx.now)
-        },
-        expiresAt - lead,
-        ctx.now,
-      )
+      timer = ctx.timers.schedule(() => {
+        if (ctx.isClosed()) return
+        socket.emit('auth:expiring', { expiresAt })
+        timer = ctx.timers.schedule(expire, expiryAt)
+      }, expiresAt - lead)
     } else {
-      timer = setLongTimeout(expire, expiryAt, ctx.now)
+      timer = ctx.timers.schedule(expire, expiryAt)
     }
   }
 
