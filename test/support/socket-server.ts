@@ -107,18 +107,29 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     guard,
     issuer,
     url,
-    connect(clientOptions = {}, namespace = '/') {
-      const client = connectClient(`${url}${namespace === '/' ? '' : namespace}`, {
-        transports: ['websocket'],
-        reconnection: false,
-        forceNew: true,
-        ...clientOptions,
-      })
-      clients.add(client)
-      return client
-    },
+    connect: connector(url, clients),
     close,
     [Symbol.asyncDispose]: close,
+  }
+}
+
+/**
+ * Connects real clients to `url` (WebSocket only and no reconnection unless overridden) and
+ * records them in `clients`, so the server resource closes them with itself.
+ */
+export function connector(
+  url: string,
+  clients: Set<ClientSocket>,
+): (options?: Partial<ManagerOptions & SocketOptions>, namespace?: string) => ClientSocket {
+  return (options = {}, namespace = '/') => {
+    const client = connectClient(`${url}${namespace === '/' ? '' : namespace}`, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      ...options,
+    })
+    clients.add(client)
+    return client
   }
 }
 

@@ -6,12 +6,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import jwt from 'jsonwebtoken'
 import { Server, type ServerOptions } from 'socket.io'
-import {
-  io as connectClient,
-  type ManagerOptions,
-  type Socket as ClientSocket,
-  type SocketOptions,
-} from 'socket.io-client'
+import type { ManagerOptions, Socket as ClientSocket, SocketOptions } from 'socket.io-client'
+import { connector } from '../../support/socket-server.js'
 
 /** A 41-byte HS256 secret: sockguard refuses secrets shorter than 32 bytes. */
 export const SECRET = 'a-socketio-jwt-secret-of-at-least-32-bytes'
@@ -73,16 +69,7 @@ export async function startPlainServer(
   return {
     io,
     url,
-    connect(clientOptions = {}, namespace = '/') {
-      const client = connectClient(`${url}${namespace === '/' ? '' : namespace}`, {
-        transports: ['websocket'],
-        reconnection: false,
-        forceNew: true,
-        ...clientOptions,
-      })
-      clients.add(client)
-      return client
-    },
+    connect: connector(url, clients),
     close,
     [Symbol.asyncDispose]: close,
   }
