@@ -9,7 +9,6 @@ import { rejectSocket, startSession, type SessionContext } from './live-session.
 import { createTimerHeap } from '../internal/timer-heap.js'
 import { normalizeGuardOptions } from './normalize-guard-options.js'
 import { startPostConnect } from './post-connect.js'
-import { tokenKey } from './revocation-store.js'
 import type {
   AnyNamespace,
   AnyServer,
@@ -25,9 +24,14 @@ export function subjectRoom(sub: string): string {
   return `sockguard:sub:${sub}`
 }
 
-/** The room of the sockets holding one token id. */
-export function tokenRoom(iss: string | undefined, jti: string): string {
-  return `sockguard:jti:${tokenKey(iss, jti)}`
+// The cluster message that revokes one token id: each node scans its own sockets. (A room per
+// token id would reach them without a scan, but it costs every connected socket a second room for
+// an operation that is rare.)
+const REVOKE_TOKEN_EVENT = 'sockguard:revoke-token'
+
+interface TokenTarget {
+  readonly iss: string | undefined
+  readonly jti: string
 }
 
 /**
@@ -69,12 +73,8 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     }
   }
 
-  const roomsOf = (claims: JwtClaims): string[] => {
-    const rooms: string[] = []
-    if (typeof claims.sub === 'string') rooms.push(subjectRoom(claims.sub))
-    if (typeof claims.jti === 'string') rooms.push(tokenRoom(claims.iss, claims.jti))
-    return rooms
-  }
+  const roomsOf = (claims: JwtClaims): string[] =>
+    typeof claims.sub === 'string' ? [subjectRoom(claims.sub)] : []
 
   const checkRevoked = async (claims: JwtClaims): Promise<void> => {
     if (await store.isRevoked(claims, now()))
@@ -101,6 +101,9 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     isClosed: () => closed,
     timers,
   }
+
+  const revokedError = (): AuthError =>
+    new AuthError('token_revoked', 'The token has been revoked.')
 
   const begin = (socket: AnySocket): void => {
     startSession(socket, context)
@@ -134,8 +137,6 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
           return
         }
         const revoked = store.isRevoked(auth.claims, now())
-        const revokedError = (): AuthError =>
-          new AuthError('token_revoked', 'The token has been revoked.')
         // A synchronous answer (the memory store) refuses the socket before the app's own
         // `connection` listeners run, so they never talk to a revoked user; an async store can
         // only refuse it a moment later.
@@ -152,18 +153,38 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
           )
         }
       }
-      const rooms = roomsOf(auth.claims)
-      if (rooms.length > 0) void socket.join(rooms)
+      if (typeof auth.claims.sub === 'string') void socket.join(subjectRoom(auth.claims.sub))
       begin(socket)
     } catch (error) {
       rejectSocket(socket, error)
     }
   }
 
+  /** Ends this node's sockets of `nsp` that hold the token `(iss, jti)`. */
+  const endLocalToken = (nsp: AnyNamespace, target: TokenTarget): void => {
+    const error = revokedError()
+    for (const socket of nsp.sockets.values()) {
+      const claims = (socket.data as { auth?: SocketAuth } | undefined)?.auth?.claims
+      if (claims?.jti === target.jti && claims.iss === target.iss) {
+        socket.emit('unauthorized', { code: error.code, message: error.message })
+        socket.disconnect(true)
+      }
+    }
+  }
+
+  const onRevokeToken = function (this: AnyNamespace, target: unknown): void {
+    if (closed || typeof target !== 'object' || target === null) return
+    const { iss, jti } = target as Partial<TokenTarget>
+    if (typeof jti === 'string' && (iss === undefined || typeof iss === 'string'))
+      endLocalToken(this, { iss, jti })
+  }
+
   const hook = (nsp: AnyNamespace): void => {
     if (namespaces.has(nsp)) return
     namespaces.add(nsp)
     nsp.prependListener('connection', onConnection)
+    // Messages from the other nodes of a cluster adapter (serverSideEmit).
+    ;(nsp as unknown as NodeJS.EventEmitter).on(REVOKE_TOKEN_EVENT, onRevokeToken)
   }
 
   const middleware: GuardMiddleware = (socket, next) => {
@@ -223,6 +244,15 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     }
   }
 
+  const disconnectToken = async (target: TokenTarget): Promise<void> => {
+    for (const nsp of namespaces) {
+      endLocalToken(nsp, target)
+      // Only a cluster adapter has other nodes to tell (the in-memory one warns on serverSideEmit).
+      const servers = await Promise.resolve(nsp.adapter.serverCount()).catch(() => 1)
+      if (servers > 1) nsp.serverSideEmit(REVOKE_TOKEN_EVENT, { iss: target.iss, jti: target.jti })
+    }
+  }
+
   return Object.freeze({
     verifier,
     middleware,
@@ -242,13 +272,12 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     },
     async revoke(target) {
       const at = now()
-      const error = new AuthError('token_revoked', 'The token has been revoked.')
       if (typeof target.sub === 'string' && target.sub !== '') {
         await store.revokeSubject(target.sub, at, revocationTtlMs)
-        disconnectRoom(subjectRoom(target.sub), error)
+        disconnectRoom(subjectRoom(target.sub), revokedError())
       } else if (typeof target.jti === 'string' && target.jti !== '') {
         await store.revokeToken(target.iss, target.jti, target.expiresAt ?? at + revocationTtlMs)
-        disconnectRoom(tokenRoom(target.iss, target.jti), error)
+        await disconnectToken({ iss: target.iss, jti: target.jti })
       } else {
         throw new InvalidOptionError('target', 'must be { sub } or { jti, iss? }')
       }
@@ -256,7 +285,10 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     async close() {
       closed = true
       timers.close()
-      for (const nsp of namespaces) nsp.off('connection', onConnection)
+      for (const nsp of namespaces) {
+        nsp.off('connection', onConnection)
+        ;(nsp as unknown as NodeJS.EventEmitter).off(REVOKE_TOKEN_EVENT, onRevokeToken)
+      }
       namespaces.clear()
       verifier.close()
       await store.close?.()

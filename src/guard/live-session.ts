@@ -48,92 +48,117 @@ function authOf(socket: AnySocket): SocketAuth {
   return (socket.data as { auth: SocketAuth }).auth
 }
 
-/** Starts the session of a socket whose `socket.data.auth` is set. */
-export function startSession(socket: AnySocket, ctx: SessionContext): LiveSession {
-  // One timer per socket, first for the warning, then re-armed for the expiry: each live timer
-  // costs memory on every connected socket.
-  let timer: TimerEntry | undefined
-  let refreshing = false
+// Where a socket keeps its session: the shared listeners below find it through `this`.
+const SESSION = Symbol('sockguard.session')
+type SessionHolder = AnySocket & { [SESSION]?: Session }
 
-  const stop = (): void => {
-    timer?.cancel()
-    timer = undefined
+/**
+ * The live session of one socket. Every connected socket holds one for as long as it lives, so it
+ * is a small object with shared methods and listeners: no closure per socket.
+ */
+class Session implements LiveSession {
+  /** The one pending deadline: the warning, then (re-armed) the expiry. */
+  timer: TimerEntry | undefined = undefined
+  refreshing = false
+
+  constructor(
+    readonly socket: AnySocket,
+    readonly ctx: SessionContext,
+  ) {}
+
+  stop(): void {
+    this.timer?.cancel()
+    this.timer = undefined
   }
 
-  const expire = (): void => {
-    timer = undefined
-    if (ctx.isClosed()) return
-    const error = new AuthError('token_expired', 'The token has expired.', { claim: 'exp' })
-    ctx.reportFailure(error, socket)
-    rejectSocket(socket, error)
-  }
-
-  const reschedule = (): void => {
-    stop()
-    const { expiresAt, claims } = authOf(socket)
+  reschedule(): void {
+    this.stop()
+    const { ctx } = this
+    const { expiresAt, claims } = authOf(this.socket)
     if (expiresAt === null) return
     const issuedAt = typeof claims.iat === 'number' ? claims.iat * 1000 : ctx.now()
     // Short tokens are warned at half their lifetime, so the client has time to refresh.
     const lead = Math.min(ctx.expiringWarningMs, Math.max(0, (expiresAt - issuedAt) / 2))
-    const expiryAt = expiresAt + ctx.clockToleranceMs
-    if (expiresAt - lead > ctx.now()) {
-      timer = ctx.timers.schedule(() => {
-        if (ctx.isClosed()) return
-        socket.emit('auth:expiring', { expiresAt })
-        timer = ctx.timers.schedule(expire, expiryAt)
-      }, expiresAt - lead)
-    } else {
-      timer = ctx.timers.schedule(expire, expiryAt)
-    }
+    this.timer =
+      expiresAt - lead > ctx.now()
+        ? ctx.timers.schedule(warn, expiresAt - lead, this)
+        : ctx.timers.schedule(expire, expiresAt + ctx.clockToleranceMs, this)
   }
 
-  const refresh = async (payload: unknown): Promise<AuthenticateAck> => {
+  async refresh(payload: unknown): Promise<AuthenticateAck> {
     const token: unknown =
       typeof payload === 'object' && payload !== null
         ? (payload as { token?: unknown }).token
         : payload
+    const { socket } = this
     const previous = authOf(socket)
-    const next = await ctx.authenticate(token, socket)
-    // A refresh renews the same identity; switching users needs a new connection.
+    const next = await this.ctx.authenticate(token, socket)
+    // A refresh renews the same identity; switching users needs a new connection. The subject's
+    // room therefore stays as it is.
     if (next.claims.sub !== previous.claims.sub) {
       throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
     }
     ;(socket.data as { auth: SocketAuth }).auth = next
-    const nextRooms = ctx.roomsOf(next.claims)
-    const rooms = nextRooms.filter((room) => !socket.rooms.has(room))
-    if (rooms.length > 0) await socket.join(rooms)
-    // The old token's room goes: revoking the token the socket no longer holds must not end it.
-    for (const room of ctx.roomsOf(previous.claims)) {
-      if (!nextRooms.includes(room)) await socket.leave(room)
-    }
-    reschedule()
+    this.reschedule()
     return { ok: true, expiresAt: next.expiresAt }
   }
+}
 
-  socket.on('authenticate', (payload: unknown, ack?: unknown) => {
-    const reply =
-      typeof ack === 'function' ? (ack as (response: AuthenticateAck) => void) : undefined
-    if (refreshing) {
-      reply?.({ ok: false, code: 'rate_limited', message: 'A refresh is already in progress.' })
-      return
-    }
-    refreshing = true
-    refresh(payload).then(
-      (result) => {
-        refreshing = false
-        reply?.(result)
-        socket.emit('authenticated', { expiresAt: result.ok ? result.expiresAt : null })
-      },
-      (error: unknown) => {
-        refreshing = false
-        const coded = toAuthError(error)
-        ctx.reportFailure(coded, socket)
-        reply?.({ ok: false, ...wireError(coded) })
-        rejectSocket(socket, error)
-      },
-    )
-  })
-  socket.once('disconnect', stop)
-  reschedule()
-  return { reschedule, stop }
+function warn(session: Session): void {
+  const { ctx, socket } = session
+  if (ctx.isClosed()) return
+  const { expiresAt } = authOf(socket)
+  socket.emit('auth:expiring', { expiresAt })
+  if (expiresAt !== null)
+    session.timer = ctx.timers.schedule(expire, expiresAt + ctx.clockToleranceMs, session)
+}
+
+function expire(session: Session): void {
+  const { ctx, socket } = session
+  session.timer = undefined
+  if (ctx.isClosed()) return
+  const error = new AuthError('token_expired', 'The token has expired.', { claim: 'exp' })
+  ctx.reportFailure(error, socket)
+  rejectSocket(socket, error)
+}
+
+function onDisconnect(this: SessionHolder): void {
+  this[SESSION]?.stop()
+}
+
+function onAuthenticate(this: SessionHolder, payload: unknown, ack?: unknown): void {
+  const session = this[SESSION]
+  if (session === undefined) return
+  const { ctx, socket } = session
+  const reply = typeof ack === 'function' ? (ack as (response: AuthenticateAck) => void) : undefined
+  if (session.refreshing) {
+    reply?.({ ok: false, code: 'rate_limited', message: 'A refresh is already in progress.' })
+    return
+  }
+  session.refreshing = true
+  session.refresh(payload).then(
+    (result) => {
+      session.refreshing = false
+      reply?.(result)
+      socket.emit('authenticated', { expiresAt: result.ok ? result.expiresAt : null })
+    },
+    (error: unknown) => {
+      session.refreshing = false
+      const coded = toAuthError(error)
+      ctx.reportFailure(coded, socket)
+      reply?.({ ok: false, ...wireError(coded) })
+      rejectSocket(socket, error)
+    },
+  )
+}
+
+/** Starts the session of a socket whose `socket.data.auth` is set. */
+export function startSession(socket: AnySocket, ctx: SessionContext): LiveSession {
+  const session = new Session(socket, ctx)
+  ;(socket as SessionHolder)[SESSION] = session
+  // Shared functions: the emitter calls them with the socket as `this`.
+  socket.on('authenticate', onAuthenticate)
+  socket.on('disconnect', onDisconnect)
+  session.reschedule()
+  return session
 }

@@ -9,14 +9,31 @@ export interface TimerEntry {
   cancel(): void
 }
 
-interface Entry extends TimerEntry {
-  at: number
-  fn: (() => void) | undefined
+// A class, not an object literal with a `cancel` closure: every connected socket holds one entry,
+// and a closure per entry would cost more than the entry itself.
+class Entry implements TimerEntry {
+  constructor(
+    public at: number,
+    public fn: ((arg: unknown) => void) | undefined,
+    public arg: unknown,
+    private readonly onCancel: () => void,
+  ) {}
+
+  cancel(): void {
+    if (this.fn === undefined) return
+    this.fn = undefined
+    this.arg = undefined
+    this.onCancel()
+  }
 }
 
 /** A set of deadlines on one clock, served by one timer. */
 export interface TimerHeap {
-  /** Calls `fn` at `at` (ms on the heap's clock); past deadlines run on the next tick. */
+  /**
+   * Calls `fn(arg)` at `at` (ms on the heap's clock); past deadlines run on the next tick. Pass
+   * a shared `fn` and the per-call state as `arg` to keep each entry free of closures.
+   */
+  schedule<TArg>(fn: (arg: TArg) => void, at: number, arg: TArg): TimerEntry
   schedule(fn: () => void, at: number): TimerEntry
   /** Cancels the timer; pending entries never run. */
   close(): void
@@ -103,28 +120,25 @@ export function createTimerHeap(now: () => number): TimerHeap {
     while (heap.length > 0 && (heap[0] as Entry).at <= time) {
       const entry = heap[0] as Entry
       pop()
-      const fn = entry.fn
+      const { fn, arg } = entry
       if (fn === undefined) {
         cancelled--
         continue
       }
       entry.fn = undefined
-      fn()
+      entry.arg = undefined
+      fn(arg)
     }
     arm()
   }
 
+  const onCancel = (): void => {
+    if (++cancelled > 64 && cancelled * 2 > heap.length) compact()
+  }
+
   return {
-    schedule(fn, at) {
-      const entry: Entry = {
-        at,
-        fn,
-        cancel() {
-          if (entry.fn === undefined) return
-          entry.fn = undefined
-          if (++cancelled > 64 && cancelled * 2 > heap.length) compact()
-        },
-      }
+    schedule(fn: (arg: unknown) => void, at: number, arg?: unknown): TimerEntry {
+      const entry = new Entry(at, fn, arg, onCancel)
       heap.push(entry)
       up(heap.length - 1)
       arm()
