@@ -1,7 +1,7 @@
 // The live session of one connected socket: the expiry warning and disconnect timers, and the
 // in-band refresh (`authenticate` on a connected socket). Both keep the connection and socket id.
 import { AuthError, ClaimInvalidError } from '../errors.js'
-import type { TimerEntry, TimerHeap } from '../internal/timer-heap.js'
+import type { DeadlineKind, TimerHeap } from '../internal/timer-heap.js'
 import { toAuthError, wireError, type WireError } from '../internal/wire-error.js'
 import type { JwtClaims } from '../verifier/types.js'
 import type { AnySocket, SocketAuth } from './types.js'
@@ -26,14 +26,6 @@ export interface SessionContext {
 /** The ack of `authenticate`. */
 export type AuthenticateAck = { ok: true; expiresAt: number | null } | ({ ok: false } & WireError)
 
-/** A running session. */
-export interface LiveSession {
-  /** Re-arms the timers after `socket.data.auth` changed. */
-  reschedule(): void
-  /** Stops the timers. */
-  stop(): void
-}
-
 /** Sends `unauthorized` and disconnects: the end of every failed session. */
 export function rejectSocket(socket: AnySocket, error: unknown): void {
   if (!socket.connected) return
@@ -48,117 +40,143 @@ function authOf(socket: AnySocket): SocketAuth {
   return (socket.data as { auth: SocketAuth }).auth
 }
 
-// Where a socket keeps its session: the shared listeners below find it through `this`.
-const SESSION = Symbol('sockguard.session')
-type SessionHolder = AnySocket & { [SESSION]?: Session }
+// Every connected socket lives with its session for as long as it is connected, so a session
+// keeps nothing of its own: its deadline is an entry in the guard's timer heap, its token is
+// `socket.data.auth`, and its listeners are functions shared by all the sockets of a guard (the
+// emitter calls them with the socket as `this`). A deadline whose token was refreshed, or whose
+// socket left, is recognised as stale when it comes up.
 
-/**
- * The live session of one socket. Every connected socket holds one for as long as it lives, so it
- * is a small object with shared methods and listeners: no closure per socket.
- */
-class Session implements LiveSession {
-  /** The one pending deadline: the warning, then (re-armed) the expiry. */
-  timer: TimerEntry | undefined = undefined
-  refreshing = false
+/** The session machinery of one guard: shared by all its sockets. */
+interface Sessions {
+  readonly warn: DeadlineKind<AnySocket>
+  readonly expire: DeadlineKind<AnySocket>
+  readonly onAuthenticate: (this: AnySocket, payload: unknown, ack?: unknown) => void
+  readonly onDisconnect: (this: AnySocket) => void
+}
 
-  constructor(
-    readonly socket: AnySocket,
-    readonly ctx: SessionContext,
-  ) {}
+const machinery = new WeakMap<SessionContext, Sessions>()
 
-  stop(): void {
-    this.timer?.cancel()
-    this.timer = undefined
+/** When the socket's current token is warned about and when it ends, or null without `exp`. */
+function deadlinesOf(
+  socket: AnySocket,
+  auth: SocketAuth,
+  ctx: SessionContext,
+): { warnAt: number; expireAt: number } | null {
+  const { expiresAt, claims } = auth
+  if (expiresAt === null) return null
+  // Without `iat`, the connection's start stands in: a deadline must not depend on when it is
+  // computed, or a pending entry could not be recognised as still applying.
+  const issuedAt = typeof claims.iat === 'number' ? claims.iat * 1000 : socket.handshake.issued
+  // Short tokens are warned at half their lifetime, so the client has time to refresh.
+  const lead = Math.min(ctx.expiringWarningMs, Math.max(0, (expiresAt - issuedAt) / 2))
+  return { warnAt: expiresAt - lead, expireAt: expiresAt + ctx.clockToleranceMs }
+}
+
+function schedule(socket: AnySocket, ctx: SessionContext, sessions: Sessions): void {
+  const deadlines = deadlinesOf(socket, authOf(socket), ctx)
+  if (deadlines === null) return
+  if (deadlines.warnAt > ctx.now()) ctx.timers.schedule(sessions.warn, deadlines.warnAt, socket)
+  else ctx.timers.schedule(sessions.expire, deadlines.expireAt, socket)
+}
+
+function sessionsOf(ctx: SessionContext): Sessions {
+  const known = machinery.get(ctx)
+  if (known !== undefined) return known
+  // Sockets whose refresh is running: a second `authenticate` meanwhile is refused.
+  const refreshing = new WeakSet<AnySocket>()
+
+  const sessions: Sessions = {
+    warn: {
+      isLive: (socket, at) =>
+        socket.connected &&
+        deadlinesOf(socket, authOf(socket), ctx)?.warnAt === at &&
+        !ctx.isClosed(),
+      fire(socket) {
+        const { expiresAt } = authOf(socket)
+        socket.emit('auth:expiring', { expiresAt })
+        const deadlines = deadlinesOf(socket, authOf(socket), ctx)
+        if (deadlines !== null) ctx.timers.schedule(sessions.expire, deadlines.expireAt, socket)
+      },
+    },
+    expire: {
+      isLive: (socket, at) =>
+        socket.connected &&
+        deadlinesOf(socket, authOf(socket), ctx)?.expireAt === at &&
+        !ctx.isClosed(),
+      fire(socket) {
+        const error = new AuthError('token_expired', 'The token has expired.', { claim: 'exp' })
+        ctx.reportFailure(error, socket)
+        rejectSocket(socket, error)
+      },
+    },
+    onDisconnect() {
+      if (authOf(this).expiresAt !== null) ctx.timers.noteStale()
+    },
+    onAuthenticate(payload, ack) {
+      handleAuthenticate(this, payload, ack)
+    },
   }
 
-  reschedule(): void {
-    this.stop()
-    const { ctx } = this
-    const { expiresAt, claims } = authOf(this.socket)
-    if (expiresAt === null) return
-    const issuedAt = typeof claims.iat === 'number' ? claims.iat * 1000 : ctx.now()
-    // Short tokens are warned at half their lifetime, so the client has time to refresh.
-    const lead = Math.min(ctx.expiringWarningMs, Math.max(0, (expiresAt - issuedAt) / 2))
-    this.timer =
-      expiresAt - lead > ctx.now()
-        ? ctx.timers.schedule(warn, expiresAt - lead, this)
-        : ctx.timers.schedule(expire, expiresAt + ctx.clockToleranceMs, this)
-  }
-
-  async refresh(payload: unknown): Promise<AuthenticateAck> {
-    const token: unknown =
-      typeof payload === 'object' && payload !== null
-        ? (payload as { token?: unknown }).token
-        : payload
-    const { socket } = this
-    const previous = authOf(socket)
-    const next = await this.ctx.authenticate(token, socket)
-    // A refresh renews the same identity; switching users needs a new connection. The subject's
-    // room therefore stays as it is.
-    if (next.claims.sub !== previous.claims.sub) {
-      throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
+  function handleAuthenticate(socket: AnySocket, payload: unknown, ack: unknown): void {
+    const reply =
+      typeof ack === 'function' ? (ack as (response: AuthenticateAck) => void) : undefined
+    if (refreshing.has(socket)) {
+      reply?.({ ok: false, code: 'rate_limited', message: 'A refresh is already in progress.' })
+      return
     }
-    ;(socket.data as { auth: SocketAuth }).auth = next
-    this.reschedule()
-    return { ok: true, expiresAt: next.expiresAt }
+    refreshing.add(socket)
+    refresh(socket, payload, ctx, sessions).then(
+      (result) => {
+        refreshing.delete(socket)
+        reply?.(result)
+        socket.emit('authenticated', { expiresAt: result.ok ? result.expiresAt : null })
+      },
+      (error: unknown) => {
+        refreshing.delete(socket)
+        const coded = toAuthError(error)
+        ctx.reportFailure(coded, socket)
+        reply?.({ ok: false, ...wireError(coded) })
+        rejectSocket(socket, error)
+      },
+    )
   }
+  machinery.set(ctx, sessions)
+  return sessions
 }
 
-function warn(session: Session): void {
-  const { ctx, socket } = session
-  if (ctx.isClosed()) return
-  const { expiresAt } = authOf(socket)
-  socket.emit('auth:expiring', { expiresAt })
-  if (expiresAt !== null)
-    session.timer = ctx.timers.schedule(expire, expiresAt + ctx.clockToleranceMs, session)
-}
-
-function expire(session: Session): void {
-  const { ctx, socket } = session
-  session.timer = undefined
-  if (ctx.isClosed()) return
-  const error = new AuthError('token_expired', 'The token has expired.', { claim: 'exp' })
-  ctx.reportFailure(error, socket)
-  rejectSocket(socket, error)
-}
-
-function onDisconnect(this: SessionHolder): void {
-  this[SESSION]?.stop()
-}
-
-function onAuthenticate(this: SessionHolder, payload: unknown, ack?: unknown): void {
-  const session = this[SESSION]
-  if (session === undefined) return
-  const { ctx, socket } = session
-  const reply = typeof ack === 'function' ? (ack as (response: AuthenticateAck) => void) : undefined
-  if (session.refreshing) {
-    reply?.({ ok: false, code: 'rate_limited', message: 'A refresh is already in progress.' })
-    return
+async function refresh(
+  socket: AnySocket,
+  payload: unknown,
+  ctx: SessionContext,
+  sessions: Sessions,
+): Promise<AuthenticateAck> {
+  const token: unknown =
+    typeof payload === 'object' && payload !== null
+      ? (payload as { token?: unknown }).token
+      : payload
+  const previous = authOf(socket)
+  const next = await ctx.authenticate(token, socket)
+  // A refresh renews the same identity; switching users needs a new connection. The subject's
+  // room therefore stays as it is.
+  if (next.claims.sub !== previous.claims.sub) {
+    throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
   }
-  session.refreshing = true
-  session.refresh(payload).then(
-    (result) => {
-      session.refreshing = false
-      reply?.(result)
-      socket.emit('authenticated', { expiresAt: result.ok ? result.expiresAt : null })
-    },
-    (error: unknown) => {
-      session.refreshing = false
-      const coded = toAuthError(error)
-      ctx.reportFailure(coded, socket)
-      reply?.({ ok: false, ...wireError(coded) })
-      rejectSocket(socket, error)
-    },
-  )
+  if (!socket.connected) return { ok: true, expiresAt: next.expiresAt }
+  ;(socket.data as { auth: SocketAuth }).auth = next
+  const before = deadlinesOf(socket, previous, ctx)
+  const after = deadlinesOf(socket, next, ctx)
+  // Same deadlines: the pending entry still applies. Otherwise it is stale from now on.
+  if (before?.warnAt !== after?.warnAt || before?.expireAt !== after?.expireAt) {
+    if (before !== null) ctx.timers.noteStale()
+    schedule(socket, ctx, sessions)
+  }
+  return { ok: true, expiresAt: next.expiresAt }
 }
 
 /** Starts the session of a socket whose `socket.data.auth` is set. */
-export function startSession(socket: AnySocket, ctx: SessionContext): LiveSession {
-  const session = new Session(socket, ctx)
-  ;(socket as SessionHolder)[SESSION] = session
-  // Shared functions: the emitter calls them with the socket as `this`.
-  socket.on('authenticate', onAuthenticate)
-  socket.on('disconnect', onDisconnect)
-  session.reschedule()
-  return session
+export function startSession(socket: AnySocket, ctx: SessionContext): void {
+  const sessions = sessionsOf(ctx)
+  socket.on('authenticate', sessions.onAuthenticate)
+  socket.on('disconnect', sessions.onDisconnect)
+  schedule(socket, ctx, sessions)
 }
