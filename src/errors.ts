@@ -18,6 +18,7 @@ export const AUTH_ERROR_CODES = [
   'auth_timeout',
   'forbidden',
   'rate_limited',
+  'store_unavailable',
 ] as const
 
 /** The closed union of {@link AuthError} codes, for `switch (err.code)`. */

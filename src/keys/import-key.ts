@@ -192,16 +192,41 @@ function checkKey(
       fail(ctx.option, `RSA keys need at least ${MIN_RSA_BITS} bits (this one has ${bits})`)
     const e = details.publicExponent ?? 0n
     if (e < 3n || e % 2n === 0n) fail(ctx.option, 'has an unsafe RSA public exponent')
-    const n = key.export({ format: 'jwk' }).n
-    if (
-      n !== undefined &&
-      isRocaModulus(BigInt(`0x${Buffer.from(n, 'base64url').toString('hex')}`))
-    ) {
+    if (isRocaModulus(rsaModulus(key))) {
       fail(ctx.option, 'is an RSA key weakened by ROCA (CVE-2017-15361)')
     }
     signatureBytes = Math.ceil(bits / 8)
   }
   return Object.freeze({ key, kind, algorithms: new Set(allowed), kid, signatureBytes })
+}
+
+/**
+ * The modulus of an RSA public key. Node exports RSA-PSS keys in neither JWK nor PKCS#1 form, so
+ * it is read from the SPKI encoding: SEQUENCE { AlgorithmIdentifier, BIT STRING { SEQUENCE {
+ * INTEGER n, INTEGER e } } }.
+ */
+function rsaModulus(key: KeyObject): bigint {
+  const der = key.export({ format: 'der', type: 'spki' })
+  let offset = 0
+  // Reads one DER header at `offset`; returns where its content starts and ends.
+  const header = (expectedTag: number): { start: number; end: number } => {
+    if (der[offset] !== expectedTag) throw new TypeError('unexpected SPKI structure')
+    let length = der[offset + 1] ?? 0
+    let start = offset + 2
+    if (length & 0x80) {
+      const bytes = length & 0x7f
+      length = 0
+      for (let i = 0; i < bytes; i++) length = length * 256 + (der[start + i] ?? 0)
+      start += bytes
+    }
+    return { start, end: start + length }
+  }
+  offset = header(0x30).start // SubjectPublicKeyInfo
+  offset = header(0x30).end // skip AlgorithmIdentifier
+  offset = header(0x03).start + 1 // BIT STRING, past its unused-bits byte
+  offset = header(0x30).start // RSAPublicKey
+  const { start, end } = header(0x02) // modulus
+  return BigInt(`0x${der.subarray(start, end).toString('hex')}`)
 }
 
 function keyKind(key: KeyObject, option: string): KeyKind {
