@@ -1,0 +1,225 @@
+// connect(): a socket.io-client socket that sends a token from `getToken()` with every connection
+// attempt, refreshes it in-band when the server warns of expiry, retries the handshake once after
+// `token_expired`, and stops on every other auth failure instead of retrying a bad token forever.
+import { io, type Socket } from 'socket.io-client'
+import { authErrorOf, type AuthErrorData } from './auth-error-codes.js'
+import { invalidOption } from './invalid-option.js'
+import type { ConnectOptions, DefaultEventsMap, EventsMap, GetToken } from './types.js'
+
+const DEFAULT_REFRESH_TIMEOUT_MS = 10_000
+// setTimeout fires at once for delays it cannot hold.
+const MAX_TIMEOUT_MS = 2_147_483_647
+
+/** The socket as sockguard drives it: its own events, whatever the app's event maps are. */
+type RawSocket = Socket & {
+  // Protected in socket.io-client's types; it is how the socket emits its reserved events.
+  emitReserved(event: 'connect_error', error: Error): void
+}
+
+/**
+ * Connects to a sockguard server: like socket.io-client's `io(url, options)`, with the token
+ * taken from `getToken` for each connection attempt. Returns the socket.io-client socket, typed
+ * with your event maps.
+ *
+ * - Every connect and reconnect calls `getToken({ forceRefresh: false })` and sends the token in
+ *   the handshake's `auth.token`.
+ * - A handshake refused with `token_expired` is retried once with
+ *   `getToken({ forceRefresh: true })`; the retry is spent until a connection succeeds.
+ * - Any other refusal (`token_invalid`, `token_revoked`, `claim_invalid`, ...) is final: no retry.
+ * - On `auth:expiring` the socket emits `authenticate` `{ token }` with a fresh token, keeping the
+ *   connection and socket id.
+ * - A `getToken` that throws or gives no token stops the socket with `token_missing`.
+ *
+ * Each terminal failure is passed once to `onAuthError`; `connect_error` and `unauthorized`
+ * listeners on the socket see every error as usual.
+ *
+ * @throws {TypeError} with `code: 'invalid_option'` and `option` for a bad option (a missing
+ * `getToken`, an `auth` option, a bad `refreshTimeoutMs`).
+ *
+ * @example
+ * const socket = connect<ServerToClient, ClientToServer>('https://chat.example', {
+ *   getToken: ({ forceRefresh }) => session.accessToken({ forceRefresh }),
+ *   onAuthError: (error) => showLogin(error.code),
+ * })
+ * socket.on('message', (text) => console.log(text))
+ */
+export function connect<
+  TListen extends EventsMap = DefaultEventsMap,
+  TEmit extends EventsMap = TListen,
+>(url: string, options: ConnectOptions): Socket<TListen, TEmit> {
+  const { getToken, onAuthError, refreshTimeoutMs, ...socketOptions } = normalize(url, options)
+
+  let attempt = 0 // the current handshake's getToken call; stale answers are dropped
+  let forceRefresh = false // the next handshake asks for a fresh token
+  let retried = false // the one retry after `token_expired` is spent
+  let refreshing = false // an in-band refresh is running
+  let reportedRefreshFailure: string | undefined // the `unauthorized` that follows it is not new
+  const localErrors = new WeakSet<Error>()
+
+  const report = (error: AuthErrorData): void => {
+    // A new connection the app starts after a terminal failure gets its own retry.
+    retried = false
+    if (onAuthError === undefined) return
+    try {
+      onAuthError(error)
+    } catch (thrown) {
+      // Thrown inside a socket.io-client event dispatch it would corrupt the socket's state: let
+      // it surface on its own, as any uncaught error.
+      queueMicrotask(() => {
+        throw thrown
+      })
+    }
+  }
+
+  /** The token, or the `token_missing` error when `getToken` throws or gives none. */
+  const tokenFor = async (
+    force: boolean,
+  ): Promise<{ token: string } | { error: AuthErrorData }> => {
+    let token: unknown
+    try {
+      token = await getToken({ forceRefresh: force })
+    } catch (cause) {
+      return {
+        error: { code: 'token_missing', message: 'getToken failed; no token was sent.', cause },
+      }
+    }
+    if (typeof token !== 'string' || token === '') {
+      return { error: { code: 'token_missing', message: 'getToken gave no token; none was sent.' } }
+    }
+    return { token }
+  }
+
+  // socket.io-client calls this before every CONNECT packet: first connect, reconnects, and
+  // `socket.connect()`.
+  const auth = (send: (data: object) => void): void => {
+    const current = ++attempt
+    const force = forceRefresh
+    forceRefresh = false
+    void tokenFor(force).then((result) => {
+      // A newer attempt started (the transport reopened), or the app closed the socket.
+      if (current !== attempt || !socket.active || socket.connected) return
+      if ('token' in result) {
+        send({ token: result.token })
+        return
+      }
+      // No token, no handshake: stop, and tell the app the way socket.io-client tells it of any
+      // failed connection attempt.
+      const { error } = result
+      socket.disconnect()
+      const failed = Object.assign(new Error(error.message, { cause: error.cause }), {
+        data: { code: error.code, message: error.message },
+      })
+      localErrors.add(failed)
+      report(error)
+      socket.emitReserved('connect_error', failed)
+    })
+  }
+
+  const socket = io(url, { ...socketOptions, auth }) as RawSocket
+
+  // Registered before the caller can add listeners, so theirs run after these: when a refusal is
+  // retried, their `connect_error` listener already sees `socket.active === true`.
+  socket.on('connect', () => {
+    retried = false
+    reportedRefreshFailure = undefined
+  })
+
+  socket.on('connect_error', (error: Error & { data?: unknown }) => {
+    if (localErrors.has(error)) return
+    // Transport errors (socket.io-client retries them itself) and other middlewares' refusals.
+    const data = authErrorOf(error.data)
+    if (data === undefined) return
+    if (data.code === 'token_expired' && !retried) {
+      retried = true
+      forceRefresh = true
+      // A refused handshake is final for socket.io-client (`socket.active` is false): it would
+      // never come back by itself.
+      socket.connect()
+      return
+    }
+    report(data)
+  })
+
+  socket.on('unauthorized', (payload: unknown) => {
+    const data = authErrorOf(payload)
+    if (data === undefined) return
+    if (reportedRefreshFailure === data.code) {
+      reportedRefreshFailure = undefined
+      return
+    }
+    report(data)
+  })
+
+  const refresh = async (): Promise<void> => {
+    const result = await tokenFor(true)
+    if (!socket.connected) return
+    if ('error' in result) {
+      // No retry: the app said it has no token.
+      socket.disconnect()
+      report(result.error)
+      return
+    }
+    const { token } = result
+    // The callback form runs as the ack arrives, so the `unauthorized` that follows a refusal
+    // (in the same read, maybe) is known to be reported already.
+    await new Promise<void>((resolve) => {
+      socket
+        .timeout(refreshTimeoutMs)
+        .emit('authenticate', { token }, (timeout: Error | null, ack: unknown) => {
+          resolve()
+          // No ack in time, or the socket disconnected meanwhile. Nothing is retried: the server
+          // still holds the old token, and ends the session with `unauthorized` when it expires.
+          if (timeout !== null) return
+          const failure = ackFailure(ack)
+          if (failure === undefined) return
+          reportedRefreshFailure = failure.code
+          report(failure)
+        })
+    })
+  }
+
+  socket.on('auth:expiring', () => {
+    if (refreshing) return
+    refreshing = true
+    void refresh().finally(() => {
+      refreshing = false
+    })
+  })
+
+  return socket
+}
+
+interface Normalized extends Omit<ConnectOptions, 'refreshTimeoutMs'> {
+  readonly getToken: GetToken
+  readonly refreshTimeoutMs: number
+}
+
+function normalize(url: unknown, options: unknown): Normalized {
+  if (typeof url !== 'string') throw invalidOption('url', 'must be a string')
+  if (typeof options !== 'object' || options === null) {
+    throw invalidOption('options', 'must be an object with `getToken`')
+  }
+  const given = options as Partial<ConnectOptions> & { auth?: unknown }
+  if (typeof given.getToken !== 'function') {
+    throw invalidOption('getToken', 'must be a function returning the token')
+  }
+  if (given.onAuthError !== undefined && typeof given.onAuthError !== 'function') {
+    throw invalidOption('onAuthError', 'must be a function')
+  }
+  if (given.auth !== undefined) {
+    throw invalidOption('auth', 'is built from `getToken`; give `getToken` instead')
+  }
+  const timeout = given.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_MS) {
+    throw invalidOption('refreshTimeoutMs', `must be an integer from 1 to ${MAX_TIMEOUT_MS}`)
+  }
+  return { ...(given as ConnectOptions), refreshTimeoutMs: timeout }
+}
+
+/** The `{ code, message }` of a refused `authenticate` ack, or `undefined` if it succeeded. */
+function ackFailure(ack: unknown): AuthErrorData | undefined {
+  if (typeof ack !== 'object' || ack === null || (ack as { ok?: unknown }).ok === true) {
+    return undefined
+  }
+  return authErrorOf(ack) ?? { code: 'token_invalid', message: 'The refresh was refused.' }
+}

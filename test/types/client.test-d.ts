@@ -1,0 +1,130 @@
+// Type tests for sockguard/client: connect() carries the app's event maps like socket.io-client's
+// io<L, E>(), getToken's signature, the options it refuses, and the compat `io` that accepts the
+// seed's `connect` listener with a socket parameter.
+import type { Socket } from 'socket.io-client'
+import { expectTypeOf } from 'vitest'
+import {
+  AUTH_ERROR_CODES,
+  connect,
+  io,
+  type AuthErrorCode,
+  type AuthErrorData,
+  type CompatSocket,
+  type GetToken,
+  type GetTokenContext,
+} from 'sockguard/client'
+import type { AuthErrorCode as ServerAuthErrorCode } from 'sockguard'
+
+interface ServerToClient {
+  message: (text: string, from: string) => void
+  count: (n: number) => void
+}
+interface ClientToServer {
+  send: (text: string) => void
+  ask: (question: string, ack: (answer: number) => void) => void
+}
+
+const url = 'https://chat.example'
+
+// Typed events pass through.
+const socket = connect<ServerToClient, ClientToServer>(url, { getToken: () => 'token' })
+expectTypeOf(socket).toEqualTypeOf<Socket<ServerToClient, ClientToServer>>()
+socket.on('message', (text, from) => {
+  expectTypeOf(text).toEqualTypeOf<string>()
+  expectTypeOf(from).toEqualTypeOf<string>()
+})
+socket.emit('send', 'hello')
+socket.emit('ask', 'how many?', (answer) => {
+  expectTypeOf(answer).toEqualTypeOf<number>()
+})
+// @ts-expect-error `send` takes a string
+socket.emit('send', 42)
+// @ts-expect-error not a client-to-server event
+socket.emit('message', 'hi', 'me')
+// @ts-expect-error `count` gives a number
+socket.on('count', (n: string) => n)
+// Reserved events keep their socket.io-client types.
+socket.on('connect_error', (error) => {
+  expectTypeOf(error).toExtend<Error>()
+})
+
+// Without event maps, the socket is untyped like socket.io-client's.
+expectTypeOf(connect(url, { getToken: () => 'token' })).toEqualTypeOf<Socket>()
+
+// getToken: sync or async, told whether to refresh; null/undefined mean "no token".
+expectTypeOf<GetToken>().parameters.toEqualTypeOf<[GetTokenContext]>()
+expectTypeOf<GetTokenContext>().toEqualTypeOf<{ readonly forceRefresh: boolean }>()
+connect(url, {
+  getToken: ({ forceRefresh }) => {
+    expectTypeOf(forceRefresh).toEqualTypeOf<boolean>()
+    return forceRefresh ? 'fresh' : 'cached'
+  },
+})
+connect(url, { getToken: async () => Promise.resolve('token') })
+connect(url, { getToken: () => null })
+connect(url, { getToken: async () => Promise.resolve(undefined) })
+// @ts-expect-error getToken is required
+connect(url, {})
+// @ts-expect-error a token is a string
+connect(url, { getToken: () => 42 })
+// @ts-expect-error the token is sent from getToken, never from `auth`
+connect(url, { getToken: () => 'token', auth: { token: 'x' } })
+
+// socket.io-client's own options pass through.
+connect(url, {
+  getToken: () => 'token',
+  transports: ['websocket'],
+  reconnectionDelay: 500,
+  autoConnect: false,
+  refreshTimeoutMs: 5_000,
+  onAuthError: (error) => {
+    expectTypeOf(error).toEqualTypeOf<AuthErrorData>()
+    expectTypeOf(error.code).toEqualTypeOf<AuthErrorCode>()
+  },
+})
+
+// The client's codes are the server's.
+expectTypeOf<AuthErrorCode>().toEqualTypeOf<ServerAuthErrorCode>()
+expectTypeOf(AUTH_ERROR_CODES).toEqualTypeOf<
+  readonly [
+    'token_missing',
+    'token_malformed',
+    'token_invalid',
+    'token_expired',
+    'token_not_active',
+    'claim_invalid',
+    'token_revoked',
+    'key_not_found',
+    'keys_unavailable',
+    'auth_timeout',
+    'forbidden',
+    'rate_limited',
+    'store_unavailable',
+  ]
+>()
+
+// The compat `io`: `io()` and `io.connect()`, whose `connect` listeners get the socket. The
+// seed's client snippet type-checks as written (socket.io-client's `io` rejects its listener).
+const compat = io.connect(url)
+expectTypeOf(compat).toEqualTypeOf<CompatSocket>()
+expectTypeOf(io(url, { forceNew: true })).toEqualTypeOf<CompatSocket>()
+expectTypeOf(io({ autoConnect: false })).toEqualTypeOf<CompatSocket>()
+const token = 'token'
+compat.on('connect', function (socket) {
+  expectTypeOf(socket).toEqualTypeOf<CompatSocket>()
+  socket
+    .on('authenticated', function () {
+      //do other things
+    })
+    .emit('authenticate', { token })
+})
+compat.once('connect', (socket) => {
+  expectTypeOf(socket).toEqualTypeOf<CompatSocket>()
+})
+compat.on('connect', () => undefined)
+const typedCompat = io.connect<ServerToClient, ClientToServer>(url)
+typedCompat.on('message', (text) => {
+  expectTypeOf(text).toEqualTypeOf<string>()
+})
+// @ts-expect-error `send` takes a string
+typedCompat.emit('send', 1)
