@@ -14,9 +14,10 @@ if tar -tzf "$work/$tarball" | grep -E '(^|/)(src|test|bench|\.ci)/' >/dev/null;
   exit 1
 fi
 cd "$work"
+export SMOKE_SECRET=0123456789abcdef0123456789abcdef
 npm init -y >/dev/null
-# socket.io is the peer that the Socket.IO parts need at run time.
-npm install --no-audit --no-fund --silent "./$tarball" socket.io@^4.8.0
+# socket.io and socket.io-client are the peers that the Socket.IO parts need at run time.
+npm install --no-audit --no-fund --silent "./$tarball" socket.io@^4.8.0 socket.io-client@^4.8.0
 cat > smoke.mjs <<'JS'
 import { createHmac, randomBytes } from 'node:crypto'
 import { createVerifier, AuthError, AUTH_ERROR_CODES } from 'sockguard'
@@ -37,7 +38,22 @@ if (typeof compat.authorize !== 'function' || typeof compat.default.authorize !=
   throw new Error('sockguard/socketio-jwt does not export authorize')
 }
 console.log('import sockguard/socketio-jwt: ok')
+
+const client = await import('sockguard/client')
+if (typeof client.connect !== 'function' || typeof client.io.connect !== 'function') {
+  throw new Error('sockguard/client does not export connect and io')
+}
+const express = await import('sockguard/express')
+if (typeof express.requireAuth !== 'function' || typeof express.requireScope !== 'function') {
+  throw new Error('sockguard/express does not export requireAuth and requireScope')
+}
+console.log('import sockguard/client and sockguard/express: ok')
 JS
 node smoke.mjs
+# The bin, as npm links it.
+./node_modules/.bin/sockguard --help >/dev/null
+token=$(./node_modules/.bin/sockguard token --secret-env SMOKE_SECRET --sub smoke 2>/dev/null)
+./node_modules/.bin/sockguard verify "$token" --secret-env SMOKE_SECRET --alg HS256 >/dev/null
+echo 'bin sockguard: ok (token, verify)'
 cd - >/dev/null
 npx publint --strict
