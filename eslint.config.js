@@ -20,6 +20,21 @@ export default tseslint.config(
     },
   },
   {
+    // The reference page: plain browser modules, no build step and no type information.
+    files: ['web/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        atob: 'readonly',
+        TextDecoder: 'readonly',
+      },
+    },
+  },
+  {
     files: ['test/**', 'bench/**', 'scripts/**'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -1,0 +1,153 @@
+// The HTTP side of the reference server: security headers, health and metrics, the development
+// issuer's endpoints, `/api/me` behind sockguard/express, the client modules and the page.
+import { join } from 'node:path'
+import express, { type ErrorRequestHandler, type Express } from 'express'
+import type { Logger } from 'pino'
+import { requireAuth } from '../src/express/index.js'
+import type { RevocationStore, Verifier } from '../src/index.js'
+import { clientModules } from './client-modules.js'
+import {
+  parseTokenRequest,
+  TokenRequestError,
+  type DevIssuer,
+  type TokenRequest,
+} from './dev-issuer.js'
+import type { ChatClaims } from './events.js'
+import type { ServerMetrics } from './metrics.js'
+import { contentSecurityPolicy, servePage } from './page.js'
+
+/** What {@link mountRoutes} needs. */
+export interface RouteDependencies {
+  /** The project's root: `web/` and `src/client/` are found from it. */
+  readonly root: string
+  /** The guard's verifier, shared with `/api/me`. */
+  readonly verifier: Verifier<ChatClaims>
+  /** The guard's revocation store: a kicked user's token is refused on HTTP too. */
+  readonly revocationStore: RevocationStore
+  /** The development issuer, when it is on. */
+  readonly devIssuer: DevIssuer | undefined
+  readonly metrics: ServerMetrics
+  readonly logger: Logger
+  /** The body of `/healthz` besides `status`. */
+  readonly health: () => Record<string, unknown>
+  readonly now: () => number
+}
+
+/**
+ * Mounts every route on `app`.
+ *
+ * @example
+ * mountRoutes(app, { root, verifier, revocationStore, devIssuer, metrics, logger, health, now })
+ */
+export function mountRoutes(app: Express, deps: RouteDependencies): void {
+  const { logger, metrics, devIssuer } = deps
+  app.disable('x-powered-by')
+
+  app.use((req, res, next) => {
+    res.set({
+      'Content-Security-Policy': contentSecurityPolicy(),
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'no-referrer',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+    })
+    const started = performance.now()
+    res.once('finish', () => {
+      // The path only: a query string may carry anything, tokens included.
+      logger.debug(
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
+        'http',
+      )
+    })
+    next()
+  })
+
+  app.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok', ...deps.health() })
+  })
+
+  app.get('/metrics', (_req, res, next) => {
+    metrics.registry.metrics().then((text) => {
+      res.set('Content-Type', metrics.registry.contentType).send(text)
+    }, next)
+  })
+
+  if (devIssuer !== undefined) {
+    app.get('/.well-known/jwks.json', (_req, res) => {
+      res.set('Cache-Control', 'public, max-age=300').json(devIssuer.jwks)
+    })
+    app.post('/auth/token', express.json({ limit: '4kb' }), (req, res, next) => {
+      let request: TokenRequest
+      try {
+        request = parseTokenRequest(req.body)
+      } catch (error) {
+        if (error instanceof TokenRequestError) {
+          res.status(400).json({ error: 'invalid_request', message: error.message })
+          return
+        }
+        throw error
+      }
+      const { username, scope } = request
+      devIssuer.issue(request).then((token) => {
+        logger.info({ sub: username, scope }, 'token issued')
+        // RFC 6749 §5.1: token responses are never cached.
+        res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(token)
+      }, next)
+    })
+  }
+
+  app.get(
+    '/api/me',
+    requireAuth({
+      verifier: deps.verifier,
+      revocationStore: deps.revocationStore,
+      now: deps.now,
+      onFailure(error, req) {
+        logger.warn({ code: error.code, path: req.url?.split('?')[0] }, 'http auth refused')
+      },
+    }),
+    (req, res) => {
+      res.set('Cache-Control', 'no-store').json({
+        claims: req.auth.claims,
+        expiresAt: req.auth.expiresAt,
+      })
+    },
+  )
+
+  app.get('/lib/client/:file', clientModules(join(deps.root, 'src', 'client')))
+  app.get(['/', '/index.html'], servePage(join(deps.root, 'web', 'index.html')))
+  app.use(express.static(join(deps.root, 'web'), { index: false, dotfiles: 'ignore' }))
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'Not found.' })
+  })
+
+  const onError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+    const status = (error as { status?: unknown }).status
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // A body the JSON parser refused (malformed, too large, wrong charset), or a path the
+      // static files refused: the client's fault, told without details.
+      const type = (error as { type?: unknown }).type
+      const body = typeof type === 'string' && /^(entity\.|charset\.|encoding\.)/.test(type)
+      res.status(status).json({
+        error: status === 404 ? 'not_found' : 'invalid_request',
+        message: body ? 'The body must be a JSON object of at most 4 KiB.' : 'Bad request.',
+      })
+      return
+    }
+    // Not the error object itself: a body parser's error carries the raw body.
+    const { name, message, stack } = error instanceof Error ? error : new Error(String(error))
+    logger.error({ error: { name, message, stack } }, 'request failed')
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    res.status(500).json({ error: 'internal_error', message: 'Internal server error.' })
+  }
+  app.use(onError)
+}

@@ -1,0 +1,115 @@
+// loadConfig: defaults, flags over variables, and a ConfigError naming the variable for each
+// bad setting (checked at start, before anything listens).
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig, resolveConfig } from '../../../server/config.js'
+
+const SECRET = 'k'.repeat(32)
+
+/** The ConfigError `loadConfig` throws for `env` and `argv`. */
+function failure(env: Record<string, string>, argv: string[] = []): ConfigError {
+  try {
+    loadConfig(env, argv)
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    return error as ConfigError
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify({ env, argv })}`)
+}
+
+describe('loadConfig', () => {
+  it('has defaults: 127.0.0.1:3000, the development issuer, info logs', () => {
+    expect(loadConfig({})).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      tokenTtlSeconds: 300,
+      logLevel: 'info',
+      handshakeRateLimit: 30,
+      jwtSecret: undefined,
+      jwksUri: undefined,
+      issuerUrl: undefined,
+    })
+  })
+
+  it('reads variables, and flags win over them', () => {
+    const env = { PORT: '4000', HOST: 'localhost', TOKEN_TTL: '60', LOG_LEVEL: 'debug' }
+    expect(loadConfig(env)).toMatchObject({ port: 4000, host: 'localhost', tokenTtlSeconds: 60 })
+    expect(loadConfig(env, ['--port', '5000', '--log-level=warn'])).toMatchObject({
+      port: 5000,
+      logLevel: 'warn',
+      tokenTtlSeconds: 60,
+    })
+    // Empty variables count as unset (as docker-compose passes them).
+    expect(loadConfig({ PORT: '', JWT_SECRET: '' })).toMatchObject({ port: 3000 })
+  })
+
+  it('configures an external issuer', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, AUDIENCE: 'chat' })).toMatchObject({
+      jwtSecret: SECRET,
+      algorithms: ['HS256'],
+      audience: 'chat',
+    })
+    expect(
+      loadConfig({
+        JWKS_URI: 'https://id.example/jwks.json',
+        AUDIENCE: 'chat',
+        ALGORITHMS: 'ES256, RS256',
+        HOST: '0.0.0.0',
+      }),
+    ).toMatchObject({ algorithms: ['ES256', 'RS256'], host: '0.0.0.0' })
+    expect(loadConfig({ ISSUER_URL: 'https://id.example', AUDIENCE: 'chat' })).toMatchObject({
+      algorithms: ['RS256'],
+    })
+  })
+
+  it.each([
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '-1' }],
+    ['PORT', { PORT: '3.5' }],
+    ['TOKEN_TTL', { TOKEN_TTL: '0' }],
+    ['HANDSHAKE_RATE_LIMIT', { HANDSHAKE_RATE_LIMIT: 'many' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+    ['JWT_SECRET', { JWT_SECRET: 'short-secret' }],
+    ['JWT_SECRET', { JWT_SECRET: SECRET, ALGORITHMS: 'HS512' }],
+    ['JWKS_URI', { JWT_SECRET: SECRET, JWKS_URI: 'https://id.example/jwks.json' }],
+    ['ISSUER_URL', { JWKS_URI: 'https://id.example/jwks', ISSUER_URL: 'https://id.example' }],
+    ['ALGORITHMS', { JWT_SECRET: SECRET, ALGORITHMS: 'RS256' }],
+    ['ALGORITHMS', { JWKS_URI: 'https://id.example/jwks', AUDIENCE: 'a', ALGORITHMS: 'HS256' }],
+    ['ALGORITHMS', { JWKS_URI: 'https://id.example/jwks', AUDIENCE: 'a', ALGORITHMS: 'none' }],
+    ['ALGORITHMS', { JWKS_URI: 'https://id.example/jwks', AUDIENCE: 'a', ALGORITHMS: 'RS256,' }],
+    ['ALGORITHMS', { ALGORITHMS: 'ES256' }],
+    ['ISSUER', { ISSUER: 'https://id.example' }],
+    ['AUDIENCE', { JWKS_URI: 'https://id.example/jwks' }],
+    ['JWKS_URI', { JWKS_URI: 'http://id.example/jwks', AUDIENCE: 'a' }],
+    ['ISSUER_URL', { ISSUER_URL: 'not a url', AUDIENCE: 'a' }],
+    ['HOST', { HOST: '192.0.2.1' }],
+    ['REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:6379' }],
+  ])('names %s in its error: %j', (variable, env) => {
+    const error = failure(env)
+    expect(error.variable).toBe(variable)
+    expect(error.message.startsWith(variable)).toBe(true)
+  })
+
+  it('explains the refused REDIS_URL and never echoes a secret', () => {
+    expect(failure({ REDIS_URL: 'redis://x' }).message).toMatch(/not available.*yet/)
+    expect(failure({ JWT_SECRET: 'hunter2-hunter2' }).message).not.toContain('hunter2')
+    expect(failure({ JWT_SECRET: 'hunter2-hunter2' }).message).toContain('32 bytes')
+  })
+
+  it('names the flag in its error, and refuses unknown flags', () => {
+    const bad = failure({}, ['--port', 'abc'])
+    expect(bad.variable).toBe('PORT')
+    expect(bad.message).toContain('--port')
+    expect(failure({}, ['--prot', '3000']).variable).toBe('--prot')
+    expect(failure({}, ['--port']).variable).toBe('PORT')
+    expect(failure({}, ['3000']).variable).toBe('3000')
+  })
+
+  it('validates programmatic settings too (startServer uses resolveConfig)', () => {
+    expect(() => resolveConfig({ port: 1.5 })).toThrow(/^PORT/)
+    expect(() => resolveConfig({ jwtSecret: SECRET, jwksUri: 'https://x/jwks' })).toThrow(
+      ConfigError,
+    )
+    expect(resolveConfig({ port: 0, logLevel: 'silent' })).toMatchObject({ port: 0 })
+  })
+})

@@ -1,0 +1,449 @@
+// The reference chat page: logs in through the development issuer, connects with
+// sockguard/client, and shows the chat, who is online, the token's lifetime and every refusal.
+import { connect } from '/lib/client/index.js'
+import { describeRefusal } from './refusals.js'
+import { readClaims, Refusal, requestToken, tamperSignature } from './token.js'
+import {
+  appendMessage,
+  appendSystem,
+  byId,
+  element,
+  formatClock,
+  formatRemaining,
+  renderPresence,
+} from './view.js'
+
+/** How long an emit waits for the server's ack before the page says so. */
+const ACK_TIMEOUT_MS = 5_000
+
+/**
+ * One login: the token (in memory only), its socket and what the page shows about them.
+ * @typedef {object} Session
+ * @property {string} username
+ * @property {string} scope the scope asked for, sent again on every token request
+ * @property {string} token the current token; the Developer control may have broken it
+ * @property {any} socket the socket.io-client socket from sockguard/client
+ * @property {number} issuedAt ms since the epoch, of the token the socket holds
+ * @property {number} expiresAt ms since the epoch
+ * @property {number} refreshes in-band refreshes on this session
+ * @property {number} connects successful handshakes on this session
+ * @property {string[] | null} users the last presence list, null until the first one
+ * @property {boolean} canAdmin the token has the `admin` scope
+ * @property {boolean} ended true once a refusal ended it or the user logged out
+ */
+
+/** @type {Session | null} */
+let session = null
+
+/**
+ * Sets the status line (announced politely) and its colour.
+ * @param {string} text
+ * @param {'idle' | 'busy' | 'connected' | 'warning' | 'error'} state
+ */
+function setStatus(text, state) {
+  const status = byId('status')
+  status.textContent = text
+  status.dataset.state = state
+}
+
+/**
+ * Shows a refusal with its code and a human sentence.
+ * @param {string} code
+ * @param {string | undefined} serverMessage the server's own text, shown as a detail
+ * @param {boolean} terminal true when the session is over (offers to log in again)
+ * @param {string} [event] the event the server refused, if it was one
+ */
+function showRefusal(code, serverMessage, terminal, event) {
+  const notice = byId('notice')
+  notice.dataset.code = code
+  byId('notice-code').textContent = code
+  byId('notice-text').textContent = describeRefusal(code, serverMessage)
+  byId('notice-detail').textContent = [
+    event === undefined ? '' : `Event ${event}.`,
+    serverMessage === undefined ? '' : `The server said: “${serverMessage}”`,
+  ]
+    .filter((part) => part !== '')
+    .join(' ')
+  byId('notice-login').hidden = !terminal
+  notice.hidden = false
+}
+
+function hideNotice() {
+  const notice = byId('notice')
+  notice.hidden = true
+  delete notice.dataset.code
+}
+
+/** @param {boolean} loggedIn */
+function showView(loggedIn) {
+  byId('login-view').hidden = loggedIn
+  byId('chat-view').hidden = !loggedIn
+  byId('logout').hidden = !loggedIn
+}
+
+/**
+ * Gets a token for the session's user: the current one unless the server asked for a fresh one
+ * or it is about to expire.
+ * @param {Session} s
+ * @param {boolean} forceRefresh
+ * @returns {Promise<string>}
+ */
+async function tokenFor(s, forceRefresh) {
+  const exp = readClaims(s.token).exp
+  const fresh = typeof exp === 'number' && exp * 1000 > Date.now() + 1_000
+  if (!forceRefresh && fresh) return s.token
+  s.token = await requestToken(s.username, s.scope)
+  return s.token
+}
+
+/**
+ * Ends the session after a refusal: stops the socket (no retry loop) and says why.
+ * @param {Session} s
+ * @param {{ code: string, message?: string, cause?: unknown }} error
+ */
+function endSession(s, error) {
+  if (s.ended || s !== session) return
+  // getToken failing reaches us as token_missing; the token request's own reason is better.
+  const { code, message } = error.cause instanceof Refusal ? error.cause : error
+  s.ended = true
+  s.socket.disconnect()
+  setStatus(`Signed out: ${code}`, 'error')
+  showRefusal(code, message, true)
+  appendSystem(`Session ended (${code}).`, 'error')
+  // What the page knew while connected is no longer true.
+  renderPresence([], s.username)
+  byId('connection').textContent = 'closed'
+  byId('transport').textContent = ''
+  byId('transport').dataset.transport = ''
+  byId('refreshes').textContent = 'No longer refreshed'
+  updateControls()
+  tick()
+}
+
+/** Enables what the session allows right now. */
+function updateControls() {
+  const s = session
+  const live = s !== null && !s.ended && s.socket.connected === true
+  byId('send-button').disabled = !live
+  byId('message-input').disabled = s === null || s.ended
+  byId('kick-button').disabled = !live
+  byId('tamper').disabled = !live
+}
+
+/**
+ * Shows the token the socket now holds: its lifetime bar and countdown.
+ * @param {Session} s
+ * @param {number} expiresAt
+ */
+function setLifetime(s, expiresAt) {
+  const { iat } = readClaims(s.token)
+  s.issuedAt = typeof iat === 'number' ? iat * 1000 : Date.now()
+  s.expiresAt = expiresAt
+  byId('countdown').dataset.expiresAt = String(expiresAt)
+  byId('lifetime').max = Math.max(1, expiresAt - s.issuedAt)
+  tick()
+}
+
+/** Updates the countdown; runs a few times a second. */
+function tick() {
+  const s = session
+  if (s === null || s.expiresAt === 0) return
+  const countdown = byId('countdown')
+  const bar = byId('lifetime')
+  if (s.ended) {
+    countdown.textContent = 'not in use'
+    bar.value = 0
+    return
+  }
+  const left = s.expiresAt - Date.now()
+  countdown.textContent = left > 0 ? `${formatRemaining(left)} left` : 'expired'
+  bar.value = Math.max(0, left)
+  bar.classList.toggle('low', left < bar.max / 4)
+}
+
+/**
+ * Opens the session's socket through sockguard/client and wires every event the page shows.
+ * @param {Session} s
+ */
+function openSocket(s) {
+  const socket = connect(window.location.origin, {
+    getToken: ({ forceRefresh }) => tokenFor(s, forceRefresh),
+    onAuthError: (error) => {
+      endSession(s, error)
+    },
+    forceNew: true,
+  })
+  s.socket = socket
+  const current = () => s === session && socket === s.socket && !s.ended
+
+  socket.on('connect', () => {
+    if (!current()) return
+    s.connects += 1
+    s.users = null
+    const connection = byId('connection')
+    connection.textContent = socket.id
+    connection.dataset.socketId = socket.id
+    connection.dataset.connectCount = String(s.connects)
+    // Socket.IO starts on HTTP long-polling and upgrades to a WebSocket when it can.
+    const engine = socket.io.engine
+    const showTransport = () => {
+      const transport = byId('transport')
+      transport.dataset.transport = engine.transport.name
+      transport.textContent =
+        engine.transport.name === 'websocket' ? 'over a WebSocket' : 'over HTTP long-polling'
+    }
+    showTransport()
+    engine.once('upgrade', () => {
+      if (current()) showTransport()
+    })
+    const exp = readClaims(s.token).exp
+    setLifetime(s, typeof exp === 'number' ? exp * 1000 : 0)
+    setStatus(
+      s.connects === 1 ? `Connected as ${s.username}` : `Reconnected as ${s.username}`,
+      'connected',
+    )
+    updateControls()
+  })
+
+  socket.on('disconnect', (/** @type {string} */ reason) => {
+    if (!current()) return
+    updateControls()
+    setStatus(
+      reason === 'io server disconnect'
+        ? 'The server closed the connection'
+        : 'Connection lost; reconnecting…',
+      'warning',
+    )
+  })
+
+  socket.on('connect_error', (/** @type {{ data?: { code?: string } }} */ error) => {
+    if (!current()) return
+    // Coded refusals that end the session arrive through onAuthError; only progress shows here.
+    if (error.data?.code === 'token_expired') setStatus('Token expired; getting a new one…', 'busy')
+    else if (error.data === undefined) setStatus('Cannot reach the server; retrying…', 'warning')
+  })
+
+  socket.on('unauthorized', (/** @type {{ code: string, message: string }} */ data) => {
+    endSession(s, data)
+  })
+
+  socket.on('auth:expiring', () => {
+    if (current()) setStatus('Token about to expire; refreshing in place…', 'busy')
+  })
+
+  socket.on('authenticated', (/** @type {{ expiresAt: number | null }} */ data) => {
+    if (!current()) return
+    s.refreshes += 1
+    setLifetime(s, data.expiresAt ?? 0)
+    const refreshes = byId('refreshes')
+    refreshes.dataset.refreshCount = String(s.refreshes)
+    refreshes.textContent = `Refreshed in place ${s.refreshes}× (last ${formatClock(Date.now())})`
+    setStatus(`Connected as ${s.username}; token refreshed on the same connection`, 'connected')
+  })
+
+  socket.on('forbidden', (/** @type {{ code: string, message: string, event: string }} */ data) => {
+    if (current()) showRefusal(data.code, data.message, false, data.event)
+  })
+
+  socket.on('presence', (/** @type {{ users: string[] }} */ data) => {
+    if (!current()) return
+    const before = s.users
+    if (before !== null) {
+      for (const user of data.users) if (!before.includes(user)) appendSystem(`${user} joined.`)
+      for (const user of before) if (!data.users.includes(user)) appendSystem(`${user} left.`)
+    }
+    s.users = data.users
+    renderPresence(data.users, s.username)
+  })
+
+  socket.on('message', (/** @type {{ from: string, text: string, at: number }} */ message) => {
+    if (current()) appendMessage(message, s.username)
+  })
+}
+
+/**
+ * Emits an event with an ack and shows a refusal if the server sends one.
+ * @param {string} event
+ * @param {unknown} payload
+ * @returns {Promise<boolean>} true when the server accepted it
+ */
+function emitWithAck(event, payload) {
+  const s = session
+  if (s === null || s.ended) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    s.socket
+      .timeout(ACK_TIMEOUT_MS)
+      .emit(
+        event,
+        payload,
+        (
+          /** @type {Error | null} */ timeout,
+          /** @type {{ ok: boolean, code?: string, message?: string }} */ ack,
+        ) => {
+          if (timeout !== null) {
+            setStatus(`The server did not answer ${event}`, 'warning')
+            resolve(false)
+          } else if (ack.ok) {
+            resolve(true)
+          } else {
+            // A refused event is not the end of the session: `unauthorized` says when it is.
+            showRefusal(ack.code ?? 'refused', ack.message, false, event)
+            resolve(false)
+          }
+        },
+      )
+  })
+}
+
+/**
+ * Starts a session with a freshly issued token.
+ * @param {string} username
+ * @param {string} scope
+ * @param {string} token
+ */
+function startSession(username, scope, token) {
+  if (session !== null) logOut()
+  hideNotice()
+  /** @type {Session} */
+  const s = {
+    username,
+    scope,
+    token,
+    socket: null,
+    issuedAt: 0,
+    expiresAt: 0,
+    refreshes: 0,
+    connects: 0,
+    users: null,
+    canAdmin: false,
+    ended: false,
+  }
+  session = s
+  const scopes = String(readClaims(token).scope ?? '')
+    .split(' ')
+    .filter((word) => word !== '')
+  byId('session-user').textContent = username
+  byId('session-scope').replaceChildren(
+    ...(scopes.length === 0 ? [element('span', 'hint', 'none')] : []),
+    ...scopes.map((word) => element('span', 'badge', word)),
+  )
+  byId('messages').replaceChildren()
+  byId('messages-empty').hidden = false
+  renderPresence([], username)
+  const refreshes = byId('refreshes')
+  refreshes.dataset.refreshCount = '0'
+  refreshes.textContent = 'Refreshes before it expires'
+  const connection = byId('connection')
+  connection.textContent = '–'
+  connection.dataset.socketId = ''
+  connection.dataset.connectCount = '0'
+  byId('transport').textContent = ''
+  byId('composer-hint').hidden = scopes.includes('chat')
+  s.canAdmin = scopes.includes('admin')
+  updateAdminPanel()
+  showView(true)
+  setStatus(`Connecting as ${username}…`, 'busy')
+  openSocket(s)
+  updateControls()
+  byId('message-input').focus()
+}
+
+function updateAdminPanel() {
+  const s = session
+  byId('admin-panel').hidden = !(s?.canAdmin === true || byId('show-admin').checked)
+}
+
+function logOut() {
+  const s = session
+  if (s === null) return
+  s.ended = true
+  s.socket.disconnect()
+  session = null
+}
+
+/** @param {SubmitEvent} event */
+async function onLogin(event) {
+  event.preventDefault()
+  const username = byId('username').value.trim()
+  const scope = Array.from(
+    document.querySelectorAll('input[name="scope"]:checked'),
+    (input) => /** @type {HTMLInputElement} */ (input).value,
+  ).join(' ')
+  const button = byId('login-button')
+  button.disabled = true
+  setStatus('Getting a token…', 'busy')
+  try {
+    startSession(username, scope, await requestToken(username, scope))
+  } catch (error) {
+    const refusal =
+      error instanceof Refusal ? error : new Refusal('network', 'The token request failed.')
+    setStatus('Not signed in', 'idle')
+    showRefusal(refusal.code, refusal.message, false)
+  } finally {
+    button.disabled = false
+  }
+}
+
+/** @param {SubmitEvent} event */
+async function onSend(event) {
+  event.preventDefault()
+  const input = byId('message-input')
+  const text = input.value.trim()
+  if (text === '') return
+  if (await emitWithAck('message', text)) {
+    input.value = ''
+    input.focus()
+  }
+}
+
+/** @param {SubmitEvent} event */
+async function onKick(event) {
+  event.preventDefault()
+  const input = byId('kick-user')
+  const sub = input.value.trim()
+  if (sub === '') return
+  if (await emitWithAck('admin:kick', { sub })) {
+    input.value = ''
+    setStatus(`Kicked ${sub}: their tokens are revoked`, 'connected')
+    appendSystem(`You kicked ${sub}.`)
+  }
+}
+
+function onTamper() {
+  const s = session
+  if (s === null || s.ended) return
+  // The next handshake sends a token whose signature no longer verifies: token_invalid.
+  s.token = tamperSignature(s.token)
+  s.socket.disconnect()
+  setStatus('Reconnecting with a tampered token…', 'busy')
+  openSocket(s)
+}
+
+function onLogInAgain() {
+  const s = session
+  logOut()
+  hideNotice()
+  showView(false)
+  setStatus('Not signed in', 'idle')
+  if (s !== null) byId('username').value = s.username
+  byId('username').focus()
+}
+
+function onLogOut() {
+  logOut()
+  hideNotice()
+  showView(false)
+  setStatus('Signed out', 'idle')
+  byId('username').focus()
+}
+
+byId('login-form').addEventListener('submit', onLogin)
+byId('message-form').addEventListener('submit', onSend)
+byId('kick-form').addEventListener('submit', onKick)
+byId('tamper').addEventListener('click', onTamper)
+byId('logout').addEventListener('click', onLogOut)
+byId('notice-login').addEventListener('click', onLogInAgain)
+byId('notice-dismiss').addEventListener('click', hideNotice)
+byId('show-admin').addEventListener('change', updateAdminPanel)
+window.setInterval(tick, 250)
+document.documentElement.dataset.ready = 'true'
