@@ -32,15 +32,22 @@ afterEach(() => {
   children.clear()
 })
 
-/** Runs server/main.ts with `env` on top of a copy of this process's environment minus ours. */
-function run(env: Record<string, string>, args: string[] = []) {
+/**
+ * Runs server/main.ts with `env` on top of a copy of this process's environment minus ours; with
+ * `npm: true`, through the README's own command, `npm start`, in a process group of its own.
+ */
+function run(env: Record<string, string>, args: string[] = [], { npm = false } = {}) {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !VARIABLES.includes(name)),
   )
-  const child = spawn(TSX, ['server/main.ts', ...args], {
+  const [command, commandArgs] = npm
+    ? ['npm', ['start', '--silent', '--', ...args]]
+    : [TSX, ['server/main.ts', ...args]]
+  const child = spawn(command, commandArgs, {
     cwd: ROOT,
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: npm,
   })
   children.add(child)
   let stdout = ''
@@ -105,6 +112,23 @@ describe('npm start (tsx server/main.ts)', () => {
     } finally {
       client.close()
     }
+  }, 30_000)
+
+  it("the README's command, `npm start`, serves /healthz", async () => {
+    const server = run({ PORT: '0', LOG_LEVEL: 'silent' }, [], { npm: true })
+    try {
+      const url = await server.url()
+      const res = await fetch(`${url}/healthz`)
+      expect(res.status).toBe(200)
+      expect(await res.json()).toMatchObject({ status: 'ok', issuer: 'development' })
+    } finally {
+      // npm and its child, together.
+      if (server.child.pid !== undefined && server.child.exitCode === null)
+        process.kill(-server.child.pid, 'SIGTERM')
+    }
+    // npm passes the signal on and may die of it itself; either way the group is gone.
+    const { code, signal } = await server.exited
+    expect(code === 0 || signal === 'SIGTERM').toBe(true)
   }, 30_000)
 
   it('takes flags: --port', async () => {
