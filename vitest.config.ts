@@ -25,6 +25,15 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        test: {
+          // Several Socket.IO nodes on a real Redis (REDIS_URL, default redis://127.0.0.1:6379).
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
     ],
   },
 })
