@@ -46,7 +46,11 @@ export type {
   SocketAuth,
 } from './guard/types.js'
 export type { TokenSource } from './guard/extract-token.js'
-export type { RevocationStore, RevocationTarget } from './guard/revocation-store.js'
+export type {
+  RevocationListener,
+  RevocationStore,
+  RevocationTarget,
+} from './guard/revocation-store.js'
 export type { AuthenticateAck } from './guard/live-session.js'
 export type { WireError } from './internal/wire-error.js'
 export type {

@@ -1,7 +1,7 @@
 // createGuard: the Socket.IO side of sockguard. A handshake middleware that verifies the token,
 // a per-namespace connection hook that starts each socket's live session (or the post-connect
 // flow), re-checks recovered sessions, and revocation that reaches live sockets on every node.
-import { AuthError, InvalidOptionError } from '../errors.js'
+import { AuthError, InvalidOptionError, isAuthError } from '../errors.js'
 import { connectError, toAuthError } from '../internal/wire-error.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { extractToken, stripToken, type HandshakeLike } from './extract-token.js'
@@ -9,6 +9,8 @@ import { rejectSocket, startSession, type SessionContext } from './live-session.
 import { createTimerHeap } from '../internal/timer-heap.js'
 import { normalizeGuardOptions } from './normalize-guard-options.js'
 import { startPostConnect } from './post-connect.js'
+import { issuedBefore, type RevocationTarget } from './revocation-store.js'
+import { startRevocationSweep } from './revocation-sweep.js'
 import type {
   AnyNamespace,
   AnyServer,
@@ -34,6 +36,34 @@ interface TokenTarget {
   readonly jti: string
 }
 
+// How long to wait for a cluster adapter's count of nodes (a Redis round trip). An adapter whose
+// Redis is away may hold the question until it is back: past this, other nodes are assumed, and
+// the message waits in the adapter's queue with the rest.
+const SERVER_COUNT_TIMEOUT_MS = 1_000
+
+/** The number of nodes an adapter knows of: 1 when it cannot tell, 2 when it does not answer. */
+async function serverCount(nsp: AnyNamespace): Promise<number> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(2)
+    }, SERVER_COUNT_TIMEOUT_MS)
+  })
+  try {
+    return await Promise.race([Promise.resolve(nsp.adapter.serverCount()).catch(() => 1), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** A store failure as the coded error a client or `revoke()`'s caller gets. */
+function storeUnavailable(error: unknown): AuthError {
+  if (isAuthError(error) && error.code === 'store_unavailable') return error
+  return new AuthError('store_unavailable', 'The revocation store could not be reached.', {
+    cause: error,
+  })
+}
+
 /**
  * Creates a guard. Give it a `verifier` (shared with HTTP routes), or verifier options inline.
  *
@@ -55,6 +85,8 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     now,
     store,
     revocationTtlMs,
+    revocationCheck,
+    revocationSweepMs,
     expiringWarningMs,
     clockToleranceMs,
     onAuthenticated,
@@ -76,9 +108,18 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   const roomsOf = (claims: JwtClaims): string[] =>
     typeof claims.sub === 'string' ? [subjectRoom(claims.sub)] : []
 
+  const revokedError = (): AuthError =>
+    new AuthError('token_revoked', 'The token has been revoked.')
+
   const checkRevoked = async (claims: JwtClaims): Promise<void> => {
-    if (await store.isRevoked(claims, now()))
-      throw new AuthError('token_revoked', 'The token has been revoked.')
+    let revoked: boolean
+    try {
+      revoked = await store.isRevoked(claims, now())
+    } catch (error) {
+      if (revocationCheck === 'fail-open') return
+      throw storeUnavailable(error)
+    }
+    if (revoked) throw revokedError()
   }
 
   const authenticate = async (token: unknown, socket: AnySocket): Promise<SocketAuth<TClaims>> => {
@@ -101,9 +142,6 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     isClosed: () => closed,
     timers,
   }
-
-  const revokedError = (): AuthError =>
-    new AuthError('token_revoked', 'The token has been revoked.')
 
   const begin = (socket: AnySocket): void => {
     startSession(socket, context)
@@ -136,7 +174,15 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
           refuse(new AuthError('token_expired', 'The token has expired.', { claim: 'exp' }))
           return
         }
-        const revoked = store.isRevoked(auth.claims, now())
+        let revoked: boolean | Promise<boolean> = false
+        try {
+          revoked = store.isRevoked(auth.claims, now())
+        } catch (error) {
+          if (revocationCheck === 'fail-closed') {
+            refuse(storeUnavailable(error))
+            return
+          }
+        }
         // A synchronous answer (the memory store) refuses the socket before the app's own
         // `connection` listeners run, so they never talk to a revoked user; an async store can
         // only refuse it a moment later.
@@ -149,7 +195,9 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
             (yes) => {
               if (yes) refuse(revokedError())
             },
-            () => undefined,
+            (error: unknown) => {
+              if (revocationCheck === 'fail-closed') refuse(storeUnavailable(error))
+            },
           )
         }
       }
@@ -160,15 +208,49 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     }
   }
 
+  /** Tells a socket it is revoked and closes its connection, as the cluster-wide path does. */
+  const endRevoked = (socket: AnySocket): void => {
+    if (!socket.connected) return
+    const { code, message } = revokedError()
+    socket.emit('unauthorized', { code, message })
+    socket.disconnect(true)
+  }
+
   /** Ends this node's sockets of `nsp` that hold the token `(iss, jti)`. */
   const endLocalToken = (nsp: AnyNamespace, target: TokenTarget): void => {
-    const error = revokedError()
     for (const socket of nsp.sockets.values()) {
       const claims = (socket.data as { auth?: SocketAuth } | undefined)?.auth?.claims
-      if (claims?.jti === target.jti && claims.iss === target.iss) {
-        socket.emit('unauthorized', { code: error.code, message: error.message })
-        socket.disconnect(true)
-      }
+      if (claims?.jti === target.jti && claims.iss === target.iss) endRevoked(socket)
+    }
+  }
+
+  /**
+   * Ends this node's sockets of `nsp` whose subject is `sub`; with `at`, only those whose token
+   * was issued up to then (a user who logged in again since keeps the new session).
+   */
+  const endLocalSubject = (nsp: AnyNamespace, sub: string, at?: number): void => {
+    const ids = nsp.adapter.rooms.get(subjectRoom(sub))
+    if (ids === undefined) return
+    for (const id of [...ids]) {
+      const socket = nsp.sockets.get(id)
+      const claims = (socket?.data as { auth?: SocketAuth } | undefined)?.auth?.claims
+      if (
+        socket !== undefined &&
+        claims?.sub === sub &&
+        (at === undefined || issuedBefore(claims, at))
+      )
+        endRevoked(socket)
+    }
+  }
+
+  // The store's change feed: revocations stored by any node (this one included) end the
+  // matching sockets here at once, whatever became of the adapter's message.
+  const onStoredRevocation = (target: RevocationTarget, revokedAt: number): void => {
+    if (closed) return
+    for (const nsp of namespaces) {
+      if (typeof target.sub === 'string') endLocalSubject(nsp, target.sub, revokedAt)
+      else if (typeof target.jti === 'string')
+        endLocalToken(nsp, { iss: target.iss, jti: target.jti })
     }
   }
 
@@ -179,8 +261,28 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       endLocalToken(this, { iss, jti })
   }
 
+  // Started with the first namespace the guard protects, so a guard that is never used runs no
+  // timer and holds no connection.
+  let unsubscribe: (() => void) | undefined
+  let stopSweep: (() => void) | undefined
+  const start = (): void => {
+    if (closed || unsubscribe !== undefined || stopSweep !== undefined) return
+    unsubscribe = store.subscribe?.(onStoredRevocation) ?? (() => undefined)
+    stopSweep =
+      revocationSweepMs > 0
+        ? startRevocationSweep({
+            intervalMs: revocationSweepMs,
+            store,
+            now,
+            namespaces,
+            onRevoked: endRevoked,
+          })
+        : () => undefined
+  }
+
   const hook = (nsp: AnyNamespace): void => {
     if (namespaces.has(nsp)) return
+    start()
     namespaces.add(nsp)
     nsp.prependListener('connection', onConnection)
     // Messages from the other nodes of a cluster adapter (serverSideEmit).
@@ -202,7 +304,9 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
         // which apps use to log the socket, must not see it.
         stripToken(socket.handshake, extract)
         reportFailure(coded, socket)
-        if (limiter !== undefined)
+        // A store outage is not the client's doing: counting it would lock every client out
+        // once the outage ends.
+        if (limiter !== undefined && coded.code !== 'store_unavailable')
           limiter.limiter.consume(limiter.key(socket)).catch(() => undefined)
       } catch {
         // A throwing rate-limit key must not turn a refusal into a hang and a crash.
@@ -245,11 +349,23 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   }
 
   const disconnectToken = async (target: TokenTarget): Promise<void> => {
-    for (const nsp of namespaces) {
-      endLocalToken(nsp, target)
-      // Only a cluster adapter has other nodes to tell (the in-memory one warns on serverSideEmit).
-      const servers = await Promise.resolve(nsp.adapter.serverCount()).catch(() => 1)
-      if (servers > 1) nsp.serverSideEmit(REVOKE_TOKEN_EVENT, { iss: target.iss, jti: target.jti })
+    await Promise.all(
+      [...namespaces].map(async (nsp) => {
+        // Only a cluster adapter has other nodes to tell (the in-memory one warns on
+        // serverSideEmit).
+        if ((await serverCount(nsp)) > 1)
+          nsp.serverSideEmit(REVOKE_TOKEN_EVENT, { iss: target.iss, jti: target.jti })
+      }),
+    )
+  }
+
+  /** Awaits a store write; its failure as `store_unavailable`, or undefined when it worked. */
+  const write = async (stored: () => void | Promise<void>): Promise<AuthError | undefined> => {
+    try {
+      await stored()
+      return undefined
+    } catch (error) {
+      return storeUnavailable(error)
     }
   }
 
@@ -272,19 +388,32 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     },
     async revoke(target) {
       const at = now()
+      // This node first (it needs nothing remote, so a store outage cannot delay it), then the
+      // store (so that sockets the other nodes drop cannot reconnect), then the other nodes.
+      let failure: AuthError | undefined
       if (typeof target.sub === 'string' && target.sub !== '') {
-        await store.revokeSubject(target.sub, at, revocationTtlMs)
-        disconnectRoom(subjectRoom(target.sub), revokedError())
+        const { sub } = target
+        for (const nsp of namespaces) endLocalSubject(nsp, sub)
+        failure = await write(() => store.revokeSubject(sub, at, revocationTtlMs))
+        disconnectRoom(subjectRoom(sub), revokedError())
       } else if (typeof target.jti === 'string' && target.jti !== '') {
-        await store.revokeToken(target.iss, target.jti, target.expiresAt ?? at + revocationTtlMs)
-        await disconnectToken({ iss: target.iss, jti: target.jti })
+        const token = { iss: target.iss, jti: target.jti }
+        for (const nsp of namespaces) endLocalToken(nsp, token)
+        failure = await write(() =>
+          store.revokeToken(token.iss, token.jti, target.expiresAt ?? at + revocationTtlMs),
+        )
+        await disconnectToken(token)
       } else {
         throw new InvalidOptionError('target', 'must be { sub } or { jti, iss? }')
       }
+      // Loud: the revocation may not outlive this node's memory, and the caller must know.
+      if (failure !== undefined) throw failure
     },
     async close() {
       closed = true
       timers.close()
+      stopSweep?.()
+      unsubscribe?.()
       for (const nsp of namespaces) {
         nsp.off('connection', onConnection)
         ;(nsp as unknown as NodeJS.EventEmitter).off(REVOKE_TOKEN_EVENT, onRevokeToken)

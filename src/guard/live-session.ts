@@ -136,7 +136,9 @@ function sessionsOf(ctx: SessionContext): Sessions {
         const coded = toAuthError(error)
         ctx.reportFailure(coded, socket)
         reply?.({ ok: false, ...wireError(coded) })
-        rejectSocket(socket, error)
+        // The revocation store being down says nothing against the token the socket already
+        // holds: it keeps it (and its expiry) and may try again. Every other refusal ends it.
+        if (coded.code !== 'store_unavailable') rejectSocket(socket, error)
       },
     )
   }

@@ -6,7 +6,11 @@ import { createVerifier } from '../verifier/create-verifier.js'
 import type { JwtClaims, Verifier, VerifierOptions } from '../verifier/types.js'
 import { createLimiter, type Limiter } from './create-limiter.js'
 import type { ExtractOptions, TokenSource } from './extract-token.js'
-import { createMemoryRevocationStore, type RevocationStore } from './revocation-store.js'
+import {
+  createMemoryRevocationStore,
+  isMemoryStore,
+  type RevocationStore,
+} from './revocation-store.js'
 import type { GuardOptions } from './types.js'
 
 /** Everything a guard needs, checked. */
@@ -18,6 +22,9 @@ export interface NormalizedGuard<TClaims extends JwtClaims> {
   readonly now: () => number
   readonly store: RevocationStore
   readonly revocationTtlMs: number
+  readonly revocationCheck: 'fail-closed' | 'fail-open'
+  /** 0 when there is no sweep (turned off, or the in-memory store). */
+  readonly revocationSweepMs: number
   readonly expiringWarningMs: number
   readonly clockToleranceMs: number
   readonly onAuthenticated: GuardOptions<TClaims>['onAuthenticated']
@@ -36,6 +43,8 @@ const GUARD_OPTIONS = new Set([
   'clockToleranceMs',
   'revocationStore',
   'revocationTtlMs',
+  'revocationCheck',
+  'revocationSweepMs',
   'onAuthenticated',
   'onFailure',
   'rateLimit',
@@ -131,6 +140,11 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
     fail('revocationStore', 'must implement RevocationStore')
   }
   const revocationTtlMs = duration(raw.revocationTtlMs, 'revocationTtlMs', 86_400_000, 1)
+  const revocationCheck = raw.revocationCheck ?? 'fail-closed'
+  if (revocationCheck !== 'fail-closed' && revocationCheck !== 'fail-open')
+    fail('revocationCheck', 'must be "fail-closed" or "fail-open"')
+  // setTimeout's limit: a longer delay would fire at once.
+  const sweepMs = duration(raw.revocationSweepMs, 'revocationSweepMs', 15_000, 0, 2 ** 31 - 1)
   const onAuthenticated = raw.onAuthenticated as GuardOptions<TClaims>['onAuthenticated']
   const onFailure = raw.onFailure as GuardOptions<TClaims>['onFailure']
   if (onAuthenticated !== undefined && typeof onAuthenticated !== 'function')
@@ -147,6 +161,8 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
     now,
     store,
     revocationTtlMs,
+    revocationCheck,
+    revocationSweepMs: isMemoryStore(store) ? 0 : sweepMs,
     expiringWarningMs: duration(raw.expiringWarningMs, 'expiringWarningMs', 60_000),
     clockToleranceMs: duration(raw.clockToleranceMs, 'clockToleranceMs', 0, 0, 60_000),
     onAuthenticated,

@@ -14,7 +14,16 @@ export type RevocationTarget =
       readonly sub?: never
     }
 
-/** Where revocations are kept. Methods may be sync (memory) or async (Redis). */
+/**
+ * Told of every revocation any node stores: the target, and the instant of the revocation (ms;
+ * for a subject, tokens issued up to it are revoked).
+ */
+export type RevocationListener = (target: RevocationTarget, revokedAt: number) => void
+
+/**
+ * Where revocations are kept. Methods may be sync (memory) or async (Redis). A shared store
+ * (Redis) may fail: its methods then throw or reject, and the guard decides (`revocationCheck`).
+ */
 export interface RevocationStore {
   /** Revokes every token of `sub` issued before `at` (ms); the entry may go after `ttlMs`. */
   revokeSubject(sub: string, at: number, ttlMs: number): void | Promise<void>
@@ -22,8 +31,30 @@ export interface RevocationStore {
   revokeToken(iss: string | undefined, jti: string, until: number): void | Promise<void>
   /** True when the token with these claims is revoked at `now` (ms). */
   isRevoked(claims: JwtClaims, now: number): boolean | Promise<boolean>
+  /**
+   * {@link RevocationStore.isRevoked} for many tokens at once (one round trip to a remote store),
+   * answers in the same order. The guard's periodic sweep uses it when present.
+   */
+  isRevokedMany?(
+    claims: readonly JwtClaims[],
+    now: number,
+  ): readonly boolean[] | Promise<readonly boolean[]>
+  /**
+   * A change feed: `listener` hears every revocation stored by any node (this one included),
+   * so each node disconnects its own matching sockets at once. Returns the unsubscribe function.
+   */
+  subscribe?(listener: RevocationListener): () => void
   /** Releases resources. */
   close?(): void | Promise<void>
+}
+
+// Stores made by createMemoryRevocationStore: one process, so nothing is ever revoked behind the
+// guard's back and its sweep has nothing to find.
+const memoryStores = new WeakSet<RevocationStore>()
+
+/** True for a store made by {@link createMemoryRevocationStore}. */
+export function isMemoryStore(store: RevocationStore): boolean {
+  return memoryStores.has(store)
 }
 
 interface Entry {
@@ -58,11 +89,15 @@ export function createMemoryRevocationStore(): RevocationStore {
     for (const [key, until] of tokens) if (until <= now) tokens.delete(key)
   }
 
-  return {
+  const store: RevocationStore = {
     revokeSubject(sub, at, ttlMs) {
       sweep(at)
       const previous = subjects.get(sub)
-      subjects.set(sub, { at: Math.max(at, previous?.at ?? at), until: at + ttlMs })
+      // Never back: a late, older revocation must not shorten or narrow a newer one.
+      subjects.set(sub, {
+        at: Math.max(at, previous?.at ?? at),
+        until: Math.max(at + ttlMs, previous?.until ?? 0),
+      })
     },
     revokeToken(iss, jti, until) {
       tokens.set(tokenKey(iss, jti), Math.max(until, tokens.get(tokenKey(iss, jti)) ?? until))
@@ -79,4 +114,6 @@ export function createMemoryRevocationStore(): RevocationStore {
       return false
     },
   }
+  memoryStores.add(store)
+  return store
 }

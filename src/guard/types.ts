@@ -88,6 +88,21 @@ export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
   /** How long a subject revocation is kept: the longest token lifetime you issue, in ms. @defaultValue 86400000 */
   readonly revocationTtlMs?: number
   /**
+   * What a handshake or a refresh gets when the revocation store cannot answer (Redis down):
+   * `'fail-closed'` refuses it with `store_unavailable`; `'fail-open'` admits the token without
+   * the revocation check. Connected sockets are not affected either way.
+   * @defaultValue 'fail-closed'
+   */
+  readonly revocationCheck?: 'fail-closed' | 'fail-open'
+  /**
+   * How often connected sockets are re-checked against a shared revocation store, in ms, in
+   * batches; it bounds how long a revocation whose message was lost (a Redis blip) leaves a
+   * socket connected on another node. `0` turns it off. Never runs with the in-memory store,
+   * which cannot miss a revocation.
+   * @defaultValue 15000
+   */
+  readonly revocationSweepMs?: number
+  /**
    * Called after a token verified and before the socket connects (and after each refresh):
    * load the user, or throw (an `AuthError` keeps its code) to refuse.
    */
@@ -121,8 +136,14 @@ export interface Guard<TClaims extends JwtClaims = JwtClaims> {
   /**
    * Revokes a subject's tokens, or one token by `jti`: they are refused from now on, and live
    * sockets holding them get `unauthorized` `{ code: 'token_revoked' }` and are disconnected.
+   * In order: this node's sockets, then the store, then the other nodes (adapter and store feed).
+   * @throws {AuthError} `store_unavailable` when the store could not keep the revocation (this
+   * node's sockets are disconnected all the same, the other nodes are still told).
    */
   revoke(target: RevocationTarget): Promise<void>
-  /** Cancels every timer and stops listening; connected sockets are left alone. */
+  /**
+   * Cancels every timer, stops the revocation sweep and feed, stops listening, and closes the
+   * revocation store; connected sockets are left alone.
+   */
   close(): Promise<void>
 }

@@ -15,6 +15,7 @@ import {
   TRANSPORTS,
   connected,
   disconnected,
+  nothingWithin,
   recordEvents,
   testClock,
   type SeenEvent,
@@ -163,6 +164,65 @@ describe.each(TRANSPORTS)('connection-state recovery over %s', (transport: Trans
     const withoutHello = seen.filter((entry) => entry.event !== 'hello')
     expectRefusedRecovery(withoutHello, 'token_revoked', 1)
     expect(server.failures).toEqual(['token_revoked'])
+  })
+
+  it.each([
+    ['rejects', () => Promise.reject(new Error('ECONNREFUSED'))],
+    [
+      'throws',
+      () => {
+        throw new Error('ECONNREFUSED')
+      },
+    ],
+  ] as const)(
+    'with a store that %s, a recovered session is refused store_unavailable (fail-closed)',
+    async (_, failing) => {
+      const clock = testClock()
+      const memory = createMemoryRevocationStore()
+      let down = false
+      const revocationStore: RevocationStore = {
+        revokeSubject: (...args) => memory.revokeSubject(...args),
+        revokeToken: (...args) => memory.revokeToken(...args),
+        isRevoked: (...args) => (down ? failing() : memory.isRevoked(...args)),
+      }
+      await using server = await recoveringServer(clock.now, { revocationStore })
+      clock.set(E_MS)
+      const token = server.issuer.sign({ iat: EPOCH_S - 10, exp: EPOCH_S + 600 })
+      const { client, seen } = await dropAndRecover(server, transport, token, () => {
+        down = true
+      })
+      await nextEvent(client, 'connect', 3_000)
+      expect(client.recovered).toBe(true)
+      await disconnected(client)
+      expectRefusedRecovery(
+        seen.filter((entry) => entry.event !== 'hello'),
+        'store_unavailable',
+        0,
+      )
+      expect(server.failures).toEqual(['store_unavailable'])
+    },
+  )
+
+  it('with revocationCheck fail-open, a store that cannot answer lets the session recover', async () => {
+    const clock = testClock()
+    const revocationStore: RevocationStore = {
+      revokeSubject: () => undefined,
+      revokeToken: () => undefined,
+      isRevoked: () => Promise.reject(new Error('ECONNREFUSED')),
+    }
+    await using server = await recoveringServer(clock.now, {
+      revocationStore,
+      revocationCheck: 'fail-open',
+    })
+    clock.set(E_MS)
+    // The store fails from the start: fail-open admits the first handshake too.
+    const token = server.issuer.sign({ iat: EPOCH_S - 10, exp: EPOCH_S + 600 })
+    const { client, seen } = await dropAndRecover(server, transport, token, () => undefined)
+    await nextEvent(client, 'connect', 3_000)
+    expect(client.recovered).toBe(true)
+    await nothingWithin(client, 'disconnect', 200)
+    expect(names(seen)).toEqual(['hello'])
+    expect(server.failures).toEqual([])
   })
 
   it('refuses a session whose token expired while disconnected: token_expired', async () => {

@@ -1,78 +1,18 @@
-// The in-memory revocation store on explicit times: a subject is revoked for tokens issued up to
-// the revocation (same second included) until its TTL ends; a token id until the given instant,
-// per issuer.
+// The in-memory revocation store against the cases every store shares (the Redis store runs the
+// same ones in test/cluster), and the subject rule on its own.
 import { describe, expect, it } from 'vitest'
 import { createMemoryRevocationStore } from '../../../src/index.js'
-import { issuedBefore } from '../../../src/guard/revocation-store.js'
+import { isMemoryStore, issuedBefore } from '../../../src/guard/revocation-store.js'
+import { T, revocationStoreCases } from './revocation-store-cases.js'
 
-const T = 1_900_000_000_000 // a whole second, in ms
 const S = T / 1000
 
-describe('createMemoryRevocationStore: subjects', () => {
-  it('refuses tokens issued before or in the second of the revocation, accepts later ones', async () => {
-    const store = createMemoryRevocationStore()
-    await store.revokeSubject('alice', T + 400, 60_000)
-    const at = T + 1_000
-    expect(await store.isRevoked({ sub: 'alice', iat: S - 3_600 }, at)).toBe(true)
-    expect(await store.isRevoked({ sub: 'alice', iat: S - 1 }, at)).toBe(true)
-    // iat has second precision: a token of the revocation's own second may predate it.
-    expect(await store.isRevoked({ sub: 'alice', iat: S }, at)).toBe(true)
-    expect(await store.isRevoked({ sub: 'alice', iat: S + 1 }, at)).toBe(false)
-    // Without iat nothing proves the token is newer.
-    expect(await store.isRevoked({ sub: 'alice' }, at)).toBe(true)
-    expect(await store.isRevoked({ sub: 'bob', iat: S - 1 }, at)).toBe(false)
-    expect(await store.isRevoked({ iat: S - 1 }, at)).toBe(false)
-  })
+describe('createMemoryRevocationStore', () => {
+  revocationStoreCases(createMemoryRevocationStore)
 
-  it('forgets the revocation when its TTL ends', async () => {
-    const store = createMemoryRevocationStore()
-    await store.revokeSubject('alice', T, 60_000)
-    const old = { sub: 'alice', iat: S - 10 }
-    expect(await store.isRevoked(old, T)).toBe(true)
-    expect(await store.isRevoked(old, T + 59_999)).toBe(true)
-    expect(await store.isRevoked(old, T + 60_000)).toBe(false)
-    expect(await store.isRevoked(old, T + 3_600_000)).toBe(false)
-  })
-
-  it('a second revocation moves the instant and the TTL forward, never back', async () => {
-    const store = createMemoryRevocationStore()
-    await store.revokeSubject('alice', T, 10_000)
-    await store.revokeSubject('alice', T + 5_000, 10_000)
-    expect(await store.isRevoked({ sub: 'alice', iat: S + 4 }, T + 6_000)).toBe(true)
-    expect(await store.isRevoked({ sub: 'alice', iat: S + 6 }, T + 6_000)).toBe(false)
-    expect(await store.isRevoked({ sub: 'alice', iat: S }, T + 14_999)).toBe(true)
-    expect(await store.isRevoked({ sub: 'alice', iat: S }, T + 15_000)).toBe(false)
-  })
-})
-
-describe('createMemoryRevocationStore: token ids', () => {
-  it('refuses (iss, jti) until the given instant, whatever the iat', async () => {
-    const store = createMemoryRevocationStore()
-    await store.revokeToken('https://idp.example', 'j-1', T + 60_000)
-    const token = { sub: 'alice', iss: 'https://idp.example', jti: 'j-1', iat: S + 30 }
-    expect(await store.isRevoked(token, T)).toBe(true)
-    expect(await store.isRevoked(token, T + 59_999)).toBe(true)
-    expect(await store.isRevoked(token, T + 60_000)).toBe(false)
-  })
-
-  it('keys token ids by issuer: the same jti from another issuer is not revoked', async () => {
-    const store = createMemoryRevocationStore()
-    await store.revokeToken('https://idp.example', 'j-1', T + 60_000)
-    await store.revokeToken(undefined, 'j-2', T + 60_000)
-    expect(await store.isRevoked({ iss: 'https://other.example', jti: 'j-1' }, T)).toBe(false)
-    expect(await store.isRevoked({ jti: 'j-1' }, T)).toBe(false)
-    expect(await store.isRevoked({ jti: 'j-2' }, T)).toBe(true)
-    expect(await store.isRevoked({ iss: 'https://idp.example', jti: 'j-2' }, T)).toBe(false)
-  })
-
-  it('a later revocation of the same token extends it, an earlier one does not shorten it', async () => {
-    const store = createMemoryRevocationStore()
-    await store.revokeToken(undefined, 'j', T + 10_000)
-    await store.revokeToken(undefined, 'j', T + 5_000)
-    expect(await store.isRevoked({ jti: 'j' }, T + 9_000)).toBe(true)
-    await store.revokeToken(undefined, 'j', T + 20_000)
-    expect(await store.isRevoked({ jti: 'j' }, T + 19_000)).toBe(true)
-    expect(await store.isRevoked({ jti: 'j' }, T + 20_000)).toBe(false)
+  it('is known as a memory store (the guard runs no sweep for it)', () => {
+    expect(isMemoryStore(createMemoryRevocationStore())).toBe(true)
+    expect(isMemoryStore({ ...createMemoryRevocationStore() })).toBe(false)
   })
 })
 
