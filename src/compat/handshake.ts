@@ -1,5 +1,6 @@
 // The drop-in's handshake mode (`handshake: true`, for `io.use()`): socketio-jwt's token sources
 // (`Authorization: Bearer`, the `token` query parameter) plus `auth.token`, the v3+ place.
+import { stripToken, type ExtractOptions } from '../guard/extract-token.js'
 import type { AnySocket } from '../guard/types.js'
 import type { CompatSettings } from './options.js'
 import { admit, type Admission } from './admit.js'
@@ -28,6 +29,14 @@ function bearer(socket: AnySocket): Found | undefined {
   return { token: parts[1], strip: () => delete headers.authorization }
 }
 
+// How the guard strips a query token: from a copy of `query`, and from `url`, which repeats the
+// query string and travels with the handshake too (fetchSockets(), cluster adapters).
+const QUERY_TOKEN: ExtractOptions = Object.freeze({
+  tokenFrom: Object.freeze(['query'] as const),
+  cookieName: 'token',
+  allowedOrigins: new Set<string>(),
+})
+
 /** Where the token is, in socketio-jwt's order with `auth.token` first. */
 function findToken(socket: AnySocket, settings: CompatSettings): Found | undefined {
   const header = bearer(socket)
@@ -44,8 +53,12 @@ function findToken(socket: AnySocket, settings: CompatSettings): Found | undefin
     return { token, strip: () => delete auth.token }
   }
   const query = socket.handshake.query as Record<string, unknown>
-  if (query.token !== undefined && query.token !== '')
-    return { token: query.token, strip: () => delete query.token }
+  if (query.token !== undefined && query.token !== '') {
+    const strip = (): void => {
+      stripToken(socket.handshake, QUERY_TOKEN)
+    }
+    return { token: query.token, strip }
+  }
   return header
 }
 
