@@ -1,7 +1,7 @@
 // createGuard: the Socket.IO side of sockguard. A handshake middleware that verifies the token,
 // a per-namespace connection hook that starts each socket's live session (or the post-connect
 // flow), re-checks recovered sessions, and revocation that reaches live sockets on every node.
-import { AuthError, InvalidOptionError, isAuthError } from '../errors.js'
+import { AuthError, ClaimInvalidError, InvalidOptionError, isAuthError } from '../errors.js'
 import { connectError, toAuthError } from '../internal/wire-error.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { extractToken, stripToken, type HandshakeLike } from './extract-token.js'
@@ -93,7 +93,16 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     onFailure,
     limiter,
   } = normalizeGuardOptions(options)
-  const namespaces = new Set<AnyNamespace>()
+  // The servers whose namespaces the guard protects, and which of those namespaces it hooked: a
+  // weak set, so that the child namespaces Socket.IO drops (`cleanupEmptyChildNamespaces`) are
+  // not kept alive by the guard. Walking `server._nsps` finds the ones still there.
+  const servers = new Set<AnyServer>()
+  const hooked = new WeakSet<AnyNamespace>()
+  function* guarded(): Generator<AnyNamespace> {
+    for (const server of servers)
+      for (const nsp of server._nsps.values()) if (hooked.has(nsp)) yield nsp
+  }
+  const namespaces: Iterable<AnyNamespace> = { [Symbol.iterator]: guarded }
   let closed = false
   const timers = createTimerHeap(now)
 
@@ -122,9 +131,17 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     if (revoked) throw revokedError()
   }
 
-  const authenticate = async (token: unknown, socket: AnySocket): Promise<SocketAuth<TClaims>> => {
+  const authenticate = async (
+    token: unknown,
+    socket: AnySocket,
+    expected?: { readonly sub: string | undefined },
+  ): Promise<SocketAuth<TClaims>> => {
     if (typeof token === 'string') token = token.replace(/^Bearer +/i, '')
     const { claims, expiresAt } = await verifier.verify(token)
+    // A refresh renews the same identity: another subject's token is refused before the store
+    // is asked and before `onAuthenticated` could load that other user onto this socket.
+    if (expected !== undefined && claims.sub !== expected.sub)
+      throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
     await checkRevoked(claims)
     await onAuthenticated?.(claims, socket)
     return Object.freeze({ claims, expiresAt })
@@ -208,6 +225,44 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     }
   }
 
+  /**
+   * True when a session stored for connection-state recovery may be restored: its token has not
+   * expired and is not revoked. Socket.IO replays the packets a socket missed while it was away
+   * as soon as it restores the session, before any `connection` listener runs, so a user revoked
+   * (or expired) meanwhile must not get the session back at all: the client then makes a plain
+   * handshake, which the middleware refuses with the code.
+   */
+  const mayRestore = async (data: unknown): Promise<boolean> => {
+    if (closed) return true
+    const auth = (data as { auth?: SocketAuth } | undefined)?.auth
+    if (auth === undefined) return false
+    if (auth.expiresAt !== null && auth.expiresAt + clockToleranceMs <= now()) return false
+    try {
+      return !(await store.isRevoked(auth.claims, now()))
+    } catch {
+      return revocationCheck === 'fail-open'
+    }
+  }
+
+  // Adapters whose restoreSession this guard wraps (once each; another guard wraps its own).
+  const restoredBy = new WeakSet<object>()
+  const guardRecovery = (nsp: AnyNamespace): void => {
+    const adapter = nsp.adapter as unknown as {
+      restoreSession?: (
+        pid: string,
+        offset: string,
+      ) => Promise<{ data?: unknown } | null | undefined>
+    }
+    const restore = adapter.restoreSession
+    if (typeof restore !== 'function' || restoredBy.has(adapter)) return
+    restoredBy.add(adapter)
+    adapter.restoreSession = async function (pid, offset) {
+      const session = await restore.call(this, pid, offset)
+      if (session === null || session === undefined) return null
+      return (await mayRestore(session.data)) ? session : null
+    }
+  }
+
   /** Tells a socket it is revoked and closes its connection, as the cluster-wide path does. */
   const endRevoked = (socket: AnySocket): void => {
     if (!socket.connected) return
@@ -281,9 +336,11 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   }
 
   const hook = (nsp: AnyNamespace): void => {
-    if (namespaces.has(nsp)) return
+    if (hooked.has(nsp)) return
     start()
-    namespaces.add(nsp)
+    hooked.add(nsp)
+    servers.add(nsp.server)
+    guardRecovery(nsp)
     nsp.prependListener('connection', onConnection)
     // Messages from the other nodes of a cluster adapter (serverSideEmit).
     ;(nsp as unknown as NodeJS.EventEmitter).on(REVOKE_TOKEN_EVENT, onRevokeToken)
@@ -317,6 +374,9 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       hook(socket.nsp)
       if (closed) throw new AuthError('token_invalid', 'The server is shutting down.')
       if (mode === 'post-connect') {
+        // The token comes later, by `authenticate`; one sent in the handshake anyway must not
+        // stay there (it would travel in fetchSockets()).
+        stripToken(socket.handshake, extract)
         done()
         return
       }
@@ -329,8 +389,9 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
           }
         }
         const { token } = extractToken(handshake, extract)
-        const auth = await authenticate(token, socket)
+        // Before `onAuthenticated` (and any log line of the app's) sees the socket.
         stripToken(handshake, extract)
+        const auth = await authenticate(token, socket)
         ;(socket.data as { auth: SocketAuth }).auth = auth
       }
       run().then(() => {
@@ -350,7 +411,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
 
   const disconnectToken = async (target: TokenTarget): Promise<void> => {
     await Promise.all(
-      [...namespaces].map(async (nsp) => {
+      [...guarded()].map(async (nsp) => {
         // Only a cluster adapter has other nodes to tell (the in-memory one warns on
         // serverSideEmit).
         if ((await serverCount(nsp)) > 1)
@@ -414,11 +475,11 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       timers.close()
       stopSweep?.()
       unsubscribe?.()
-      for (const nsp of namespaces) {
+      for (const nsp of guarded()) {
         nsp.off('connection', onConnection)
         ;(nsp as unknown as NodeJS.EventEmitter).off(REVOKE_TOKEN_EVENT, onRevokeToken)
       }
-      namespaces.clear()
+      servers.clear()
       verifier.close()
       await store.close?.()
     },

@@ -12,7 +12,12 @@ export interface SessionContext {
   readonly expiringWarningMs: number
   readonly clockToleranceMs: number
   /** Verifies a token and runs the revocation and `onAuthenticated` checks. */
-  readonly authenticate: (token: unknown, socket: AnySocket) => Promise<SocketAuth>
+  readonly authenticate: (
+    token: unknown,
+    socket: AnySocket,
+    /** For a refresh: the subject the token must have (checked before anything else runs). */
+    expected?: { readonly sub: string | undefined },
+  ) => Promise<SocketAuth>
   /** Reports a failure (onFailure hook). */
   readonly reportFailure: (error: AuthError, socket: AnySocket) => void
   /** Rooms that make a socket reachable for revocation on any node. */
@@ -157,7 +162,7 @@ async function refresh(
       ? (payload as { token?: unknown }).token
       : payload
   const previous = authOf(socket)
-  const next = await ctx.authenticate(token, socket)
+  const next = await ctx.authenticate(token, socket, { sub: previous.claims.sub })
   // A refresh renews the same identity; switching users needs a new connection. The subject's
   // room therefore stays as it is.
   if (next.claims.sub !== previous.claims.sub) {

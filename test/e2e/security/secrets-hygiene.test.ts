@@ -334,7 +334,7 @@ describe('findings kept as failing tests (fixes belong in src/guard)', () => {
   // in it (auth.token, the Authorization header, the cookie or the query). An app that logs the
   // handshake there logs the token. Fix: in `run`, call `stripToken(handshake, extract)` right
   // after `extractToken(...)` and before `authenticate(...)` (the token is already in a local).
-  it.fails('onAuthenticated sees a handshake without the token', async () => {
+  it('onAuthenticated sees a handshake without the token', async () => {
     const seen: string[] = []
     await using server = await startServer({
       guard: {
@@ -355,7 +355,7 @@ describe('findings kept as failing tests (fixes belong in src/guard)', () => {
   // as many socketio-jwt era clients do) leaves it in `socket.handshake`, which io.fetchSockets()
   // hands out and cluster adapters serialise. Fix: call `stripToken(socket.handshake, extract)`
   // before `done()` in the post-connect branch.
-  it.fails('post-connect mode strips a handshake token it does not use', async () => {
+  it('post-connect mode strips a handshake token it does not use', async () => {
     await using server = await startServer({ guard: { mode: 'post-connect', timeoutMs: 5_000 } })
     const token = server.issuer.sign()
     const client = server.connect({
