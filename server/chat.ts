@@ -1,14 +1,24 @@
 // The chat itself: `message` broadcast, `presence`, and `admin:kick` (a subject revocation).
-// Authorization is the library's: `authorizeEvents` with `requireScope`, installed first.
+// Authorization is the library's: `authorizeEvents` with `requireScope`, installed first. With
+// several nodes, broadcasts go through the adapter and presence is read from every node.
 import type { Logger } from 'pino'
-import { authorizeEvents, requireScope, type Guard } from '../src/index.js'
-import type { ChatAck, ChatClaims, ChatServer, ChatSocket, ClientToServer } from './events.js'
+import { authorizeEvents, isAuthError, requireScope, type Guard } from '../src/index.js'
+import type {
+  ChatAck,
+  ChatClaims,
+  ChatServer,
+  ChatSocket,
+  ClientToServer,
+  SocketData,
+} from './events.js'
 import type { ServerMetrics } from './metrics.js'
 
 /** Longest chat message, in UTF-16 code units after trimming (as an input's `maxlength`). */
 export const MAX_MESSAGE_LENGTH = 500
 /** Longest `sub` an `admin:kick` may name. */
 const MAX_SUB_LENGTH = 256
+/** How long presence waits for the other nodes' sockets. */
+const PRESENCE_TIMEOUT_MS = 2_000
 
 /** What {@link registerChat} needs. */
 export interface ChatDependencies {
@@ -19,6 +29,18 @@ export interface ChatDependencies {
   readonly now: () => number
   /** Called first for each connected socket (logs and metrics). */
   readonly onConnection?: (socket: ChatSocket) => void
+  /**
+   * `local`: presence lists this node's sockets. `cluster`: every node's, through the adapter
+   * (`fetchSockets()`); a node alone cannot see who is connected elsewhere.
+   * @defaultValue 'local'
+   */
+  readonly presence?: 'local' | 'cluster'
+}
+
+/** What {@link registerChat} gives back. */
+export interface Chat {
+  /** Sends everyone the presence list again (after Redis came back: changes may have been lost). */
+  refreshPresence(): void
 }
 
 /** An ack callback, only when the client asked for one (anything else it sent is ignored). */
@@ -33,23 +55,11 @@ function replyOf(ack: unknown): ((response: ChatAck) => void) | undefined {
  * guard.attach(io)
  * registerChat(io, { guard, logger, metrics, now: Date.now })
  */
-export function registerChat(io: ChatServer, deps: ChatDependencies): void {
+export function registerChat(io: ChatServer, deps: ChatDependencies): Chat {
   const { guard, logger, metrics, now } = deps
   const nsp = io.of('/')
-  let published = ''
-
-  const users = (): string[] =>
-    [...new Set([...nsp.sockets.values()].map((socket) => socket.data.auth.claims.sub))].sort()
-
-  // To everyone when the list changed, else only to the socket that just connected.
-  const publishPresence = (joined?: ChatSocket): void => {
-    const list = users()
-    const key = JSON.stringify(list)
-    if (key !== published) {
-      published = key
-      nsp.emit('presence', { users: list })
-    } else joined?.emit('presence', { users: list })
-  }
+  const publishPresence =
+    deps.presence === 'cluster' ? clusterPresence(io, logger) : localPresence(io)
 
   nsp.on(
     'connection',
@@ -102,7 +112,18 @@ export function registerChat(io: ChatServer, deps: ChatDependencies): void {
         },
         (error: unknown) => {
           logger.error({ sub, by, err: error }, 'revocation failed')
-          reply?.({ ok: false, code: 'internal_error', message: 'The user could not be kicked.' })
+          // The guard ended the user's sockets on this node first; only the store write failed.
+          reply?.(
+            isAuthError(error) && error.code === 'store_unavailable'
+              ? {
+                  ok: false,
+                  code: 'store_unavailable',
+                  message:
+                    'The user was disconnected from this node, but the kick could not be stored ' +
+                    'for the others; try again.',
+                }
+              : { ok: false, code: 'internal_error', message: 'The user could not be kicked.' },
+          )
         },
       )
     })
@@ -111,4 +132,74 @@ export function registerChat(io: ChatServer, deps: ChatDependencies): void {
       publishPresence()
     })
   })
+
+  return {
+    refreshPresence() {
+      publishPresence()
+    },
+  }
+}
+
+/** Publishes presence, or sends it to a socket that just connected. */
+type PublishPresence = (joined?: ChatSocket) => void
+
+const distinctSorted = (subs: Iterable<unknown>): string[] =>
+  [...new Set([...subs].filter((sub): sub is string => typeof sub === 'string'))].sort()
+
+/** One node: the list, to everyone when it changed, else only to the socket that just connected. */
+function localPresence(io: ChatServer): PublishPresence {
+  const nsp = io.of('/')
+  let published = ''
+  return (joined) => {
+    const list = distinctSorted([...nsp.sockets.values()].map((s) => s.data.auth.claims.sub))
+    const key = JSON.stringify(list)
+    if (key !== published) {
+      published = key
+      nsp.emit('presence', { users: list })
+    } else joined?.emit('presence', { users: list })
+  }
+}
+
+/**
+ * Several nodes: the list of every node's sockets, to everyone at each change. No "unchanged"
+ * shortcut: a node cannot know what another node last sent. One read at a time per node; changes
+ * made during a read are coalesced into the next one.
+ */
+function clusterPresence(io: ChatServer, logger: Logger): PublishPresence {
+  const nsp = io.of('/')
+  let running = false
+  let again = false
+  // A call, so that the check after an `await` is not narrowed away by the assignment before it.
+  const changedMeanwhile = (): boolean => again
+
+  const run = async (): Promise<void> => {
+    do {
+      again = false
+      try {
+        const sockets = await nsp.timeout(PRESENCE_TIMEOUT_MS).fetchSockets()
+        nsp.emit('presence', {
+          // Another node's data, as it sent it.
+          users: distinctSorted(
+            sockets.map((s) => (s.data as Partial<SocketData>).auth?.claims.sub),
+          ),
+        })
+      } catch (error) {
+        // Redis away or a node not answering: no list beats a wrong one. The next change, or
+        // Redis coming back, publishes it again.
+        logger.debug({ error: String(error) }, 'presence not published')
+      }
+    } while (changedMeanwhile())
+  }
+
+  // A socket that just connected is in the next list sent to everyone.
+  return () => {
+    if (running) {
+      again = true
+      return
+    }
+    running = true
+    void run().finally(() => {
+      running = false
+    })
+  }
 }

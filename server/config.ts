@@ -46,8 +46,22 @@ export interface ServerConfig {
   readonly audience: string | undefined
   /** Accepted algorithms of external tokens (`ALGORITHMS`, `--algorithms`, comma separated). */
   readonly algorithms: readonly Algorithm[] | undefined
-  /** Redis URL (`REDIS_URL`): refused until Redis scale-out lands. */
+  /**
+   * Redis for running several nodes (`REDIS_URL`, `redis:` or `rediss:`; no flag: it may hold a
+   * password): the Socket.IO adapter, revocations, the rate limit and the development key.
+   */
   readonly redisUrl: string | undefined
+  /**
+   * The URL clients use, e.g. the load balancer's (`PUBLIC_URL`, `--public-url`): the `iss` of
+   * development tokens, the same on every node. @defaultValue the node's own URL
+   */
+  readonly publicUrl: string | undefined
+  /**
+   * How often connected sockets are re-checked against the Redis revocation store, in ms, 0 for
+   * never (`REVOCATION_SWEEP_MS`, `--revocation-sweep-ms`; with `REDIS_URL` only).
+   * @defaultValue undefined: the guard's own, 15000
+   */
+  readonly revocationSweepMs: number | undefined
   /** Where logs go (programmatic only, e.g. captured in tests). @defaultValue stdout */
   readonly logStream: DestinationStream | undefined
   /** Clock in ms since the epoch for the issuer, verifier and guard (a test seam). @defaultValue Date.now */
@@ -80,6 +94,8 @@ const FLAGS: Readonly<Record<string, string | undefined>> = {
   AUDIENCE: '--audience',
   ALGORITHMS: '--algorithms',
   REDIS_URL: undefined,
+  PUBLIC_URL: '--public-url',
+  REVOCATION_SWEEP_MS: '--revocation-sweep-ms',
 }
 
 function describe(variable: string): string {
@@ -103,6 +119,12 @@ export const USAGE = `Usage: npm start -- [flags]   (every flag also reads from 
   --issuer <iss>                ISSUER                required "iss"
   --audience <aud>              AUDIENCE              required "aud" (required with a key set)
   --algorithms <list>           ALGORITHMS            e.g. RS256,ES256 (default HS256 or RS256)
+  Several nodes:
+                                REDIS_URL             redis:// or rediss:// URL (env only)
+  --public-url <url>            PUBLIC_URL            the URL clients use: "iss" of development
+                                                      tokens (default: this node's URL)
+  --revocation-sweep-ms <ms>    REVOCATION_SWEEP_MS   re-check sockets against Redis, 0 = never
+                                                      (default 15000; needs REDIS_URL)
 `
 
 const ENV_OF_FLAG = new Map(
@@ -167,6 +189,8 @@ export function loadConfig(
         ? undefined
         : (algorithms.split(',').map((name) => name.trim()) as Algorithm[]),
     redisUrl: values.get('REDIS_URL'),
+    publicUrl: values.get('PUBLIC_URL'),
+    revocationSweepMs: integer('REVOCATION_SWEEP_MS'),
   })
 }
 
@@ -178,13 +202,7 @@ type Input = { readonly [K in keyof ServerConfig]?: ServerConfig[K] | undefined 
  * @throws {ConfigError} naming the variable at fault.
  */
 export function resolveConfig(input: Input = {}): ServerConfig {
-  if (input.redisUrl !== undefined && input.redisUrl !== '') {
-    throw new ConfigError(
-      'REDIS_URL',
-      'is set, but Redis scale-out is not available in the reference server yet; unset it to ' +
-        'run everything in memory on one node',
-    )
-  }
+  const redisUrl = redisUrlOf(input.redisUrl)
   const rawHost = input.host ?? '127.0.0.1'
   if (typeof rawHost !== 'string' || rawHost.trim() === '')
     throw new ConfigError('HOST', 'must be a host name or address')
@@ -199,6 +217,19 @@ export function resolveConfig(input: Input = {}): ServerConfig {
     0,
     1_000_000,
   )
+  let revocationSweepMs: number | undefined
+  if (input.revocationSweepMs !== undefined) {
+    if (redisUrl === undefined) {
+      throw new ConfigError(
+        'REVOCATION_SWEEP_MS',
+        'only applies with REDIS_URL (the in-memory revocation store cannot miss a revocation)',
+      )
+    }
+    revocationSweepMs = integerIn('REVOCATION_SWEEP_MS', input.revocationSweepMs, 0, 0, 86_400_000)
+    // A sweep is one MGET per 256 sockets: every few ms would keep Redis busy for nothing.
+    if (revocationSweepMs > 0 && revocationSweepMs < 100)
+      throw new ConfigError('REVOCATION_SWEEP_MS', 'must be 0 (never) or at least 100 ms')
+  }
   const logLevel = input.logLevel ?? 'info'
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
     throw new ConfigError(
@@ -233,6 +264,7 @@ export function resolveConfig(input: Input = {}): ServerConfig {
   const audience = nonEmpty('AUDIENCE', input.audience)
   let algorithms: readonly Algorithm[] | undefined
 
+  const publicUrl = nonEmpty('PUBLIC_URL', input.publicUrl)
   if (kind === 'development') {
     for (const [name, value] of [
       ['ISSUER', issuer],
@@ -243,7 +275,8 @@ export function resolveConfig(input: Input = {}): ServerConfig {
         throw new ConfigError(
           name,
           'only applies to an external issuer (JWT_SECRET, JWKS_URI or ISSUER_URL); the ' +
-            'development issuer sets its own (ES256, iss = the server URL, aud = sockguard-chat)',
+            'development issuer sets its own (ES256, iss = PUBLIC_URL or the server URL, aud = ' +
+            'sockguard-chat)',
         )
       }
     }
@@ -257,6 +290,13 @@ export function resolveConfig(input: Input = {}): ServerConfig {
       )
     }
   } else {
+    if (publicUrl !== undefined) {
+      throw new ConfigError(
+        'PUBLIC_URL',
+        'only applies to the development issuer (the "iss" of its tokens); an external issuer ' +
+          'sets its own',
+      )
+    }
     algorithms = parseAlgorithms(input.algorithms, kind)
     if (kind !== 'secret' && audience === undefined) {
       // A key set is usually shared by many applications: without an audience check, a token
@@ -291,7 +331,9 @@ export function resolveConfig(input: Input = {}): ServerConfig {
     issuer,
     audience,
     algorithms,
-    redisUrl: undefined,
+    redisUrl,
+    publicUrl: publicUrl === undefined ? undefined : publicUrlOf(publicUrl),
+    revocationSweepMs,
     logStream: input.logStream,
     now: input.now,
   })
@@ -371,6 +413,35 @@ function keyUrl(name: string, value: string | undefined): void {
     isLocalHost(url.hostname) && url.hostname !== '0.0.0.0' && url.hostname !== '[::]'
   if (!(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)))
     throw new ConfigError(name, 'must use https (plain http only on loopback)')
+}
+
+// Never echoed in a message: a Redis URL may carry a password.
+function redisUrlOf(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined
+  if (typeof value !== 'string' || !URL.canParse(value))
+    throw new ConfigError('REDIS_URL', 'must be a URL such as redis://127.0.0.1:6379')
+  const url = new URL(value)
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError(
+      'REDIS_URL',
+      `must use redis: or rediss: (TLS), got ${quote(url.protocol.slice(0, 16))}`,
+    )
+  }
+  if (url.hostname === '') throw new ConfigError('REDIS_URL', 'must name a host')
+  return value
+}
+
+/** An absolute http(s) URL without query or fragment, without its trailing slash. */
+function publicUrlOf(value: string): string {
+  if (!URL.canParse(value))
+    throw new ConfigError('PUBLIC_URL', `must be an absolute URL, got ${quote(value)}`)
+  const url = new URL(value)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError('PUBLIC_URL', `must use http: or https:, got ${quote(url.protocol)}`)
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
+    throw new ConfigError('PUBLIC_URL', 'must have no user name, password, query or fragment')
+  // Every node must sign and check the very same `iss`: one spelling of it.
+  return url.href.replace(/\/+$/, '')
 }
 
 function quote(value: unknown): string {

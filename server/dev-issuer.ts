@@ -1,6 +1,14 @@
-// The development token issuer: an ES256 key pair made at start (never written anywhere), its
-// public key as a JWK set with a `kid`, and tokens for whoever asks. For local use only.
-import { generateKeyPairSync, hash, randomUUID, type JsonWebKey } from 'node:crypto'
+// The development token issuer: an ES256 key pair made at start (kept in memory, or shared by the
+// nodes through Redis), its public key as a JWK set with a `kid`, and tokens for whoever asks.
+// For local use only.
+import {
+  createPublicKey,
+  generateKeyPairSync,
+  hash,
+  randomUUID,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto'
 import { SignJWT } from 'jose'
 
 /** The audience of development tokens. */
@@ -39,8 +47,13 @@ export interface DevIssuer {
 
 /** Options of {@link createDevIssuer}. */
 export interface DevIssuerOptions {
-  /** The `iss` claim: the server's own URL. */
+  /** The `iss` claim: `PUBLIC_URL`, or the server's own URL. */
   readonly issuer: string
+  /**
+   * The P-256 private key to sign with (every node's, with Redis).
+   * @defaultValue a key pair made here
+   */
+  readonly privateKey?: KeyObject | undefined
   /** Token lifetime in seconds. */
   readonly ttlSeconds: number
   /** Clock in ms since the epoch. @defaultValue Date.now */
@@ -87,14 +100,17 @@ export function parseTokenRequest(body: unknown): TokenRequest {
 }
 
 /**
- * Creates a development issuer with a fresh P-256 key pair.
+ * Creates a development issuer with a fresh P-256 key pair, or with the given private key.
  *
  * @example
  * const issuer = createDevIssuer({ issuer: 'http://127.0.0.1:3000', ttlSeconds: 300 })
  * const { access_token } = await issuer.issue({ username: 'alice', scope: 'chat' })
  */
 export function createDevIssuer(options: DevIssuerOptions): DevIssuer {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const { privateKey, publicKey } =
+    options.privateKey === undefined
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : { privateKey: options.privateKey, publicKey: createPublicKey(options.privateKey) }
   const jwk = publicKey.export({ format: 'jwk' })
   // RFC 7638 thumbprint: the required members in lexicographic order, no whitespace.
   const kid = hash(

@@ -43,7 +43,7 @@ export interface ServerToClient {
   authenticated: (payload: { readonly expiresAt: number | null }) => void
 }
 
-/** Events between nodes: none yet (no Redis adapter). */
+/** Events between nodes: none of the chat's own (the guard's travel untyped). */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an event map with no events
 export interface InterServer {}
 

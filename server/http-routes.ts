@@ -16,6 +16,16 @@ import type { ChatClaims } from './events.js'
 import type { ServerMetrics } from './metrics.js'
 import { contentSecurityPolicy, servePage } from './page.js'
 
+/** The body of `/healthz`. */
+export interface HealthReport {
+  /**
+   * `degraded` while this node refuses new handshakes (Redis away, fail-closed): a load balancer
+   * should send them elsewhere. Connected sockets keep working.
+   */
+  readonly status: 'ok' | 'degraded'
+  readonly [detail: string]: unknown
+}
+
 /** What {@link mountRoutes} needs. */
 export interface RouteDependencies {
   /** The project's root: `web/` and `src/client/` are found from it. */
@@ -28,8 +38,8 @@ export interface RouteDependencies {
   readonly devIssuer: DevIssuer | undefined
   readonly metrics: ServerMetrics
   readonly logger: Logger
-  /** The body of `/healthz` besides `status`. */
-  readonly health: () => Record<string, unknown>
+  /** The body of `/healthz`: 200 when `status` is `ok`, else 503. */
+  readonly health: () => HealthReport
   readonly now: () => number
 }
 
@@ -68,7 +78,11 @@ export function mountRoutes(app: Express, deps: RouteDependencies): void {
   })
 
   app.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok', ...deps.health() })
+    const report = deps.health()
+    res
+      .status(report.status === 'ok' ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json(report)
   })
 
   app.get('/metrics', (_req, res, next) => {

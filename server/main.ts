@@ -39,6 +39,11 @@ const stop = (signal: NodeJS.Signals): void => {
   server.close().then(
     () => {
       process.exitCode = 0
+      // Everything is closed. ioredis keeps a few timers of connections closed while Redis was
+      // away (a queued blocking read's timeout, up to 10 s): they guard nothing any more.
+      setTimeout(() => {
+        process.exit()
+      }, 500).unref()
     },
     (error: unknown) => {
       process.stderr.write(`shutdown failed: ${String(error)}\n`)

@@ -25,23 +25,37 @@ export interface ServerMetrics {
 const CODES: readonly string[] = AUTH_ERROR_CODES
 
 /**
- * Creates the metrics; `connectedSockets` is read at each scrape, so the gauge cannot drift.
+ * Creates the metrics; `connectedSockets` (and `redisUp`, with Redis) are read at each scrape, so
+ * the gauges cannot drift.
  *
  * @example
  * const metrics = createMetrics(() => io.of('/').sockets.size)
  * metrics.handshake('accepted')
  */
-export function createMetrics(connectedSockets: () => number): ServerMetrics {
+export function createMetrics(
+  connectedSockets: () => number,
+  redisUp?: () => boolean,
+): ServerMetrics {
   const registry = new Registry()
   const registers = [registry]
   new Gauge({
     name: 'sockguard_connected_sockets',
-    help: 'Authenticated Socket.IO sockets connected now.',
+    help: 'Authenticated Socket.IO sockets connected to this node now.',
     registers,
     collect() {
       this.set(connectedSockets())
     },
   })
+  if (redisUp !== undefined) {
+    new Gauge({
+      name: 'sockguard_redis_up',
+      help: "1 when every one of this node's Redis connections is ready, else 0.",
+      registers,
+      collect() {
+        this.set(redisUp() ? 1 : 0)
+      },
+    })
+  }
   const handshakes = new Counter({
     name: 'sockguard_handshakes_total',
     help: 'Socket.IO handshakes by outcome (accepted or refused).',

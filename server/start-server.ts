@@ -1,12 +1,14 @@
-// Starts the reference chat server: Express 5 + node:http + Socket.IO, guarded by sockguard.
-// The composition root: it wires the library and the chat together and owns their shutdown.
+// Starts the reference chat server: Express 5 + node:http + Socket.IO, guarded by sockguard, on
+// one node or, with REDIS_URL, as one of several joined through Redis. The composition root: it
+// wires the library and the chat together and owns their shutdown.
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { createAdapter } from '@socket.io/redis-streams-adapter'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
-import { Server } from 'socket.io'
+import { Server, type ServerOptions } from 'socket.io'
 import {
   ASYMMETRIC_ALGORITHMS,
   HMAC_ALGORITHMS,
@@ -15,16 +17,27 @@ import {
   createVerifier,
   type Algorithm,
   type Guard,
+  type RateLimitOptions,
+  type RevocationStore,
   type VerifierOptions,
 } from '../src/index.js'
+import { createRedisRateLimiter, createRedisRevocationStore } from '../src/redis/index.js'
 import { registerChat } from './chat.js'
 import { issuerKind, resolveConfig, type ServerConfig } from './config.js'
 import { createDevIssuer, DEV_AUDIENCE } from './dev-issuer.js'
+import { sendUnauthorizedDirectly } from './direct-unauthorized.js'
 import type { ChatClaims, ChatServer } from './events.js'
 import { mountRoutes } from './http-routes.js'
 import { createLogger } from './logger.js'
 import { createMetrics } from './metrics.js'
 import { observeGuard } from './observe.js'
+import { connectRedis, describeUrl, type RedisConnections } from './redis-connections.js'
+import { shareDevKey, type SharedDevKey } from './shared-dev-key.js'
+
+/** Prefix of every Redis key and channel the reference server uses. */
+export const REDIS_PREFIX = 'sockguard-chat:'
+/** How long a client may be away and still get its session back (connection-state recovery). */
+const RECOVERY_MS = 2 * 60_000
 
 /** A running reference server. */
 export interface StartedServer {
@@ -51,15 +64,34 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export async function startServer(settings: Partial<ServerConfig> = {}): Promise<StartedServer> {
   const config = resolveConfig(settings)
   const logger = createLogger({ level: config.logLevel, stream: config.logStream })
+  const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, logger)
+  let devKey: SharedDevKey | undefined
+  if (redis !== undefined && issuerKind(config) === 'development') {
+    try {
+      devKey = await shareDevKey(redis.commands, `${REDIS_PREFIX}dev-issuer:key`)
+    } catch (error) {
+      redis.close()
+      throw error
+    }
+    logger.warn(
+      { key: devKey.name, created: devKey.created },
+      'development issuer: signing key shared through Redis. A development key: whoever can ' +
+        'read this Redis can sign tokens (admin included); use an external issuer in production',
+    )
+  }
   const app = express()
   const httpServer = createServer(app)
-  const io: ChatServer = new Server(httpServer, { serveClient: true })
+  const io: ChatServer = new Server(httpServer, {
+    serveClient: true,
+    ...(redis === undefined ? {} : clusterOptions(redis)),
+  })
 
   httpServer.listen(config.port, config.host)
   try {
     await once(httpServer, 'listening')
   } catch (error) {
     await io.close()
+    redis?.close()
     throw error
   }
   const { port } = httpServer.address() as AddressInfo
@@ -67,12 +99,21 @@ export async function startServer(settings: Partial<ServerConfig> = {}): Promise
 
   let guard: Guard<ChatClaims>
   try {
-    guard = wire({ app, io, config, url, logger })
+    guard = wire({ app, io, config, url, logger, redis, devKey })
   } catch (error) {
     await io.close()
+    redis?.close()
     throw error
   }
-  logger.info({ url, issuer: issuerKind(config) }, 'listening')
+  logger.info(
+    {
+      url,
+      issuer: issuerKind(config),
+      ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+      ...(config.redisUrl === undefined ? {} : { redis: describeUrl(config.redisUrl) }),
+    },
+    'listening',
+  )
 
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
@@ -86,11 +127,30 @@ export async function startServer(settings: Partial<ServerConfig> = {}): Promise
       // connections included) and resolves once it is closed.
       await io.close()
       clearTimeout(force)
+      // Last: the adapter's connections too, even a stream read still waiting for Redis.
+      redis?.close()
       logger.info('closed')
     })()
     return closing
   }
   return { url, io, guard, close, [Symbol.asyncDispose]: close }
+}
+
+/**
+ * Socket.IO across nodes: the Redis Streams adapter, which keeps sessions and missed packets in
+ * Redis, so connection-state recovery works whichever node a client comes back to (the Pub/Sub
+ * adapter does not support recovery, and drops what is published while a node is away). The
+ * guard re-checks every recovered session: recovery skips the middlewares.
+ */
+function clusterOptions(redis: RedisConnections): Partial<ServerOptions> {
+  return {
+    adapter: createAdapter(redis.adapter, {
+      streamName: `${REDIS_PREFIX}socket.io`,
+      channelPrefix: `${REDIS_PREFIX}socket.io`,
+      sessionKeyPrefix: `${REDIS_PREFIX}session:`,
+    }),
+    connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS },
+  }
 }
 
 interface Parts {
@@ -99,36 +159,71 @@ interface Parts {
   readonly config: ServerConfig
   readonly url: string
   readonly logger: Logger
+  readonly redis: RedisConnections | undefined
+  readonly devKey: SharedDevKey | undefined
 }
 
 // Synchronous on purpose: called in the tick that saw 'listening', it attaches the guard and
 // mounts the routes before any connection can be handled. It runs after listen() because the
 // development issuer's JWKS URL (which the verifier fetches) holds the port.
-function wire({ app, io, config, url, logger }: Parts): Guard<ChatClaims> {
+function wire({ app, io, config, url, logger, redis, devKey }: Parts): Guard<ChatClaims> {
   const now = config.now ?? Date.now
   const kind = issuerKind(config)
+  // Every node signs and checks the same `iss`: the URL clients use, not its own.
+  const issuer = config.publicUrl ?? url
   const devIssuer =
     kind === 'development'
-      ? createDevIssuer({ issuer: url, ttlSeconds: config.tokenTtlSeconds, now })
+      ? createDevIssuer({
+          issuer,
+          ttlSeconds: config.tokenTtlSeconds,
+          now,
+          privateKey: devKey?.privateKey,
+        })
       : undefined
-  const verifier = createVerifier<ChatClaims>(verifierOptions(config, url))
-  const revocationStore = createMemoryRevocationStore()
-  const metrics = createMetrics(() => io.of('/').sockets.size)
+  const verifier = createVerifier<ChatClaims>(verifierOptions(config, url, issuer))
+  const revocationStore: RevocationStore =
+    redis === undefined
+      ? createMemoryRevocationStore()
+      : createRedisRevocationStore({ redis: redis.commands, prefix: `${REDIS_PREFIX}revoked:` })
+  const metrics = createMetrics(
+    () => io.of('/').sockets.size,
+    redis === undefined ? undefined : () => redis.state() === 'ready',
+  )
   const observer = observeGuard(logger, metrics)
   const guard = createGuard<ChatClaims>({
     verifier,
     revocationStore,
     onFailure: observer.onFailure,
-    rateLimit:
-      config.handshakeRateLimit > 0
-        ? { points: config.handshakeRateLimit, durationMs: 60_000 }
-        : false,
+    rateLimit: rateLimit(config, redis),
     // A kick must outlive every token issued before it: the development tokens' lifetime.
     ...(devIssuer === undefined ? {} : { revocationTtlMs: (config.tokenTtlSeconds + 60) * 1000 }),
+    // Fail-closed (the default): while Redis is away, new handshakes are refused
+    // `store_unavailable` rather than let a revoked token in.
+    ...(config.revocationSweepMs === undefined
+      ? {}
+      : { revocationSweepMs: config.revocationSweepMs }),
     ...(config.now === undefined ? {} : { now: config.now }),
   })
   guard.attach(io)
-  registerChat(io, { guard, logger, metrics, now, onConnection: observer.onConnection })
+  if (redis !== undefined) sendUnauthorizedDirectly(io)
+  const chat = registerChat(io, {
+    guard,
+    logger,
+    metrics,
+    now,
+    onConnection: observer.onConnection,
+    presence: redis === undefined ? 'local' : 'cluster',
+  })
+  if (redis !== undefined) {
+    redis.onRecovered(() => {
+      // Joins and leaves while Redis was away reached no other node.
+      chat.refreshPresence()
+      // A Redis that came back empty has lost the development key: the next node to start
+      // must find this one, not make its own.
+      if (devKey !== undefined)
+        redis.commands.set(devKey.name, devKey.stored, 'NX').catch(() => undefined)
+    })
+  }
   const startedAt = now()
   mountRoutes(app, {
     root: ROOT,
@@ -138,13 +233,38 @@ function wire({ app, io, config, url, logger }: Parts): Guard<ChatClaims> {
     metrics,
     logger,
     now,
-    health: () => ({
-      issuer: kind,
-      sockets: io.of('/').sockets.size,
-      uptimeSeconds: Math.round((now() - startedAt) / 1000),
-    }),
+    health: () => {
+      const state = redis?.state()
+      return {
+        // Not ready while it refuses new handshakes: a load balancer sends them elsewhere.
+        status: state === undefined || state === 'ready' ? 'ok' : 'degraded',
+        issuer: kind,
+        ...(state === undefined ? {} : { redis: state }),
+        sockets: io.of('/').sockets.size,
+        uptimeSeconds: Math.round((now() - startedAt) / 1000),
+      }
+    },
   })
   return guard
+}
+
+/** The failed-handshake limit: in memory, or shared by every node through Redis. */
+function rateLimit(
+  config: ServerConfig,
+  redis: RedisConnections | undefined,
+): RateLimitOptions | false {
+  const points = config.handshakeRateLimit
+  if (points === 0) return false
+  if (redis === undefined) return { points, durationMs: 60_000 }
+  // While Redis is away each node counts in its own memory (the limiter's insurance).
+  return {
+    limiter: createRedisRateLimiter({
+      redis: redis.commands,
+      points,
+      durationMs: 60_000,
+      keyPrefix: `${REDIS_PREFIX}rl`,
+    }),
+  }
 }
 
 /** The host part of the server's URL: an "every interface" address is reached on loopback. */
@@ -153,7 +273,7 @@ function urlHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
 }
 
-function verifierOptions(config: ServerConfig, url: string): VerifierOptions {
+function verifierOptions(config: ServerConfig, url: string, issuer: string): VerifierOptions {
   // Every chat user needs an identity; the claim check is the verifier's, not the chat's.
   const common = {
     requiredClaims: ['sub'],
@@ -163,11 +283,12 @@ function verifierOptions(config: ServerConfig, url: string): VerifierOptions {
   }
   switch (issuerKind(config)) {
     case 'development':
-      // Its own tokens are verified as another server's would be: through the published JWKS.
+      // Its own tokens are verified as another server's would be: through the published JWKS,
+      // its own (every node publishes the same key).
       return {
         ...common,
         jwksUri: `${url}/.well-known/jwks.json`,
-        issuer: url,
+        issuer,
         audience: DEV_AUDIENCE,
         algorithms: ['ES256'],
       }

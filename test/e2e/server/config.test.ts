@@ -83,15 +83,53 @@ describe('loadConfig', () => {
     ['JWKS_URI', { JWKS_URI: 'http://id.example/jwks', AUDIENCE: 'a' }],
     ['ISSUER_URL', { ISSUER_URL: 'not a url', AUDIENCE: 'a' }],
     ['HOST', { HOST: '192.0.2.1' }],
-    ['REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:6379' }],
+    ['REDIS_URL', { REDIS_URL: 'http://127.0.0.1:6379' }],
+    ['REDIS_URL', { REDIS_URL: '127.0.0.1:6379' }],
+    ['REDIS_URL', { REDIS_URL: 'redis://' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'chat.example' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'ws://chat.example' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'https://chat.example/?room=1' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'https://chat.example', JWT_SECRET: SECRET }],
+    ['REVOCATION_SWEEP_MS', { REVOCATION_SWEEP_MS: '1000' }],
+    ['REVOCATION_SWEEP_MS', { REVOCATION_SWEEP_MS: '50', REDIS_URL: 'redis://r' }],
+    ['REVOCATION_SWEEP_MS', { REVOCATION_SWEEP_MS: 'often', REDIS_URL: 'redis://r' }],
   ])('names %s in its error: %j', (variable, env) => {
     const error = failure(env)
     expect(error.variable).toBe(variable)
     expect(error.message.startsWith(variable)).toBe(true)
   })
 
-  it('explains the refused REDIS_URL and never echoes a secret', () => {
-    expect(failure({ REDIS_URL: 'redis://x' }).message).toMatch(/not available.*yet/)
+  it('takes Redis settings: REDIS_URL, PUBLIC_URL, REVOCATION_SWEEP_MS', () => {
+    expect(loadConfig({})).toMatchObject({
+      redisUrl: undefined,
+      publicUrl: undefined,
+      revocationSweepMs: undefined,
+    })
+    expect(
+      loadConfig({
+        REDIS_URL: 'redis://:pw@127.0.0.1:6379/2',
+        PUBLIC_URL: 'https://chat.example/',
+        REVOCATION_SWEEP_MS: '0',
+      }),
+    ).toMatchObject({
+      redisUrl: 'redis://:pw@127.0.0.1:6379/2',
+      // One spelling of the issuer for every node.
+      publicUrl: 'https://chat.example',
+      revocationSweepMs: 0,
+    })
+    expect(
+      loadConfig({ REDIS_URL: 'rediss://redis.internal' }, ['--public-url', 'http://chat.test']),
+    ).toMatchObject({ redisUrl: 'rediss://redis.internal', publicUrl: 'http://chat.test' })
+    expect(
+      loadConfig({ REDIS_URL: 'redis://r' }, ['--revocation-sweep-ms=500']).revocationSweepMs,
+    ).toBe(500)
+  })
+
+  it('never echoes a secret: a Redis password, JWT_SECRET', () => {
+    const redis = failure({ REDIS_URL: 'https://user:hunter2@redis.example' }).message
+    expect(redis).toMatch(/redis: or rediss:/)
+    expect(redis).not.toContain('hunter2')
+    expect(failure({ REDIS_URL: 'hunter2' }).message).not.toContain('hunter2')
     expect(failure({ JWT_SECRET: 'hunter2-hunter2' }).message).not.toContain('hunter2')
     expect(failure({ JWT_SECRET: 'hunter2-hunter2' }).message).toContain('32 bytes')
   })
@@ -106,6 +144,10 @@ describe('loadConfig', () => {
   })
 
   it('validates programmatic settings too (startServer uses resolveConfig)', () => {
+    // startServer resolves what loadConfig resolved already: the same result again.
+    const loaded = loadConfig({ REDIS_URL: 'redis://r', PUBLIC_URL: 'http://chat.test/' })
+    expect(resolveConfig(loaded)).toEqual(loaded)
+    expect(resolveConfig(loadConfig({}))).toEqual(loadConfig({}))
     expect(() => resolveConfig({ port: 1.5 })).toThrow(/^PORT/)
     expect(() => resolveConfig({ jwtSecret: SECRET, jwksUri: 'https://x/jwks' })).toThrow(
       ConfigError,

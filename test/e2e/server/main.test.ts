@@ -7,6 +7,7 @@ import { io } from 'socket.io-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connected } from '../../support/guard-e2e.js'
 import { nextEvent } from '../../support/socket-server.js'
+import { eventually, startPrivateRedis } from '../../cluster/support.js'
 import { issue } from './support.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -24,17 +25,27 @@ const VARIABLES = [
   'AUDIENCE',
   'ALGORITHMS',
   'REDIS_URL',
+  'PUBLIC_URL',
+  'REVOCATION_SWEEP_MS',
 ]
 
 const children = new Set<ChildProcess>()
 afterEach(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
+  // The whole group: tsx runs the server in a child process of its own, which would outlive it.
+  for (const child of children) {
+    if (child.pid === undefined) continue
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {
+      // The group is gone already.
+    }
+  }
   children.clear()
 })
 
 /**
- * Runs server/main.ts with `env` on top of a copy of this process's environment minus ours; with
- * `npm: true`, through the README's own command, `npm start`, in a process group of its own.
+ * Runs server/main.ts with `env` on top of a copy of this process's environment minus ours (with
+ * `npm: true`, through the README's own command, `npm start`), in a process group of its own.
  */
 function run(env: Record<string, string>, args: string[] = [], { npm = false } = {}) {
   const base = Object.fromEntries(
@@ -47,7 +58,7 @@ function run(env: Record<string, string>, args: string[] = [], { npm = false } =
     cwd: ROOT,
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: npm,
+    detached: true,
   })
   children.add(child)
   let stdout = ''
@@ -150,9 +161,41 @@ describe('npm start (tsx server/main.ts)', () => {
     expect(stdout).not.toContain('listening')
   }, 30_000)
 
-  it('refuses REDIS_URL with a clear message', async () => {
-    const server = run({ REDIS_URL: 'redis://127.0.0.1:6379', PORT: '0' })
+  it('exits non-zero with a message naming REDIS_URL for a URL that is not redis:', async () => {
+    const server = run({ REDIS_URL: 'http://127.0.0.1:6379', PORT: '0' })
     expect((await server.exited).code).toBe(1)
-    expect(server.output().stderr).toMatch(/REDIS_URL.*not available/)
+    expect(server.output().stderr).toMatch(/REDIS_URL must use redis: or rediss:/)
+  }, 30_000)
+
+  it('with REDIS_URL: reports Redis in /healthz and /metrics, and exits 0 on SIGTERM', async () => {
+    await using redis = await startPrivateRedis()
+    const server = run({ REDIS_URL: redis.url, PORT: '0', LOG_LEVEL: 'silent' })
+    const url = await server.url()
+    // Ready once every connection is (the adapter's open just after the server listens).
+    await eventually(async () => (await fetch(`${url}/healthz`)).status === 200, 5_000)
+    expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({
+      status: 'ok',
+      issuer: 'development',
+      redis: 'ready',
+    })
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^sockguard_redis_up 1$/m)
+    // The development key is shared through Redis, so a client of any node can use the token.
+    const client = io(url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: { token: await issue(url, { username: 'alice' }) },
+    })
+    try {
+      await connected(client)
+      server.child.kill('SIGTERM')
+      // Every Redis connection closed, the process ends by itself, promptly.
+      const started = Date.now()
+      expect(await server.exited).toEqual({ code: 0, signal: null })
+      expect(Date.now() - started).toBeLessThan(5_000)
+      expect(server.output().stderr).toBe('')
+    } finally {
+      client.close()
+    }
   }, 30_000)
 })
