@@ -25,7 +25,6 @@ import { createRedisRateLimiter, createRedisRevocationStore } from '../src/redis
 import { registerChat } from './chat.js'
 import { issuerKind, resolveConfig, type ServerConfig } from './config.js'
 import { createDevIssuer, DEV_AUDIENCE } from './dev-issuer.js'
-import { sendUnauthorizedDirectly } from './direct-unauthorized.js'
 import type { ChatClaims, ChatServer } from './events.js'
 import { mountRoutes } from './http-routes.js'
 import { createLogger } from './logger.js'
@@ -205,7 +204,6 @@ function wire({ app, io, config, url, logger, redis, devKey }: Parts): Guard<Cha
     ...(config.now === undefined ? {} : { now: config.now }),
   })
   guard.attach(io)
-  if (redis !== undefined) sendUnauthorizedDirectly(io)
   const chat = registerChat(io, {
     guard,
     logger,

@@ -5,7 +5,12 @@ import { AuthError, ClaimInvalidError, InvalidOptionError, isAuthError } from '.
 import { connectError, toAuthError } from '../internal/wire-error.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { extractToken, stripToken, type HandshakeLike } from './extract-token.js'
-import { rejectSocket, startSession, type SessionContext } from './live-session.js'
+import {
+  rejectSocket,
+  sendUnauthorized,
+  startSession,
+  type SessionContext,
+} from './live-session.js'
 import { createTimerHeap } from '../internal/timer-heap.js'
 import { normalizeGuardOptions } from './normalize-guard-options.js'
 import { startPostConnect } from './post-connect.js'
@@ -267,7 +272,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   const endRevoked = (socket: AnySocket): void => {
     if (!socket.connected) return
     const { code, message } = revokedError()
-    socket.emit('unauthorized', { code, message })
+    sendUnauthorized(socket, { code, message })
     socket.disconnect(true)
   }
 

@@ -31,10 +31,31 @@ export interface SessionContext {
 /** The ack of `authenticate`. */
 export type AuthenticateAck = { ok: true; expiresAt: number | null } | ({ ok: false } & WireError)
 
+// socket.io-parser's EVENT packet type.
+const EVENT_PACKET = 2
+
+/**
+ * Sends `unauthorized` to one socket, straight to its connection. With connection-state recovery
+ * on, `socket.emit()` goes through the adapter (to keep the packet for replay), and a cluster
+ * adapter delivers it only after a round trip to Redis: the disconnect that follows would
+ * overtake it, and while Redis is away it would be lost. A session the server ends is never
+ * recovered, so nothing needs keeping. (A quarantined post-connect socket is outside the
+ * adapter altogether.) Falls back to `emit` should Socket.IO's `packet` method ever go.
+ */
+export function sendUnauthorized(socket: AnySocket, payload: WireError): void {
+  const packet = (socket as unknown as { packet?: unknown }).packet
+  if (typeof packet === 'function') {
+    ;(packet as (packet: { type: number; data: unknown[] }) => void).call(socket, {
+      type: EVENT_PACKET,
+      data: ['unauthorized', payload],
+    })
+  } else socket.emit('unauthorized', payload)
+}
+
 /** Sends `unauthorized` and disconnects: the end of every failed session. */
 export function rejectSocket(socket: AnySocket, error: unknown): void {
   if (!socket.connected) return
-  socket.emit('unauthorized', wireError(error))
+  sendUnauthorized(socket, wireError(error))
   // Only this namespace: others multiplexed on the same connection hold their own tokens. The
   // connection goes with its last namespace, so a refused client cannot keep it open.
   const sockets = (socket.client as unknown as { sockets?: ReadonlyMap<unknown, unknown> }).sockets
