@@ -172,6 +172,11 @@ function openSocket(s) {
       endSession(s, error)
     },
     forceNew: true,
+    // WebSocket first: several nodes behind a load balancer need no sticky sessions for it, and
+    // a refused handshake leaves no long-polling request in flight (which browsers log as a 400).
+    // Long-polling stays the fallback where WebSocket cannot get through.
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
   })
   s.socket = socket
   const current = () => s === session && socket === s.socket && !s.ended
