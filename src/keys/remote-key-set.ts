@@ -1,6 +1,7 @@
 // A remote JWK set (`jwksUri`): fetched lazily, one fetch in flight at a time, a cooldown between
 // fetches, a refetch when a token names an unknown `kid`, and the last good keys kept usable for
-// `staleIfErrorMs` while the endpoint fails. Lookups are synchronous while the keys are fresh.
+// `staleIfErrorMs` past their age: they keep serving while the set is refreshed in the background
+// and while the endpoint fails. Lookups of known keys are synchronous.
 import { KeyError, type AuthError } from '../errors.js'
 import type { Algorithm } from '../verifier/algorithms.js'
 import { FetchJsonError, fetchJson, type FetchJsonOptions } from './fetch-json.js'
@@ -61,12 +62,40 @@ export function createRemoteKeySet(config: RemoteKeySetConfig): RemoteKeySource 
   const unavailable = (): KeyError =>
     new KeyError('keys_unavailable', 'The key set could not be fetched.', { cause: lastError })
 
-  // Keys past their age but inside the stale window still serve while the endpoint fails.
+  const inStaleWindow = (now: number): boolean =>
+    index !== undefined && now - fetchedAt < config.cacheMaxAgeMs + config.staleIfErrorMs
+
+  // Keys past their age but inside the stale window still serve while the endpoint fails. A kid
+  // they lack may be a key the failed fetch would have brought: "retry later", not "unknown".
   const fromStale = (alg: Algorithm, kid: string | undefined, now: number): VerificationKey => {
-    if (index !== undefined && now - fetchedAt < config.cacheMaxAgeMs + config.staleIfErrorMs) {
+    if (index === undefined || !inStaleWindow(now)) throw unavailable()
+    try {
       return selectKey(index, alg, kid)
+    } catch (error) {
+      if ((error as AuthError).code === 'key_not_found' && lastError !== undefined)
+        throw unavailable()
+      throw error
     }
-    throw unavailable()
+  }
+
+  // Stale-while-revalidate: past its age, a key the set has serves at once and the set is
+  // refreshed in the background (once per cooldown), so a slow or failing endpoint never holds
+  // up the handshakes of tokens whose key is known. Undefined when the key is not there.
+  const staleKey = (
+    alg: Algorithm,
+    kid: string | undefined,
+    now: number,
+  ): VerificationKey | undefined => {
+    if (index === undefined || !inStaleWindow(now)) return undefined
+    let key: VerificationKey
+    try {
+      key = selectKey(index, alg, kid)
+    } catch (error) {
+      if ((error as AuthError).code === 'key_not_found') return undefined
+      throw error
+    }
+    if (inflight === undefined && now - attemptedAt >= config.cooldownMs) void load()
+    return key
   }
 
   return {
@@ -93,6 +122,8 @@ export function createRemoteKeySet(config: RemoteKeySetConfig): RemoteKeySource 
           return load().then(settle)
         }
       }
+      const stale = staleKey(alg, kid, now)
+      if (stale !== undefined) return stale
       if (
         inflight === undefined &&
         lastError !== undefined &&
