@@ -8,7 +8,6 @@
 //      [--reconnect-clients 10000] [--reconnect-rounds 3] [--algs ES256,HS256]
 //      [--concurrency 200] [--sockguard build|src|<module path>] [--no-pin] [--profile]
 //      [--notes <markdown file>] [--out bench/results]
-import { execFileSync } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -37,6 +36,12 @@ import { runReconnect, type ReconnectResult } from './cluster/reconnect.js'
 import { renderResults, type RunInfo } from './cluster/report.js'
 import { runRevocation, type RevocationResult } from './cluster/revocation.js'
 import { forkPeer, type Peer } from './handshake/rpc.js'
+import { buildSockguard } from './support/build-sockguard.js'
+import { hasTaskset } from './support/has-taskset.js'
+import { intOption } from './support/int-option.js'
+import { listOption } from './support/list-option.js'
+import { openFileLimit } from './support/open-file-limit.js'
+import { createWatchdog } from './support/watchdog.js'
 
 const ROOT = new URL('../', import.meta.url)
 /** Where `--sockguard build` compiles src/ with tsc (tsconfig.build.json, no declarations). */
@@ -44,15 +49,6 @@ const BUILD_DIR = new URL('.tmp/cluster-build/', ROOT)
 const PROFILE_DIR = new URL('.tmp/cluster-profiles/', ROOT)
 /** A phase that makes no progress for this long stops the run. */
 const STALL_MS = 180_000
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
 
 function parseOptions(): Options {
   const { values } = parseArgs({
@@ -80,22 +76,8 @@ function parseOptions(): Options {
     },
     strict: true,
   })
-  const int = (name: keyof typeof values, min: number, max: number): number => {
-    const value = Number(values[name])
-    if (!(Number.isInteger(value) && value >= min && value <= max))
-      throw new Error(`--${name} must be an integer from ${min} to ${max}`)
-    return value
-  }
-  const list = <T extends string>(name: string, raw: string, known: readonly T[]): T[] => [
-    ...new Set(
-      raw.split(',').map((item) => {
-        const found = known.find((k) => k.toLowerCase() === item.trim().toLowerCase())
-        if (found === undefined)
-          throw new Error(`--${name}: unknown "${item}" (use ${known.join(',')})`)
-        return found
-      }),
-    ),
-  ]
+  const int = (name: keyof typeof values, min: number, max: number): number =>
+    intOption(values, name, min, max)
   if (Number(values.slices) % 2 !== 0)
     throw new Error('--slices must be even (the slices are compared in blocks of two pairs)')
   if (values.notes !== undefined && !existsSync(resolve(values.notes)))
@@ -106,7 +88,7 @@ function parseOptions(): Options {
     !existsSync(resolve(values.sockguard))
   )
     throw new Error('--sockguard must be "build", "src" or the path of a sockguard entry point')
-  const phases = list<Phase>('phases', values.phases, PHASES)
+  const phases = listOption<Phase>('phases', values.phases, PHASES)
   return {
     phases: PHASES.filter((p) => phases.includes(p)),
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -121,7 +103,7 @@ function parseOptions(): Options {
     rounds: int('rounds', 1, 15),
     reconnectClients: int('reconnect-clients', 1, 20_000),
     reconnectRounds: int('reconnect-rounds', 1, 9),
-    algs: list<Alg>('algs', values.algs, ALGS),
+    algs: listOption<Alg>('algs', values.algs, ALGS),
     concurrency: int('concurrency', 1, 2_000),
     sockguard: values.sockguard,
     pin: !values['no-pin'] && os.cpus().length >= 2 && hasTaskset(),
@@ -137,40 +119,15 @@ function parseOptions(): Options {
 // kills the children this run started and exits.
 
 const children = new Set<Peer<NodeCommands> | Peer<ClientCommands>>()
-let current = 'setup'
-let lastProgress = Date.now()
-const progress = (what: string): void => {
-  current = what
-  lastProgress = Date.now()
-}
-
-function startWatchdog(maxMinutes: number): void {
-  const deadline = Date.now() + maxMinutes * 60_000
-  setInterval(() => {
-    const stalled = Date.now() - lastProgress > STALL_MS
-    if (stalled || Date.now() > deadline) {
-      console.error(
-        stalled
-          ? `STALLED: no progress for ${STALL_MS / 1000}s in ${current}`
-          : `TIMEOUT: the run took over ${maxMinutes} min (in ${current})`,
-      )
-      for (const child of children) child.kill()
-      process.exit(1)
-    }
-  }, 2_000).unref()
-}
+const watchdog = createWatchdog({
+  stallMs: STALL_MS,
+  onStop: () => {
+    for (const child of children) child.kill()
+  },
+})
+const { progress } = watchdog
 
 // ---------------------------------------------------------------------------------------------
-
-/** Compiles src/ with tsc, as `npm run build` does (tsx's keepNames would slow closures). */
-function buildSockguard(): void {
-  const tsc = new URL('node_modules/typescript/bin/tsc', ROOT).pathname
-  execFileSync(
-    process.execPath,
-    [tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR.pathname, '--declaration', 'false'],
-    { cwd: ROOT, stdio: 'inherit' },
-  )
-}
 
 /** The entry points the nodes import: sockguard and sockguard/redis. */
 function entryPoints(mode: string): { main: string; redis: string } {
@@ -197,14 +154,6 @@ function makeKeys(alg: Alg): KeyPair {
   }
 }
 
-function openFileLimit(): string {
-  try {
-    return execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim()
-  } catch {
-    return 'unknown'
-  }
-}
-
 async function main(): Promise<void> {
   const options = parseOptions()
   const command = ['npx tsx bench/cluster.ts', ...process.argv.slice(2)].join(' ')
@@ -213,7 +162,7 @@ async function main(): Promise<void> {
   const sockets = options.phases.includes('reconnect') ? options.reconnectClients : 0
   if (Number(fdLimit) < Math.max(sockets, options.bystanders + options.revocations) + 500)
     throw new Error(`ulimit -n is ${fdLimit}; raise it (ulimit -n 20000) or use fewer clients`)
-  startWatchdog(options.maxMinutes)
+  watchdog.start(options.maxMinutes)
   const started = Date.now()
   const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
   redis.on('error', () => undefined)
@@ -227,7 +176,7 @@ async function main(): Promise<void> {
   const redisVersion = /redis_version:(\S+)/.exec(redisInfo)?.[1] ?? 'unknown'
   if (options.sockguard === 'build') {
     progress('tsc build of src/')
-    buildSockguard()
+    buildSockguard(ROOT, BUILD_DIR)
   }
   const entries = entryPoints(options.sockguard)
   const runId = randomBytes(4).toString('hex')

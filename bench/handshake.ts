@@ -5,9 +5,8 @@
 //      [--setups plain,seed,thream,sockguard] [--memory-sockets 5000] [--events 20000]
 //      [--sockguard build|src|<module path>] [--no-pin] [--profile] [--heap-snapshot]
 //      [--out bench/results]
-import { execFileSync } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -26,6 +25,17 @@ import {
   type Setup,
 } from './handshake/protocol.js'
 import { forkPeer, type Peer } from './handshake/rpc.js'
+import { buildSockguard } from './support/build-sockguard.js'
+import { consoleTable, fmtInt, fmtPct, fmtRatio } from './support/format.js'
+import { hasTaskset } from './support/has-taskset.js'
+import { intOption } from './support/int-option.js'
+import { listOption } from './support/list-option.js'
+import { openFileLimit } from './support/open-file-limit.js'
+import { machineInfo, resultsHeader } from './support/results-header.js'
+import { sourceState } from './support/source-state.js'
+import { metric, type Metric } from './support/stats.js'
+import { versionOf } from './support/version-of.js'
+import { createWatchdog } from './support/watchdog.js'
 
 const ROOT = new URL('../', import.meta.url)
 const PROFILE_DIR = new URL('.tmp/handshake-profiles/', ROOT)
@@ -78,15 +88,6 @@ interface Options {
   readonly out: string
 }
 
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
 function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
@@ -109,23 +110,9 @@ function parseOptions(): Options {
     },
     strict: true,
   })
-  const int = (name: keyof typeof values, min: number, max: number): number => {
-    const value = Number(values[name])
-    if (!(Number.isInteger(value) && value >= min && value <= max))
-      throw new Error(`--${name} must be an integer from ${min} to ${max}`)
-    return value
-  }
-  const list = <T extends string>(name: string, raw: string, known: readonly T[]): T[] => [
-    ...new Set(
-      raw.split(',').map((item) => {
-        const found = known.find((k) => k.toLowerCase() === item.trim().toLowerCase())
-        if (found === undefined)
-          throw new Error(`--${name}: unknown "${item}" (use ${known.join(',')})`)
-        return found
-      }),
-    ),
-  ]
-  const setups = list('setups', values.setups, SETUPS)
+  const int = (name: keyof typeof values, min: number, max: number): number =>
+    intOption(values, name, min, max)
+  const setups = listOption('setups', values.setups, SETUPS)
   if (
     values.sockguard !== 'build' &&
     values.sockguard !== 'src' &&
@@ -138,7 +125,7 @@ function parseOptions(): Options {
     clients: int('clients', 1, 20_000),
     warmup: int('warmup', 1, 20_000),
     rounds: int('rounds', 1, 9),
-    algs: list('algs', values.algs, ALGS),
+    algs: listOption('algs', values.algs, ALGS),
     setups,
     memorySockets: int('memory-sockets', 0, 10_000),
     concurrency: int('concurrency', 1, 500),
@@ -159,28 +146,13 @@ function parseOptions(): Options {
 // kills the children this run started and exits.
 
 const children = new Set<Peer<ServerCommands> | Peer<ClientCommands>>()
-let current = 'setup'
-let lastProgress = Date.now()
-const progress = (what: string): void => {
-  current = what
-  lastProgress = Date.now()
-}
-
-function startWatchdog(maxMinutes: number): void {
-  const deadline = Date.now() + maxMinutes * 60_000
-  setInterval(() => {
-    const stalled = Date.now() - lastProgress > STALL_MS
-    if (stalled || Date.now() > deadline) {
-      console.error(
-        stalled
-          ? `STALLED: no progress for ${STALL_MS / 1000}s in ${current}`
-          : `TIMEOUT: the run took over ${maxMinutes} min (in ${current})`,
-      )
-      for (const child of children) child.kill()
-      process.exit(1)
-    }
-  }, 2_000).unref()
-}
+const watchdog = createWatchdog({
+  stallMs: STALL_MS,
+  onStop: () => {
+    for (const child of children) child.kill()
+  },
+})
+const { progress } = watchdog
 
 // ---------------------------------------------------------------------------------------------
 // Keys: made at run time; the client child gets the signing half, the server child the other.
@@ -234,37 +206,12 @@ function sockguardModule(options: Options): string {
   return pathToFileURL(resolve(options.sockguard)).href
 }
 
-/**
- * Compiles src/ with tsc, as `npm run build` does, into .tmp: the code a user runs. Through tsx,
- * src/ is transformed by esbuild with `keepNames`, which wraps every closure created at run time
- * in a `__name()` call (Object.defineProperty) that the published package does not have.
- */
-function buildSockguard(): void {
-  const tsc = new URL('node_modules/typescript/bin/tsc', ROOT).pathname
-  execFileSync(
-    process.execPath,
-    [tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR.pathname, '--declaration', 'false'],
-    { cwd: ROOT, stdio: 'inherit' },
-  )
-}
-
 function describeSockguard(mode: string): string {
   if (mode === 'build')
     return 'src/ compiled with tsc (tsconfig.build.json) into .tmp/handshake-build, as published'
   if (mode === 'src')
     return 'src/ run through tsx (esbuild with keepNames: every closure created at run time also goes through a __name() helper)'
   return `the entry point ${mode} (not src/ as committed)`
-}
-
-function sourceState(): string {
-  try {
-    const git = (...args: string[]): string =>
-      execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim()
-    const dirty = git('status', '--porcelain', '--', 'src').length > 0
-    return `commit ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in src/' : ''}`
-  } catch {
-    return 'unknown (not a git checkout)'
-  }
 }
 
 async function startServer(
@@ -461,29 +408,6 @@ async function eventCase(
 // ---------------------------------------------------------------------------------------------
 // Report
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-/** Half the min-max range as a percentage of the median. */
-const spread = (values: readonly number[]): number =>
-  values.length < 2 ? 0 : ((Math.max(...values) - Math.min(...values)) / 2 / median(values)) * 100
-
-interface Metric {
-  readonly median: number
-  readonly rounds: readonly number[]
-  /**
-   * The median of the per-round ratios to the baseline (same algorithm, same round: the two ran
-   * within seconds of each other, so a slow drift in machine speed cancels out).
-   */
-  readonly ratio: number
-  readonly roundRatios: readonly number[]
-  /** median / the baseline's median, for comparison. */
-  readonly ratioOfMedians: number
-  readonly spreadPct: number
-}
-
 interface HandshakeRow {
   readonly alg: Alg
   readonly setup: Setup
@@ -510,23 +434,6 @@ interface Target {
   readonly threshold: number
   readonly pass: boolean
 }
-
-function metric(values: readonly number[], baseline: readonly number[]): Metric {
-  const m = median(values)
-  const roundRatios = values.map((v, i) => v / baseline[i]!)
-  return {
-    median: m,
-    rounds: values,
-    ratio: median(roundRatios),
-    roundRatios,
-    ratioOfMedians: m / median(baseline),
-    spreadPct: spread(values),
-  }
-}
-
-const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US')
-const fmtRatio = (n: number, digits = 2): string => `${n.toFixed(digits)}x`
-const fmtPct = (n: number): string => `±${n.toFixed(1)}%`
 
 function evaluateTargets(rows: readonly HandshakeRow[], events: readonly EventRow[]): Target[] {
   const targets: Target[] = []
@@ -597,29 +504,6 @@ function eventTable(rows: readonly EventRow[]): string {
   return lines.join('\n')
 }
 
-function consoleTable(header: readonly string[], body: readonly string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
-  const line = (cells: readonly string[]): string =>
-    cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n')
-}
-
-function versionOf(path: string | undefined): string {
-  const file = new URL(
-    path === undefined ? 'package.json' : `node_modules/${path}/package.json`,
-    ROOT,
-  )
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
-}
-
-function openFileLimit(): string {
-  try {
-    return execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim()
-  } catch {
-    return 'unknown'
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -629,12 +513,12 @@ async function main(): Promise<void> {
   // Each process holds one descriptor per idle socket, plus a few hundred of its own.
   if (Number(fdLimit) < options.memorySockets + 500)
     throw new Error(`ulimit -n is ${fdLimit}; --memory-sockets ${options.memorySockets} needs more`)
-  startWatchdog(options.maxMinutes)
+  watchdog.start(options.maxMinutes)
   const started = Date.now()
-  const source = sourceState()
+  const source = sourceState(ROOT)
   if (options.sockguard === 'build') {
     progress('tsc build of src/')
-    buildSockguard()
+    buildSockguard(ROOT, BUILD_DIR)
   }
 
   const client = forkPeer<ClientCommands>(
@@ -768,26 +652,20 @@ async function main(): Promise<void> {
   })
   const targets = evaluateTargets(rows, eventRows)
 
-  const cpus = os.cpus()
-  const machine = {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    openFileLimit: fdLimit,
-  }
+  const machine = machineInfo(fdLimit)
   const versions = {
-    sockguard: versionOf(undefined),
-    'socket.io': versionOf('socket.io'),
-    'socket.io-client': versionOf('socket.io-client'),
-    'engine.io': versionOf('engine.io'),
-    ws: versionOf('ws'),
-    jsonwebtoken: versionOf('jsonwebtoken'),
-    '@thream/socketio-jwt': versionOf('@thream/socketio-jwt'),
+    sockguard: versionOf(ROOT, undefined),
+    'socket.io': versionOf(ROOT, 'socket.io'),
+    'socket.io-client': versionOf(ROOT, 'socket.io-client'),
+    'engine.io': versionOf(ROOT, 'engine.io'),
+    ws: versionOf(ROOT, 'ws'),
+    jsonwebtoken: versionOf(ROOT, 'jsonwebtoken'),
+    '@thream/socketio-jwt': versionOf(ROOT, '@thream/socketio-jwt'),
     '@thream/socketio-jwt jsonwebtoken': versionOf(
+      ROOT,
       '@thream/socketio-jwt/node_modules/jsonwebtoken',
     ),
-    tsx: versionOf('tsx'),
+    tsx: versionOf(ROOT, 'tsx'),
   }
   const date = new Date().toISOString()
   const minutes = (Date.now() - started) / 60_000
@@ -833,14 +711,13 @@ async function main(): Promise<void> {
   const md = [
     '# Handshake cost, idle memory and event throughput',
     '',
-    `- Date: ${date}`,
-    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}; \`ulimit -n\` ${fdLimit}`,
-    `- Load average (1 min) before / after the rounds: ${load.before} / ${load.after}; run time ${minutes.toFixed(1)} min`,
-    `- Node: ${process.version}`,
-    `- Versions: ${Object.entries(versions)
-      .map(([name, version]) => `${name} ${version}`)
-      .join(', ')}`,
-    `- Command: \`${command}\``,
+    ...resultsHeader({
+      date,
+      machine,
+      load: `before / after the rounds: ${load.before} / ${load.after}; run time ${minutes.toFixed(1)} min`,
+      versions,
+      command,
+    }),
     `- sockguard: ${source}, ${describeSockguard(options.sockguard)}`,
     `- Method: server and clients in separate processes on 127.0.0.1 (a fresh server process per setup, algorithm and round; one client process). Per server: sanity checks, ${options.warmup} warm-up handshakes, then ${fmtInt(options.clients)} timed WebSocket handshakes (${options.concurrency} in flight; conn/s from the first connect to the last \`connect\` on the client; server CPU = process.cpuUsage() user+system of the server process from just before the first handshake to its last \`connection\` event, / ${fmtInt(options.clients)}), then ${fmtInt(options.memorySockets)} idle sockets (growth of heapUsed+external, and of RSS, between forced-GC samples before and after, / ${fmtInt(options.memorySockets)}; sockguard's expiry timers on). Events: ${options.eventClients} clients, ${fmtInt(options.events)} acknowledged \`ping\` events, ${options.inflight} in flight per client, after ${WARMUP_EVENTS} warm-up events each, HS256 tokens. ${options.rounds} round${options.rounds === 1 ? '' : 's'}, setups in alternating order; each figure is the median round; "vs plain" is the median of the per-round ratios to plain Socket.IO of the same round and algorithm (the ratio of medians is in the JSON); spread is half the min-max range. Every token is distinct (sub, jti), expires in 1 h and carries scope "chat".`,
     `- CPU pinning: ${options.pin ? 'the server child on CPU 0, the client child on CPU 1 (taskset)' : 'none'}.`,

@@ -12,13 +12,20 @@ import {
   webcrypto,
   type KeyObject,
 } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { createVerifier as createFastJwtVerifier } from 'fast-jwt'
 import { importSPKI, jwtVerify } from 'jose'
 import jwt from 'jsonwebtoken'
 import { createVerifier } from '../src/index.js'
+import { consoleTable as formatConsoleTable, fmtInt, fmtRatio } from './support/format.js'
+import { intOption } from './support/int-option.js'
+import { listOption } from './support/list-option.js'
+import { machineInfo, resultsHeader } from './support/results-header.js'
+import { median } from './support/stats.js'
+import { versionOf } from './support/version-of.js'
+import { createWatchdog } from './support/watchdog.js'
 
 const ALGS = ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'] as const
 type Alg = (typeof ALGS)[number]
@@ -44,16 +51,9 @@ function parseOptions(): { seconds: number; rounds: number; algs: readonly Alg[]
     strict: true,
   })
   const seconds = Number(values.seconds)
-  const rounds = Number(values.rounds)
   if (!(seconds > 0 && seconds <= 60)) throw new Error('--seconds must be a number in (0, 60]')
-  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 15))
-    throw new Error('--rounds must be an integer from 1 to 15')
-  const algs = values.algs.split(',').map((name) => {
-    const alg = ALGS.find((a) => a.toLowerCase() === name.trim().toLowerCase())
-    if (alg === undefined) throw new Error(`--algs: unknown "${name}" (use ${ALGS.join(',')})`)
-    return alg
-  })
-  return { seconds, rounds, algs: [...new Set(algs)] }
+  const rounds = intOption(values, 'rounds', 1, 15)
+  return { seconds, rounds, algs: listOption('algs', values.algs, ALGS) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,18 +324,9 @@ let sink = 0
 // A verification that never settles (a lost WebCrypto job, say) would hang the run silently;
 // the watchdog names the case instead. The timer is unref'd so that it never keeps Node alive.
 const STALL_MS = 60_000
-let current = 'setup'
-let lastProgress = Date.now()
-const progress = (what: string) => {
-  current = what
-  lastProgress = Date.now()
-}
-setInterval(() => {
-  if (Date.now() - lastProgress > STALL_MS) {
-    console.error(`STALLED: no progress for ${STALL_MS / 1000}s in ${current}`)
-    process.exit(1)
-  }
-}, 5_000).unref()
+const watchdog = createWatchdog({ stallMs: STALL_MS, checkEveryMs: 5_000 })
+const { progress, touch } = watchdog
+watchdog.start()
 
 interface Sample {
   ops: number
@@ -354,7 +345,7 @@ async function measure(c: Case, tokens: readonly string[], seconds: number): Pro
     do {
       for (let i = 0; i < n; i++) if (fn(tokens[i]!) !== undefined) sink++
       ops += n
-      lastProgress = Date.now()
+      touch()
       elapsed = process.hrtime.bigint() - start
     } while (elapsed < budget)
   } else {
@@ -362,7 +353,7 @@ async function measure(c: Case, tokens: readonly string[], seconds: number): Pro
     do {
       for (let i = 0; i < n; i++) if ((await fn(tokens[i]!)) !== undefined) sink++
       ops += n
-      lastProgress = Date.now()
+      touch()
       elapsed = process.hrtime.bigint() - start
     } while (elapsed < budget)
   }
@@ -394,12 +385,6 @@ async function measureRound(
   return totals.map(({ ops, ns }) => ops / (ns / 1e9))
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
 // ---------------------------------------------------------------------------------------------
 // Report
 
@@ -419,20 +404,10 @@ interface Target {
   readonly pass: boolean
 }
 
-const fmtOps = (n: number) => Math.round(n).toLocaleString('en-US')
-const fmtRatio = (n: number, digits = 2) => `${n.toFixed(digits)}x`
 const spread = (row: Row) => {
   const lo = Math.min(...row.rounds)
   const hi = Math.max(...row.rounds)
   return `±${((((hi - lo) / 2) * 100) / row.opsPerSec).toFixed(1)}%`
-}
-
-function versionOf(pkg: string | undefined): string {
-  const file = new URL(
-    pkg === undefined ? 'package.json' : `node_modules/${pkg}/package.json`,
-    ROOT,
-  )
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
 }
 
 function markdownTable(rows: readonly Row[]): string {
@@ -442,7 +417,7 @@ function markdownTable(rows: readonly Row[]): string {
   ]
   for (const row of rows) {
     lines.push(
-      `| ${row.alg} | ${row.library} | ${fmtOps(row.opsPerSec)} | ${(1e6 / row.opsPerSec).toFixed(2)} | ${fmtRatio(row.ratioToFloor)} | ${spread(row)} |`,
+      `| ${row.alg} | ${row.library} | ${fmtInt(row.opsPerSec)} | ${(1e6 / row.opsPerSec).toFixed(2)} | ${fmtRatio(row.ratioToFloor)} | ${spread(row)} |`,
     )
   }
   return lines.join('\n')
@@ -453,15 +428,12 @@ function consoleTable(rows: readonly Row[]): string {
   const body = rows.map((r) => [
     r.alg,
     r.library,
-    fmtOps(r.opsPerSec),
+    fmtInt(r.opsPerSec),
     (1e6 / r.opsPerSec).toFixed(2),
     fmtRatio(r.ratioToFloor),
     spread(r),
   ])
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n')
+  return formatConsoleTable(header, body)
 }
 
 function evaluateTargets(rows: readonly Row[], algs: readonly Alg[]): Target[] {
@@ -545,18 +517,12 @@ async function main(): Promise<void> {
   })
   const targets = evaluateTargets(rows, algs)
 
-  const cpus = os.cpus()
-  const machine = {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-  }
+  const machine = machineInfo()
   const versions = {
-    sockguard: versionOf(undefined),
-    jose: versionOf('jose'),
-    'fast-jwt': versionOf('fast-jwt'),
-    jsonwebtoken: versionOf('jsonwebtoken'),
+    sockguard: versionOf(ROOT, undefined),
+    jose: versionOf(ROOT, 'jose'),
+    'fast-jwt': versionOf(ROOT, 'fast-jwt'),
+    jsonwebtoken: versionOf(ROOT, 'jsonwebtoken'),
   }
   const date = new Date().toISOString()
 
@@ -572,12 +538,13 @@ async function main(): Promise<void> {
   const header = [
     '# Verification throughput',
     '',
-    `- Date: ${date}`,
-    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}`,
-    `- Load average (1 min) before / after the timed rounds: ${load.before} / ${load.after}`,
-    `- Node: ${process.version}`,
-    `- Versions: sockguard ${versions.sockguard}, jose ${versions.jose}, fast-jwt ${versions['fast-jwt']}, jsonwebtoken ${versions.jsonwebtoken}`,
-    `- Command: \`${command}\``,
+    ...resultsHeader({
+      date,
+      machine,
+      load: `before / after the timed rounds: ${load.before} / ${load.after}`,
+      versions,
+      command,
+    }),
     '- jsonwebtoken 9 does not support EdDSA, so it has no EdDSA row.',
     `- Method: ${TOKEN_COUNT} distinct tokens per algorithm rotated round-robin (cache-hit rows: the same ${TOKEN_COUNT}, already cached); ${rounds} rounds; in each round every case of an algorithm runs ${seconds}s in ${SLICE}s slices taken in turn; ops/s is the median round; spread is half the min-max range. Policy: signature, exp, iss, aud (the floor: signature and exp only).`,
     '',

@@ -4,7 +4,7 @@
 // in short slices, so that a burst of load from elsewhere on the machine lands on both alike.
 import type { BenchContext, NodeHandle } from './context.js'
 import { HS256_SECRET, type NodeSetup } from './protocol.js'
-import { median, metric, percentile, type Metric } from './stats.js'
+import { median, metric, percentile, type Metric } from '../support/stats.js'
 
 /** Target of the issue: sockguard's deliveries/s at least this share of plain Socket.IO's. */
 export const BROADCAST_TARGET = 0.98

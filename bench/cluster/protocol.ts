@@ -1,6 +1,6 @@
 // What the cluster benchmark's processes say to each other over the IPC channel of
 // child_process.fork: the node setups, and the typed commands of the node and client children.
-import type { Command } from '../handshake/protocol.js'
+import type { Command } from '../support/command.js'
 
 /** The algorithms the benchmark signs and verifies with. */
 export const ALGS = ['HS256', 'ES256'] as const

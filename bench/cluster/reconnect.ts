@@ -5,7 +5,7 @@
 // empty: what a real restart or deploy gets).
 import type { BenchContext } from './context.js'
 import type { Alg, NodeSetup } from './protocol.js'
-import { metric, type Metric } from './stats.js'
+import { metric, type Metric } from '../support/stats.js'
 
 export interface ReconnectCase {
   readonly name: string

@@ -1,13 +1,14 @@
 // The results of bench/cluster.ts: the markdown of bench/results/cluster.md (machine, Node, the
 // command, the method, the figures and a PASS/MISS line per target) and the JSON with every round.
-import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import os from 'node:os'
 import { BROADCAST_TARGET, type BroadcastResult } from './broadcast.js'
 import type { Options, Phase } from './context.js'
 import type { ReconnectResult } from './reconnect.js'
 import { REVOCATION_P99_TARGET_MS, type RevocationResult } from './revocation.js'
-import { fmtInt, fmtMs, fmtPct, fmtRatio, table } from './stats.js'
+import { fmtInt, fmtMs, fmtPct, fmtRatio, table } from '../support/format.js'
+import { machineInfo, resultsHeader } from '../support/results-header.js'
+import { sourceState } from '../support/source-state.js'
+import { versionOf } from '../support/version-of.js'
 
 export interface RunInfo {
   readonly date: string
@@ -34,29 +35,6 @@ export interface Target {
   readonly value: number
   readonly threshold: number
   readonly pass: boolean
-}
-
-function versionOf(root: URL, path: string | undefined): string {
-  const file = new URL(
-    path === undefined ? 'package.json' : `node_modules/${path}/package.json`,
-    root,
-  )
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
-  } catch {
-    return 'unknown'
-  }
-}
-
-function sourceState(root: URL): string {
-  try {
-    const git = (...args: string[]): string =>
-      execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim()
-    const dirty = git('status', '--porcelain', '--', 'src').length > 0
-    return `commit ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in src/' : ''}`
-  } catch {
-    return 'unknown (not a git checkout)'
-  }
 }
 
 function describeSockguard(mode: string): string {
@@ -244,14 +222,7 @@ export function renderResults(
   options: Options,
   results: Results,
 ): { markdown: string; json: unknown; targets: Target[] } {
-  const cpus = os.cpus()
-  const machine = {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    openFileLimit: info.fdLimit,
-  }
+  const machine = machineInfo(info.fdLimit)
   const versions = {
     sockguard: versionOf(info.root, undefined),
     'socket.io': versionOf(info.root, 'socket.io'),
@@ -269,14 +240,13 @@ export function renderResults(
   const markdown = [
     '# Cluster: revocation latency, broadcast throughput, reconnect storms',
     '',
-    `- Date: ${info.date}`,
-    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}; \`ulimit -n\` ${info.fdLimit}`,
-    `- Load average (1 min) before / after: ${info.loadBefore.toFixed(2)} / ${info.loadAfter.toFixed(2)}; run time ${info.minutes.toFixed(1)} min`,
-    `- Node: ${process.version}`,
-    `- Versions: ${Object.entries(versions)
-      .map(([name, version]) => `${name} ${version}`)
-      .join(', ')}`,
-    `- Command: \`${info.command}\``,
+    ...resultsHeader({
+      date: info.date,
+      machine,
+      load: `before / after: ${info.loadBefore.toFixed(2)} / ${info.loadAfter.toFixed(2)}; run time ${info.minutes.toFixed(1)} min`,
+      versions,
+      command: info.command,
+    }),
     `- sockguard: ${source}, ${describeSockguard(options.sockguard)}`,
     `- Processes: the benchmark, one client process (every client socket, the token minting, the timing) and a process per node (\`node --import tsx\`), all on 127.0.0.1; Redis at ${options.redisUrl.replace(/\/\/[^@/]*@/, '//')}. ${options.pin ? 'Nodes pinned to CPU 0 and the client process to CPU 1 (taskset); in the broadcast phase two nodes share CPU 0, in the revocation phase node B runs on CPU 1; Redis runs wherever the OS puts it.' : 'No CPU pinning.'}`,
     '- 2 cores: clients, nodes and Redis compete for CPU, so rates measure the whole system; server CPU per message or per connection is measured inside the node processes.',

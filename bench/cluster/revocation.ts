@@ -4,7 +4,7 @@
 // gets from the other node.
 import type { BenchContext } from './context.js'
 import { HS256_SECRET, type RevocationSample, type RevocationTarget } from './protocol.js'
-import { percentile } from './stats.js'
+import { percentile } from '../support/stats.js'
 
 /** Target of the issue: p99 at most this. */
 export const REVOCATION_P99_TARGET_MS = 100

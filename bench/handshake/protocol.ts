@@ -1,5 +1,6 @@
 // What the handshake benchmark's three processes say to each other over the IPC channel of
 // child_process.fork: the setups, and the typed commands of the server and client children.
+import type { Command } from '../support/command.js'
 
 /** The algorithms the benchmark signs and verifies with. */
 export const ALGS = ['HS256', 'RS256', 'ES256'] as const
@@ -47,11 +48,8 @@ export interface CpuSample {
   readonly windowUs: readonly [number, number]
 }
 
-/** A command: its parameters and its result. */
-export interface Command<TParams, TResult> {
-  readonly params: TParams
-  readonly result: TResult
-}
+// Re-exported for test/load, which names its commands with it from here.
+export type { Command } from '../support/command.js'
 
 /** Commands of bench/handshake/server.ts. */
 export interface ServerCommands {

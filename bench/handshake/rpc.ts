@@ -2,7 +2,7 @@
 // side, a handler table on the child side. A child whose parent goes away exits at once.
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { Command } from './protocol.js'
+import type { Command } from '../support/command.js'
 
 /** A table of commands, as in ServerCommands and ClientCommands. */
 type CommandMap<T> = { readonly [K in keyof T]: Command<unknown, unknown> }
