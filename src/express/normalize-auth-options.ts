@@ -4,8 +4,8 @@ import type { IncomingMessage } from 'node:http'
 import { InvalidOptionError, type AuthError } from '../errors.js'
 import type { RevocationStore } from '../guard/revocation-store.js'
 import { integerOption } from '../internal/integer-option.js'
-import { createVerifier } from '../verifier/create-verifier.js'
-import type { JwtClaims, Verifier, VerifierOptions } from '../verifier/types.js'
+import type { JwtClaims, Verifier } from '../verifier/types.js'
+import { verifierFromOptions } from '../verifier/verifier-from-options.js'
 import type { RequireAuthOptions } from './types.js'
 
 /** Everything the middleware needs, checked. */
@@ -43,26 +43,12 @@ export function normalizeAuthOptions<TClaims extends JwtClaims>(
   if (typeof options !== 'object' || (options as unknown) === null)
     fail('options', 'must be an object')
   const raw = options as unknown as Readonly<Record<string, unknown>>
-  let verifier: Verifier<TClaims>
-  if (raw.verifier !== undefined) {
-    const given = raw.verifier as Verifier<TClaims> | null
-    if (typeof given !== 'object' || given === null || typeof given.verify !== 'function')
-      fail('verifier', 'must be a verifier made by createVerifier()')
-    for (const name of Object.keys(raw)) {
-      if (!OWN_OPTIONS.has(name))
-        fail(
-          name,
-          'is not a requireAuth option (verifier options go to createVerifier when `verifier` is given)',
-        )
-    }
-    verifier = given
-  } else {
-    const verifierOptions = Object.fromEntries(
-      // `now` serves both, so that expiry and revocation are judged by the same clock.
-      Object.entries(raw).filter(([name]) => !OWN_OPTIONS.has(name) || name === 'now'),
-    )
-    verifier = createVerifier<TClaims>(verifierOptions as unknown as VerifierOptions)
-  }
+  // `now` serves an inline verifier too, so that expiry and revocation are judged by one clock.
+  const verifier = verifierFromOptions<TClaims>(raw, {
+    owner: 'requireAuth',
+    own: OWN_OPTIONS,
+    shared: ['now'],
+  })
 
   const realm = raw.realm
   // The realm is written into a quoted-string; control characters would break the header.

@@ -2,8 +2,8 @@
 // InvalidOptionError naming the option; the guard's runtime only reads the frozen result.
 import { InvalidOptionError } from '../errors.js'
 import { integerOption } from '../internal/integer-option.js'
-import { createVerifier } from '../verifier/create-verifier.js'
-import type { JwtClaims, Verifier, VerifierOptions } from '../verifier/types.js'
+import type { JwtClaims, Verifier } from '../verifier/types.js'
+import { verifierFromOptions } from '../verifier/verifier-from-options.js'
 import { createLimiter, type Limiter } from './create-limiter.js'
 import type { ExtractOptions, TokenSource } from './extract-token.js'
 import {
@@ -76,29 +76,13 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
   if (typeof options !== 'object' || (options as unknown) === null)
     fail('options', 'must be an object')
   const raw = options as unknown as Readonly<Record<string, unknown>>
-  let verifier: Verifier<TClaims>
-  if (raw.verifier !== undefined) {
-    const given = raw.verifier as Verifier<TClaims>
-    if (typeof given.verify !== 'function')
-      fail('verifier', 'must be a verifier made by createVerifier()')
-    for (const name of Object.keys(raw)) {
-      if (!GUARD_OPTIONS.has(name))
-        fail(
-          name,
-          'is not a guard option (verifier options go to createVerifier when `verifier` is given)',
-        )
-    }
-    verifier = given
-  } else {
-    const verifierOptions = Object.fromEntries(
-      // `now` and `clockToleranceMs` serve both: the handshake then accepts a token exactly as
-      // long as the live session keeps it.
-      Object.entries(raw).filter(
-        ([name]) => !GUARD_OPTIONS.has(name) || name === 'now' || name === 'clockToleranceMs',
-      ),
-    )
-    verifier = createVerifier<TClaims>(verifierOptions as unknown as VerifierOptions)
-  }
+  // `now` and `clockToleranceMs` serve an inline verifier too: the handshake then accepts a
+  // token exactly as long as the live session keeps it.
+  const verifier = verifierFromOptions<TClaims>(raw, {
+    owner: 'guard',
+    own: GUARD_OPTIONS,
+    shared: ['now', 'clockToleranceMs'],
+  })
 
   const tokenFrom = raw.tokenFrom ?? ['auth', 'header']
   if (
