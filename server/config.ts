@@ -98,6 +98,9 @@ const FLAGS: Readonly<Record<string, string | undefined>> = {
   REVOCATION_SWEEP_MS: '--revocation-sweep-ms',
 }
 
+/** Every environment variable the server reads (tests clear them before starting a process). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(FLAGS)
+
 function describe(variable: string): string {
   const flag = FLAGS[variable]
   return flag === undefined ? variable : `${variable} (${flag})`

@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { connected, delay, expectRefused, nothingWithin } from '../support/guard-e2e.js'
 import { nextEvent } from '../support/socket-server.js'
 import { eventWhere, issue, tamper } from '../e2e/server/support.js'
+import { CONFIG_VARIABLES } from '../../server/config.js'
 import { startServer } from '../../server/start-server.js'
 import { connectRedis, eventually, startPrivateRedis, type PrivateRedis } from './support.js'
 
@@ -23,23 +24,6 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const TSX = `${ROOT}node_modules/.bin/tsx`
 const PUBLIC_URL = 'http://chat.test'
 const SWEEP_MS = 500
-// Every variable the server reads: the test's own environment must not leak into the nodes.
-const VARIABLES = [
-  'HOST',
-  'PORT',
-  'TOKEN_TTL',
-  'LOG_LEVEL',
-  'HANDSHAKE_RATE_LIMIT',
-  'JWT_SECRET',
-  'JWKS_URI',
-  'ISSUER_URL',
-  'ISSUER',
-  'AUDIENCE',
-  'ALGORITHMS',
-  'REDIS_URL',
-  'PUBLIC_URL',
-  'REVOCATION_SWEEP_MS',
-]
 
 /** One reference server process. */
 interface Node {
@@ -106,7 +90,7 @@ async function startNodes(count: number, env: Record<string, string> = {}): Prom
 
 async function spawnNode(env: Record<string, string>): Promise<Node> {
   const base = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !VARIABLES.includes(name)),
+    Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLES.includes(name)),
   )
   const child = spawn(TSX, ['server/main.ts'], {
     cwd: ROOT,

@@ -5,6 +5,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { io } from 'socket.io-client'
 import { afterEach, describe, expect, it } from 'vitest'
+import { CONFIG_VARIABLES } from '../../../server/config.js'
 import { connected } from '../../support/guard-e2e.js'
 import { nextEvent } from '../../support/socket-server.js'
 import { eventually, startPrivateRedis } from '../../cluster/support.js'
@@ -12,22 +13,6 @@ import { issue } from './support.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const TSX = `${ROOT}node_modules/.bin/tsx`
-const VARIABLES = [
-  'HOST',
-  'PORT',
-  'TOKEN_TTL',
-  'LOG_LEVEL',
-  'HANDSHAKE_RATE_LIMIT',
-  'JWT_SECRET',
-  'JWKS_URI',
-  'ISSUER_URL',
-  'ISSUER',
-  'AUDIENCE',
-  'ALGORITHMS',
-  'REDIS_URL',
-  'PUBLIC_URL',
-  'REVOCATION_SWEEP_MS',
-]
 
 const children = new Set<ChildProcess>()
 afterEach(() => {
@@ -49,7 +34,7 @@ afterEach(() => {
  */
 function run(env: Record<string, string>, args: string[] = [], { npm = false } = {}) {
   const base = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !VARIABLES.includes(name)),
+    Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLES.includes(name)),
   )
   const [command, commandArgs] = npm
     ? ['npm', ['start', '--silent', '--', ...args]]
