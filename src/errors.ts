@@ -19,6 +19,7 @@ export const AUTH_ERROR_CODES = [
   'forbidden',
   'rate_limited',
   'store_unavailable',
+  'server_error',
 ] as const
 
 /** The closed union of {@link AuthError} codes, for `switch (err.code)`. */

@@ -31,4 +31,5 @@ export const AUTH_EXIT_CODES: Readonly<Record<AuthErrorCode, number>> = Object.f
   forbidden: 20,
   rate_limited: 21,
   store_unavailable: 22,
+  server_error: 23,
 })

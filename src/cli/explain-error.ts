@@ -144,6 +144,8 @@ const EXPLAIN: Readonly<Record<AuthErrorCode, Explain>> = {
     "The server's per-event policy denied the event. Mint a token with the scope or claim the event needs (--scope, --claim).",
   store_unavailable: () =>
     'The revocation store (Redis) did not answer in time, so the server could not tell whether the token was revoked. Retry later, and check the store.',
+  server_error: () =>
+    'The server failed while checking the token (it was shutting down, or one of its hooks threw): the token itself was not judged. Retry with a backoff.',
   rate_limited: () =>
     'Too many failed handshakes came from this address. Wait, and fix the token before retrying.',
 }

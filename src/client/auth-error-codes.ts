@@ -21,6 +21,7 @@ export const AUTH_ERROR_CODES = [
   'forbidden',
   'rate_limited',
   'store_unavailable',
+  'server_error',
 ] as const satisfies readonly ServerAuthErrorCode[]
 
 /** The closed union of auth error codes, for `switch (error.code)`. */
