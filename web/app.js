@@ -548,5 +548,10 @@ byId('logout').addEventListener('click', onLogOut)
 byId('notice-login').addEventListener('click', onLogInAgain)
 byId('notice-dismiss').addEventListener('click', hideNotice)
 byId('show-admin').addEventListener('change', updateAdminPanel)
+byId('developer').addEventListener('toggle', () => {
+  // The panel is last in its column, often below the fold of the column's scroll (or the phone's
+  // page): opened, it comes into view instead of opening out of sight.
+  if (byId('developer').open) byId('developer').scrollIntoView({ block: 'nearest' })
+})
 window.setInterval(tick, 250)
 document.documentElement.dataset.ready = 'true'
