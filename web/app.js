@@ -364,7 +364,9 @@ function startSession(username, scope, token) {
   renderPresence([], username)
   const refreshes = byId('refreshes')
   refreshes.dataset.refreshCount = '0'
-  refreshes.textContent = 'Refreshes before it expires'
+  refreshes.textContent = EXTERNAL
+    ? 'Paste a new one before it expires'
+    : 'Refreshes before it expires'
   const connection = byId('connection')
   connection.textContent = '–'
   connection.dataset.socketId = ''
