@@ -47,7 +47,7 @@ export type PageIssuerMode = 'development' | 'external'
 export function withIssuerMode(html: string, mode: PageIssuerMode): string {
   return html.replace(/<html\b([^>]*)>/i, (_tag, attributes: string) => {
     const others = attributes.replace(/\s+data-issuer\s*=\s*("[^"]*"|'[^']*'|[^\s>]*)/gi, '')
-    return `<html${others} data-issuer="${mode}">`
+    return `<html data-issuer="${mode}"${others}>`
   })
 }
 
