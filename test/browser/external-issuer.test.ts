@@ -4,13 +4,15 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { SignJWT } from 'jose'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   harness,
+  EXTERNAL_SECRET as SECRET,
   launchBrowser,
   messages,
+  mint,
+  paste,
   presence,
   refusal,
   send,
@@ -18,7 +20,6 @@ import {
   type ChatPage,
 } from './support.js'
 
-const SECRET = 'an-external-issuers-secret-of-48-bytes-for-hs256'
 const OTHER_SECRET = 'somebody-elses-secret-that-is-long-enough-too!!!'
 
 // Photographs to look at (not compared): the sign-in field and the session with its refresh field.
@@ -34,28 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser.close()
 })
-
-/** A token as the identity provider would issue it: HS256, `sub`, `scope`, `exp`. */
-function mint(
-  sub: string,
-  lifetimeSeconds: number,
-  { secret = SECRET, scope = 'chat' }: { secret?: string; scope?: string } = {},
-): Promise<string> {
-  const iat = Math.floor(Date.now() / 1000)
-  return new SignJWT({ scope })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(sub)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + lifetimeSeconds)
-    .sign(new TextEncoder().encode(secret))
-}
-
-/** Pastes a token into the sign-in field and connects. */
-async function paste(page: Page, token: string): Promise<void> {
-  // With the surrounding whitespace (and line break) a copy from a terminal brings along.
-  await page.getByLabel('Access token').fill(`  ${token}\n`)
-  await page.getByRole('button', { name: 'Connect' }).click()
-}
 
 /** Pastes a new token into the session's refresh field and sends it. */
 async function pasteRefresh(page: Page, token: string): Promise<void> {

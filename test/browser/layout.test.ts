@@ -7,7 +7,16 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { harness, launchBrowser, logIn, refusal, send } from './support.js'
+import {
+  EXTERNAL_SECRET,
+  harness,
+  launchBrowser,
+  logIn,
+  mint,
+  paste,
+  refusal,
+  send,
+} from './support.js'
 
 const SHOTS = resolve(dirname(fileURLToPath(import.meta.url)), '../../.tmp')
 
@@ -112,6 +121,23 @@ describe.each(SIZES)('the reference page at $name size ($width x $height)', (siz
     await expectFullyOnScreen(page, '#notice-login')
     await expectFullyOnScreen(page, '#notice-dismiss')
     await shoot(page, size.name, '5-token-invalid')
+    expect(user.errors).toEqual([])
+  })
+
+  it('fits the width with an external issuer: the token field, and the refresh field in view', async () => {
+    await using h = await harness(browser, { jwtSecret: EXTERNAL_SECRET })
+    const user = await h.open({ width: size.width, height: size.height })
+    const { page } = user
+    await expectNoHorizontalOverflow(page, size.width)
+    await expectFullyOnScreen(page, '#token-button')
+    await shoot(page, size.name, '6-external-sign-in')
+
+    await paste(page, await mint('a-rather-long-user-name-for-a-phone', 300))
+    await page.waitForSelector('#connection[data-connect-count="1"]')
+    await expectNoHorizontalOverflow(page, size.width)
+    await page.getByLabel('Refresh with a new token').scrollIntoViewIfNeeded()
+    await expectFullyOnScreen(page, '#refresh-button')
+    await shoot(page, size.name, '7-external-session')
     expect(user.errors).toEqual([])
   })
 })

@@ -1,5 +1,6 @@
 // Shared by the browser tests: Debian's Chromium, the reference server with pages opened on it,
 // and the steps a user takes on the page. Assertions read what the user sees.
+import { SignJWT } from 'jose'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { expect } from 'vitest'
 import { startServer, type StartedServer } from '../../server/start-server.js'
@@ -123,4 +124,29 @@ export async function refusal(page: Page): Promise<{ code: string; text: string 
     code: (await notice.locator('#notice-code').textContent()) ?? '',
     text: (await notice.locator('#notice-text').textContent()) ?? '',
   }
+}
+
+/** The HMAC secret of the external issuer the tests play (`JWT_SECRET`). */
+export const EXTERNAL_SECRET = 'an-external-issuers-secret-of-48-bytes-for-hs256'
+
+/** A token as the identity provider would issue it: HS256, `sub`, `scope`, `exp`. */
+export function mint(
+  sub: string,
+  lifetimeSeconds: number,
+  { secret = EXTERNAL_SECRET, scope = 'chat' }: { secret?: string; scope?: string } = {},
+): Promise<string> {
+  const iat = Math.floor(Date.now() / 1000)
+  return new SignJWT({ scope })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + lifetimeSeconds)
+    .sign(new TextEncoder().encode(secret))
+}
+
+/** Pastes a token into the sign-in field and connects. */
+export async function paste(page: Page, token: string): Promise<void> {
+  // With the surrounding whitespace (and line break) a copy from a terminal brings along.
+  await page.getByLabel('Access token').fill(`  ${token}\n`)
+  await page.getByRole('button', { name: 'Connect' }).click()
 }
