@@ -102,7 +102,6 @@ async function tokenFor(s, forceRefresh) {
     // Only the user can get a new token. The server warned that this one expires (the client's
     // in-band refresh asks while connected): wait for the paste, which answers the client.
     if (forceRefresh && s.socket?.connected === true && !s.ended) {
-      setStatus('Token about to expire: paste a new one', 'warning')
       return new Promise((resolve) => {
         s.awaitingToken = resolve
       })
@@ -258,13 +257,17 @@ function openSocket(s) {
   })
 
   socket.on('auth:expiring', () => {
-    if (current() && !EXTERNAL) setStatus('Token about to expire; refreshing in place…', 'busy')
+    if (!current()) return
+    // With an external issuer only the user can get a new token.
+    if (EXTERNAL) setStatus('Token about to expire: paste a new one', 'warning')
+    else setStatus('Token about to expire; refreshing in place…', 'busy')
   })
 
   socket.on('authenticated', (/** @type {{ expiresAt: number | null }} */ data) => {
     if (!current()) return
     s.refreshes += 1
-    s.awaitingToken = null
+    // A client refresh still waiting for a paste (its warning came while the page's own
+    // `authenticate` was in flight) stays pending: the next paste answers it.
     setLifetime(s, data.expiresAt ?? 0)
     const refreshes = byId('refreshes')
     refreshes.dataset.refreshCount = String(s.refreshes)

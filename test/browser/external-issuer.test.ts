@@ -111,19 +111,27 @@ describe('the reference page with an external issuer (JWT_SECRET)', () => {
     await using h = await harness(browser, { jwtSecret: SECRET })
     const bob = await h.open()
     const { page } = bob
-    // Warned at half its lifetime (2 s): the page cannot get a token itself, so it asks.
-    await paste(page, await mint('bob', 4))
+    // Warned at half its lifetime (5 s): the page cannot get a token itself, so it asks.
+    await paste(page, await mint('bob', 10))
     const id = await connected(bob)
     await expect
-      .poll(() => page.locator('#status').textContent(), { timeout: 10_000 })
+      .poll(() => page.locator('#status').textContent(), { timeout: 15_000 })
       .toContain('paste a new one')
+    // Nothing was sent meanwhile (the same token again would be no refresh): a round trip later,
+    // still no refresh.
+    await send(page, 'before the paste')
+    await expect.poll(() => messages(page)).toEqual(['bob: before the paste'])
+    expect(await refreshCount(page)).toBe('0')
     await pasteRefresh(page, await mint('bob', 300))
     await expect.poll(() => refreshCount(page)).toBe('1')
     await expect.poll(() => page.locator('#countdown').textContent()).toMatch(/^[45]:\d\d left$/)
     await expect(socketId(page)).resolves.toBe(id)
     expect(h.server.io.of('/').sockets.has(id)).toBe(true)
     await send(page, 'after the warning')
-    await expect.poll(() => messages(page)).toEqual(['bob: after the warning'])
+    await expect
+      .poll(() => messages(page))
+      .toEqual(['bob: before the paste', 'bob: after the warning'])
+    expect(await refreshCount(page)).toBe('1')
     expect(bob.errors).toEqual([])
   })
 
