@@ -134,7 +134,14 @@ export function mountRoutes(app: Express, deps: RouteDependencies): void {
   )
 
   app.get('/lib/client/:file', clientModules(join(deps.root, 'src', 'client')))
-  app.get(['/', '/index.html'], servePage(join(deps.root, 'web', 'index.html')))
+  // The page offers a login form with the development issuer, a token field without it.
+  app.get(
+    ['/', '/index.html'],
+    servePage(
+      join(deps.root, 'web', 'index.html'),
+      devIssuer === undefined ? 'external' : 'development',
+    ),
+  )
   app.use(express.static(join(deps.root, 'web'), { index: false, dotfiles: 'ignore' }))
 
   app.use((_req, res) => {

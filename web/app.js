@@ -1,8 +1,9 @@
-// The reference chat page: logs in through the development issuer, connects with
-// sockguard/client, and shows the chat, who is online, the token's lifetime and every refusal.
+// The reference chat page: logs in through the development issuer (or, with an external issuer,
+// takes a pasted token), connects with sockguard/client, and shows the chat, who is online, the
+// token's lifetime and every refusal.
 import { connect } from '/lib/client/index.js'
 import { describeRefusal } from './refusals.js'
-import { readClaims, Refusal, requestToken, tamperSignature } from './token.js'
+import { cleanPastedToken, readClaims, Refusal, requestToken, tamperSignature } from './token.js'
 import {
   appendMessage,
   appendSystem,
@@ -17,10 +18,18 @@ import {
 const ACK_TIMEOUT_MS = 5_000
 
 /**
+ * Where tokens come from, as the server marked the page (`data-issuer` on `<html>`): its own
+ * development issuer, or an external one whose tokens the user pastes.
+ */
+const EXTERNAL = document.documentElement.dataset.issuer === 'external'
+
+/**
  * One login: the token (in memory only), its socket and what the page shows about them.
  * @typedef {object} Session
  * @property {string} username
  * @property {string} scope the scope asked for, sent again on every token request
+ * @property {((token: string) => void) | null} awaitingToken with an external issuer: set while
+ *   the client's in-band refresh waits for the user to paste a new token
  * @property {string} token the current token; the Developer control may have broken it
  * @property {any} socket the socket.io-client socket from sockguard/client
  * @property {number} issuedAt ms since the epoch, of the token the socket holds
@@ -89,6 +98,17 @@ function showView(loggedIn) {
  * @returns {Promise<string>}
  */
 async function tokenFor(s, forceRefresh) {
+  if (EXTERNAL) {
+    // Only the user can get a new token. The server warned that this one expires (the client's
+    // in-band refresh asks while connected): wait for the paste, which answers the client.
+    if (forceRefresh && s.socket?.connected === true && !s.ended) {
+      return new Promise((resolve) => {
+        s.awaitingToken = resolve
+      })
+    }
+    // A handshake: the token the user gave; an expired one is refused, and the page says so.
+    return s.token
+  }
   const exp = readClaims(s.token).exp
   const fresh = typeof exp === 'number' && exp * 1000 > Date.now() + 1_000
   if (!forceRefresh && fresh) return s.token
@@ -106,6 +126,7 @@ function endSession(s, error) {
   // getToken failing reaches us as token_missing; the token request's own reason is better.
   const { code, message } = error.cause instanceof Refusal ? error.cause : error
   s.ended = true
+  s.awaitingToken = null
   s.socket.disconnect()
   setStatus(`Signed out: ${code}`, 'error')
   showRefusal(code, message, true)
@@ -128,6 +149,7 @@ function updateControls() {
   byId('message-input').disabled = s === null || s.ended
   byId('kick-button').disabled = !live
   byId('tamper').disabled = !live
+  byId('refresh-button').disabled = !live
 }
 
 /**
@@ -137,6 +159,8 @@ function updateControls() {
  */
 function setLifetime(s, expiresAt) {
   const { iat } = readClaims(s.token)
+  // A token without `exp` (an external issuer's policy may allow it) has nothing to count down.
+  if (expiresAt === 0) byId('countdown').textContent = 'does not expire'
   s.issuedAt = typeof iat === 'number' ? iat * 1000 : Date.now()
   s.expiresAt = expiresAt
   byId('countdown').dataset.expiresAt = String(expiresAt)
@@ -233,12 +257,17 @@ function openSocket(s) {
   })
 
   socket.on('auth:expiring', () => {
-    if (current()) setStatus('Token about to expire; refreshing in place…', 'busy')
+    if (!current()) return
+    // With an external issuer only the user can get a new token.
+    if (EXTERNAL) setStatus('Token about to expire: paste a new one', 'warning')
+    else setStatus('Token about to expire; refreshing in place…', 'busy')
   })
 
   socket.on('authenticated', (/** @type {{ expiresAt: number | null }} */ data) => {
     if (!current()) return
     s.refreshes += 1
+    // A client refresh still waiting for a paste (its warning came while the page's own
+    // `authenticate` was in flight) stays pending: the next paste answers it.
     setLifetime(s, data.expiresAt ?? 0)
     const refreshes = byId('refreshes')
     refreshes.dataset.refreshCount = String(s.refreshes)
@@ -314,6 +343,7 @@ function startSession(username, scope, token) {
     username,
     scope,
     token,
+    awaitingToken: null,
     socket: null,
     issuedAt: 0,
     expiresAt: 0,
@@ -337,7 +367,9 @@ function startSession(username, scope, token) {
   renderPresence([], username)
   const refreshes = byId('refreshes')
   refreshes.dataset.refreshCount = '0'
-  refreshes.textContent = 'Refreshes before it expires'
+  refreshes.textContent = EXTERNAL
+    ? 'Paste a new one before it expires'
+    : 'Refreshes before it expires'
   const connection = byId('connection')
   connection.textContent = '–'
   connection.dataset.socketId = ''
@@ -353,6 +385,14 @@ function startSession(username, scope, token) {
   byId('message-input').focus()
 }
 
+/**
+ * The sign-in form of the page's mode, for focus after a session ends.
+ * @returns {HTMLElement}
+ */
+function signInField() {
+  return byId(EXTERNAL ? 'token-input' : 'username')
+}
+
 function updateAdminPanel() {
   const s = session
   byId('admin-panel').hidden = !(s?.canAdmin === true || byId('show-admin').checked)
@@ -362,6 +402,7 @@ function logOut() {
   const s = session
   if (s === null) return
   s.ended = true
+  s.awaitingToken = null
   s.socket.disconnect()
   session = null
 }
@@ -414,6 +455,66 @@ async function onKick(event) {
   }
 }
 
+/**
+ * With an external issuer: connects with the pasted token. The user name is the token's `sub`,
+ * read unverified for display; the handshake tells whether the token is any good.
+ * @param {SubmitEvent} event
+ */
+function onPasteToken(event) {
+  event.preventDefault()
+  const input = byId('token-input')
+  const token = cleanPastedToken(input.value)
+  if (token === '') return
+  // Out of the DOM once used: the token lives in the session's memory only.
+  input.value = ''
+  const { sub, scope } = readClaims(token)
+  startSession(typeof sub === 'string' ? sub : '(unknown)', String(scope ?? ''), token)
+}
+
+/**
+ * With an external issuer: refreshes the live socket's token with a pasted one, in band
+ * (`authenticate` on the same connection, so the socket keeps its id).
+ * @param {SubmitEvent} event
+ */
+async function onRefreshToken(event) {
+  event.preventDefault()
+  const s = session
+  const input = byId('refresh-token')
+  const token = cleanPastedToken(input.value)
+  if (s === null || s.ended || token === '') return
+  // The server ends the session on any refused refresh; a paste that cannot be right is caught
+  // here instead, so a slip of the clipboard does not cost the connection.
+  const { sub } = readClaims(token)
+  if (sub === undefined) {
+    showRefusal('token_malformed', 'That is not a JWT: nothing was sent.', false)
+    return
+  }
+  if (sub !== s.username) {
+    showRefusal(
+      'claim_invalid',
+      `That token is for ${String(sub)}, not ${s.username}: a refresh keeps the user. Log out to switch.`,
+      false,
+    )
+    return
+  }
+  input.value = ''
+  hideNotice()
+  const previous = s.token
+  s.token = token
+  setStatus('Refreshing the token in place…', 'busy')
+  const waiting = s.awaitingToken
+  if (waiting !== null) {
+    // The client's own refresh (after `auth:expiring`) is waiting for this token: it sends it.
+    s.awaitingToken = null
+    waiting(token)
+    return
+  }
+  // Any refusal but store_unavailable ends the session (`unauthorized` follows the ack).
+  if (!(await emitWithAck('authenticate', { token })) && s === session && !s.ended) {
+    s.token = previous
+  }
+}
+
 function onTamper() {
   const s = session
   if (s === null || s.ended) return
@@ -430,8 +531,8 @@ function onLogInAgain() {
   hideNotice()
   showView(false)
   setStatus('Not signed in', 'idle')
-  if (s !== null) byId('username').value = s.username
-  byId('username').focus()
+  if (s !== null && !EXTERNAL) byId('username').value = s.username
+  signInField().focus()
 }
 
 function onLogOut() {
@@ -439,10 +540,12 @@ function onLogOut() {
   hideNotice()
   showView(false)
   setStatus('Signed out', 'idle')
-  byId('username').focus()
+  signInField().focus()
 }
 
 byId('login-form').addEventListener('submit', onLogin)
+byId('token-form').addEventListener('submit', onPasteToken)
+byId('refresh-form').addEventListener('submit', onRefreshToken)
 byId('message-form').addEventListener('submit', onSend)
 byId('kick-form').addEventListener('submit', onKick)
 byId('tamper').addEventListener('click', onTamper)
@@ -450,5 +553,10 @@ byId('logout').addEventListener('click', onLogOut)
 byId('notice-login').addEventListener('click', onLogInAgain)
 byId('notice-dismiss').addEventListener('click', hideNotice)
 byId('show-admin').addEventListener('change', updateAdminPanel)
+byId('developer').addEventListener('toggle', () => {
+  // The panel is last in its column, often below the fold of the column's scroll (or the phone's
+  // page): opened, it comes into view instead of opening out of sight.
+  if (byId('developer').open) byId('developer').scrollIntoView({ block: 'nearest' })
+})
 window.setInterval(tick, 250)
 document.documentElement.dataset.ready = 'true'

@@ -1,5 +1,6 @@
-// Tokens in the page: asked from the development issuer (POST /auth/token), read for display
-// (never verified here: the server does that), and deliberately broken by the Developer control.
+// Tokens in the page: asked from the development issuer (POST /auth/token) or pasted from an
+// external identity provider, read for display (never verified here: the server does that), and
+// deliberately broken by the Developer control.
 // Tokens live in memory only: never in the URL, never in localStorage.
 
 /** A refusal with a code, as the server sends it on the wire. */
@@ -45,15 +46,30 @@ export async function requestToken(username, scope) {
 }
 
 /**
- * The claims of a compact JWS, unverified: only for showing the name, scope and lifetime.
+ * The claims of a compact JWS, unverified: only for showing the name, scope and lifetime. An
+ * unreadable token (a bad paste) gives no claims: the server says what is wrong with it.
  * @param {string} token
- * @returns {{ sub?: string, scope?: string, exp?: number, iat?: number }}
+ * @returns {{ sub?: unknown, scope?: unknown, exp?: unknown, iat?: unknown }}
  */
 export function readClaims(token) {
-  const payload = token.split('.')[1] ?? ''
-  const base64 = payload.replace(/-/g, '+').replace(/_/g, '/')
-  const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0))
-  return JSON.parse(new TextDecoder().decode(bytes))
+  try {
+    const payload = token.split('.')[1] ?? ''
+    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/')
+    const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0))
+    const claims = JSON.parse(new TextDecoder().decode(bytes))
+    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? claims : {}
+  } catch {
+    return {}
+  }
+}
+
+/**
+ * A pasted token without the whitespace a copy picks up, and without a `Bearer ` prefix.
+ * @param {string} text
+ * @returns {string}
+ */
+export function cleanPastedToken(text) {
+  return text.replace(/^\s*bearer\s+/i, '').replace(/\s+/g, '')
 }
 
 /**

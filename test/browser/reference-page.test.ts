@@ -5,10 +5,18 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type StartedServer } from '../../server/start-server.js'
-import type { ServerConfig } from '../../server/config.js'
+import {
+  harness as startHarness,
+  launchBrowser,
+  logIn,
+  messages,
+  presence,
+  refusal,
+  send,
+  socketId,
+} from './support.js'
 
 // The README's picture. Every run takes it; it replaces the committed one only when asked
 // (`UPDATE_SCREENSHOT=1 npx vitest run --project browser`), so a test run leaves the tree clean.
@@ -18,123 +26,20 @@ const SCREENSHOT = resolve(
     ? '../../docs/images/reference-page.png'
     : '../../.tmp/reference-page.png',
 )
-const VIEWPORT = { width: 1200, height: 800 }
 
 let browser: Browser
 
 beforeAll(async () => {
-  // Debian's Chromium; playwright-core never downloads a browser.
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-gpu',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  })
+  browser = await launchBrowser()
 })
 
 afterAll(async () => {
   await browser.close()
 })
 
-/** A page of the chat, with the errors it logged. */
-interface ChatPage {
-  readonly page: Page
-  /** `pageerror`s and console errors, in order. */
-  readonly errors: string[]
-}
-
-/** A running server and the browser pages opened on it, closed together (pages first). */
-interface Harness extends AsyncDisposable {
-  readonly server: StartedServer
-  open(): Promise<ChatPage>
-}
-
-async function harness(config: Partial<ServerConfig> = {}): Promise<Harness> {
-  const server = await startServer({ port: 0, logLevel: 'silent', ...config })
-  const contexts: BrowserContext[] = []
-  return {
-    server,
-    async open() {
-      // A context per page: separate storage, as two people on two machines.
-      const context = await browser.newContext({ viewport: VIEWPORT })
-      contexts.push(context)
-      const page = await context.newPage()
-      const errors: string[] = []
-      page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`))
-      page.on('console', (message) => {
-        if (message.type() === 'error') errors.push(`console: ${message.text()}`)
-      })
-      const response = await page.goto(server.url)
-      expect(response?.status()).toBe(200)
-      expect(response?.headers()['content-security-policy']).toContain("script-src 'self'")
-      // Set by app.js as its last line: the modules (and the import map) loaded under the CSP.
-      await page.waitForSelector('html[data-ready="true"]')
-      return { page, errors }
-    },
-    async [Symbol.asyncDispose]() {
-      // Pages before the server, so no page sees its server vanish and logs about it.
-      for (const context of contexts) await context.close()
-      await server.close()
-    },
-  }
-}
-
-type Scope = 'chat' | 'admin'
-
-/** Logs in through the form and waits for the socket's handshake to succeed. */
-async function logIn({ page }: ChatPage, username: string, scopes: Scope[]): Promise<string> {
-  await page.getByLabel('User name').fill(username)
-  for (const scope of ['chat', 'admin'] as const) {
-    await page.locator(`input[name="scope"][value="${scope}"]`).setChecked(scopes.includes(scope))
-  }
-  // From the keyboard: Enter in the name field submits the form.
-  await page.getByLabel('User name').press('Enter')
-  await page.waitForSelector('#connection[data-connect-count="1"]')
-  // The page connects over WebSocket first (long-polling is its fallback).
-  await page.waitForSelector('#transport[data-transport="websocket"]')
-  return socketId(page)
-}
-
-async function socketId(page: Page): Promise<string> {
-  const id = await page.locator('#connection').getAttribute('data-socket-id')
-  expect(id).toMatch(/^[\w-]{8,}$/)
-  return id!
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByLabel('Message', { exact: true }).fill(text)
-  await page.getByLabel('Message', { exact: true }).press('Enter')
-}
-
-const presence = (page: Page): Promise<string[]> =>
-  page.locator('#presence .person-name').allTextContents()
-
-/** The chat's messages as `from: text` (the project has no DOM types: locators, not evaluate). */
-async function messages(page: Page): Promise<string[]> {
-  const from = await page.locator('#messages .message .from').allTextContents()
-  const text = await page.locator('#messages .message .text').allTextContents()
-  return from.map((name, i) => `${name}: ${text[i] ?? '?'}`)
-}
-
-/** Waits for the refusal notice and returns its code and sentence. */
-async function refusal(page: Page): Promise<{ code: string; text: string }> {
-  const notice = page.getByRole('alert')
-  await notice.waitFor({ state: 'visible' })
-  return {
-    code: (await notice.locator('#notice-code').textContent()) ?? '',
-    text: (await notice.locator('#notice-text').textContent()) ?? '',
-  }
-}
-
 describe('the reference page', () => {
   it('lets two users chat and see each other online; saves the screenshot', async () => {
-    await using h = await harness()
+    await using h = await startHarness(browser)
     const alice = await h.open()
     const bob = await h.open()
     await logIn(alice, 'alice', ['chat', 'admin'])
@@ -182,7 +87,7 @@ describe('the reference page', () => {
   })
 
   it('refreshes a short-lived token in place: same socket id, the countdown resets', async () => {
-    await using h = await harness({ tokenTtlSeconds: 4 })
+    await using h = await startHarness(browser, { tokenTtlSeconds: 4 })
     const dave = await h.open()
     const id = await logIn(dave, 'dave', ['chat'])
     const countdown = dave.page.locator('#countdown')
@@ -213,7 +118,7 @@ describe('the reference page', () => {
   })
 
   it('shows the kicked user the revocation: token_revoked and why', async () => {
-    await using h = await harness()
+    await using h = await startHarness(browser)
     const erin = await h.open()
     const frank = await h.open()
     await logIn(erin, 'erin', ['chat', 'admin'])
@@ -241,7 +146,7 @@ describe('the reference page', () => {
   })
 
   it('shows forbidden for an event the token does not allow, and keeps the session', async () => {
-    await using h = await harness()
+    await using h = await startHarness(browser)
     const grace = await h.open()
     await logIn(grace, 'grace', ['chat'])
     const { page } = grace
@@ -278,7 +183,7 @@ describe('the reference page', () => {
   })
 
   it('shows token_invalid for a tampered token and stops', async () => {
-    await using h = await harness()
+    await using h = await startHarness(browser)
     const ivan = await h.open()
     const id = await logIn(ivan, 'ivan', ['chat'])
     const { page } = ivan

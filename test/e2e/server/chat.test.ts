@@ -171,7 +171,8 @@ describe('reference server: HTTP', () => {
     expect(map, 'web/index.html has an inline import map').toBeDefined()
     const hash = createHash('sha256').update(map!).digest('base64')
     expect(csp).toContain(`script-src 'self' 'sha256-${hash}'`)
-    expect(await res.text()).toBe(html)
+    // The page as written, marked with the issuer mode (which the page reads to pick its form).
+    expect(await res.text()).toBe(html.replace(/<html\b/, '<html data-issuer="development"'))
   })
 
   it('serves sockguard/client as JavaScript at /lib/client/', async (ctx) => {
