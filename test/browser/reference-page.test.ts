@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startServer, type StartedServer } from '../../server/start-server.js'
 import type { ServerConfig } from '../../server/config.js'
 
@@ -23,9 +23,9 @@ const VIEWPORT = { width: 1200, height: 800 }
 let browser: Browser
 
 beforeAll(async () => {
-  // Debian's Chromium; playwright-core never downloads a browser.
+  // Debian's Chromium (test/setup installs it), or SOCKGUARD_CHROMIUM; never a downloaded browser.
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: inject('chromiumPath'),
     headless: true,
     args: [
       '--no-sandbox',
