@@ -30,6 +30,15 @@ export default defineConfig({
       },
       {
         test: {
+          // The package as shipped: npm pack, npm install, tsc under each module resolution.
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           // Several Socket.IO nodes on a real Redis (REDIS_URL, default redis://127.0.0.1:6379).
           name: 'cluster',
           include: ['test/cluster/**/*.test.ts'],
