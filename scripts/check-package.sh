@@ -65,6 +65,6 @@ token=$(./node_modules/.bin/sockguard token --secret-env SMOKE_SECRET --sub smok
 ./node_modules/.bin/sockguard verify "$token" --secret-env SMOKE_SECRET --alg HS256 >/dev/null
 echo 'bin sockguard: ok (token, verify)'
 # A link to a file the package does not contain is dead on npm and in node_modules.
-node --import "$repo/node_modules/tsx/dist/esm/index.mjs" "$repo/scripts/check-packed-links.ts" node_modules/sockguard
+"$repo/node_modules/.bin/tsx" "$repo/scripts/check-packed-links.ts" node_modules/sockguard
 cd - >/dev/null
 npx publint --strict
