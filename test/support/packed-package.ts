@@ -118,6 +118,15 @@ async function build(staging: string): Promise<void> {
   await rm(pkg, { recursive: true })
 }
 
+/** Removes the finished builds of other contents (staging folders, with a dot, are left alone). */
+async function pruneOtherBuilds(keep: string): Promise<void> {
+  for (const name of await readdir(PACKED_CACHE_DIR)) {
+    if (name !== keep && /^[0-9a-f]{16}$/.test(name)) {
+      await rm(path.join(PACKED_CACHE_DIR, name), { recursive: true, force: true })
+    }
+  }
+}
+
 let pending: Promise<PackedPackage> | undefined
 
 /**
@@ -137,6 +146,7 @@ export function packedPackage(): Promise<PackedPackage> {
           // Another worker finished first: its build is the same content.
           if (!existsSync(path.join(dir, 'packed.json'))) throw error
         })
+        await pruneOtherBuilds(path.basename(dir))
       } finally {
         await rm(staging, { recursive: true, force: true })
       }
