@@ -2,11 +2,14 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
+    // Chromium, python-socketio, redis-server and a Redis at REDIS_URL: installed or started when
+    // missing (test/setup/provision.ts), so that `npm ci && npm test` needs no manual step.
+    globalSetup: ['./test/setup/global-setup.ts'],
     projects: [
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/setup/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },
@@ -23,6 +26,15 @@ export default defineConfig({
           include: ['test/browser/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          // The package as shipped: npm pack, npm install, tsc under each module resolution.
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {

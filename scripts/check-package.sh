@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks the package as shipped: build, pack, install the tarball in an empty folder, import
-# `sockguard` by name and use it, then publint.
+# `sockguard` by name and use it, check that the packed README and docs link only to packed files,
+# then publint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$(pwd)
 npm run build >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -13,6 +15,13 @@ if tar -tzf "$work/$tarball" | grep -E '(^|/)(src|test|bench|\.ci)/' >/dev/null;
   echo "the tarball ships files that are not the library" >&2
   exit 1
 fi
+listing=$(tar -tzf "$work/$tarball")
+for shipped in package/LICENSE package/README.md; do
+  if ! grep -qx "$shipped" <<<"$listing"; then
+    echo "the tarball lacks ${shipped#package/}" >&2
+    exit 1
+  fi
+done
 cd "$work"
 export SMOKE_SECRET=0123456789abcdef0123456789abcdef
 npm init -y >/dev/null
@@ -55,5 +64,7 @@ node smoke.mjs
 token=$(./node_modules/.bin/sockguard token --secret-env SMOKE_SECRET --sub smoke 2>/dev/null)
 ./node_modules/.bin/sockguard verify "$token" --secret-env SMOKE_SECRET --alg HS256 >/dev/null
 echo 'bin sockguard: ok (token, verify)'
+# A link to a file the package does not contain is dead on npm and in node_modules.
+"$repo/node_modules/.bin/tsx" "$repo/scripts/check-packed-links.ts" node_modules/sockguard
 cd - >/dev/null
 npx publint --strict

@@ -2,17 +2,20 @@
 // and the steps a user takes on the page. Assertions read what the user sees.
 import { SignJWT } from 'jose'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { expect } from 'vitest'
+import { expect, inject } from 'vitest'
 import { startServer, type StartedServer } from '../../server/start-server.js'
 import type { ServerConfig } from '../../server/config.js'
 
 /** The viewport of the existing tests (and of the README's picture). */
 export const DEFAULT_VIEWPORT = { width: 1200, height: 800 }
 
-/** Launches Debian's Chromium; playwright-core never downloads a browser. */
+/**
+ * Launches Debian's Chromium (test/setup installs it when missing), or `SOCKGUARD_CHROMIUM`;
+ * playwright-core never downloads a browser.
+ */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: inject('chromiumPath'),
     headless: true,
     args: [
       '--no-sandbox',

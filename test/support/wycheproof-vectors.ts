@@ -1,5 +1,5 @@
-// Reads the Wycheproof JWS and JWK vectors from `shared/vectors/wycheproof` beside the repository
-// and runs one vector through key-set import and the JWS layer, reporting what the verifier did.
+// Reads the Wycheproof JWS and JWK vectors committed under `test/vectors/wycheproof` (Apache-2.0,
+// see the README there) and runs one vector through key-set import and the JWS layer, reporting what the verifier did.
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { AuthError, InvalidOptionError } from '../../src/errors.js'
@@ -7,11 +7,8 @@ import { localKeySource } from '../../src/keys/key-source.js'
 import { importLocalKeySet } from '../../src/keys/local-key-set.js'
 import { createJwsVerifier } from '../../src/verifier/verify-jws.js'
 
-/** The repository root: this file is `test/support/` inside it. */
-const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..')
-
-/** `shared/` sits beside the checkout (X/main and X/shared locally; the same layout in CI). */
-export const WYCHEPROOF_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'vectors', 'wycheproof')
+/** The vectors, copied into the repository so that a fresh clone runs them. */
+export const WYCHEPROOF_DIR = path.resolve(import.meta.dirname, '..', 'vectors', 'wycheproof')
 
 /** A JWK as the vector files hold it, private members included. */
 export type VectorJwk = Readonly<Record<string, unknown>> & { readonly kty?: unknown }
@@ -62,9 +59,8 @@ export function loadWycheproof(): LoadedVectors {
     return {
       ok: false,
       message:
-        `Wycheproof vectors not found at ${WYCHEPROOF_DIR}: the shared/ folder must sit beside ` +
-        'the repository checkout (shared/vectors/wycheproof/json_web_signature_test.json and ' +
-        'json_web_key_test.json).',
+        `Wycheproof vectors not found at ${WYCHEPROOF_DIR} (json_web_signature_test.json and ` +
+        'json_web_key_test.json are committed there).',
     }
   }
   try {

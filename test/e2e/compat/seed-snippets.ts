@@ -1,6 +1,7 @@
-// The seed document's snippets (../shared/seed/authenticating-socketio-with-jwt.txt), as
-// functions of the globals they use. Their bodies are the seed's text, character for character
-// (prettier is told to leave them alone), except where a comment above says otherwise.
+// The seed document's snippets (fixtures/authenticating-socketio-with-jwt.txt, the page this
+// project started from; fixtures/README.md says what it is), as functions of the globals they
+// use. Their bodies are the seed's text, character for character (prettier is told to leave them
+// alone), except where a comment above says otherwise; seed-snippets.test.ts checks that.
 //
 // The seed is untyped JavaScript: its globals are typed as loosely as it uses them.
 /* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access */

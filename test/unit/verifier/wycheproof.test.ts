@@ -1,7 +1,10 @@
 // Runs every Wycheproof JWS and JWK-set vector through key-set import and the JWS layer, and pins
 // each outcome: Wycheproof's verdict, or an override listed below with its reason.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
+  WYCHEPROOF_DIR,
   loadWycheproof,
   publicHalf,
   runVector,
@@ -12,6 +15,8 @@ import {
   type WycheproofGroup,
   type WycheproofTest,
 } from '../../support/wycheproof-vectors.js'
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..')
 
 type Expected = 'accepted' | 'rejected'
 
@@ -236,12 +241,24 @@ function jwkOf(c: Case, member: 'public' | 'private'): VectorJwk {
 }
 
 describe('Wycheproof vector files', () => {
-  it('are found beside the repository', () => {
+  it('are found in test/vectors/wycheproof, inside the repository', () => {
     if (!loaded.ok) expect.fail(loaded.message)
     expect(signatureFile?.numberOfTests).toBe(TOTALS.signatures.run)
     expect(keyFile?.numberOfTests).toBe(TOTALS.keys.run)
     expect(signatureCases).toHaveLength(TOTALS.signatures.run)
     expect(keyCases).toHaveLength(TOTALS.keys.run)
+  })
+
+  it('sit beside their Apache-2.0 license and a README naming their source', () => {
+    expect(path.relative(REPO_ROOT, WYCHEPROOF_DIR)).toBe(
+      path.join('test', 'vectors', 'wycheproof'),
+    )
+    expect(readFileSync(path.join(WYCHEPROOF_DIR, 'LICENSE'), 'utf8')).toMatch(
+      /Apache License\s+Version 2\.0, January 2004/,
+    )
+    const readme = readFileSync(path.join(WYCHEPROOF_DIR, 'README.md'), 'utf8')
+    expect(readme).toContain('C2SP Wycheproof')
+    expect(readme).toContain('Apache License, Version 2.0')
   })
 })
 
