@@ -68,7 +68,7 @@ describe('doc samples', () => {
       expect(existsSync(compiler.bin), `${compiler.bin} is installed`).toBe(true)
       const result = await run(process.execPath, [compiler.bin, '-p', work], { cwd: work }).then(
         () => '',
-        (err: { stdout?: string }) => err.stdout ?? String(err),
+        (err: unknown) => (err as { stdout?: string }).stdout ?? (err as Error).message,
       )
       // Name each failing sample by its place in the docs rather than its temporary file.
       const byDoc = result.replace(/samples\/(\S+?)_(\d+)\.(ts|js)/g, (_, f: string, l: string) => {

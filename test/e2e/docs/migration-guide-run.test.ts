@@ -72,7 +72,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   for (const client of clients) client.disconnect()
-  server?.kill()
+  server.kill()
 })
 
 describe('docs/from-hand-written-middleware.md, steps 1 and 4 as printed', () => {
@@ -111,13 +111,13 @@ describe('docs/from-hand-written-middleware.md, steps 1 and 4 as printed', () =>
 
   it('a kick with an ack is acknowledged', async () => {
     const admin = await connect('root2', 'admin')
-    const reply = await admin.timeout(5_000).emitWithAck('admin:kick', { sub: 'carol' })
+    const reply: unknown = await admin.timeout(5_000).emitWithAck('admin:kick', { sub: 'carol' })
     expect(reply).toEqual({ ok: true })
   })
 
   it('a kick without the admin scope is forbidden', async () => {
     const user = await connect('dave')
-    const reply = await user.timeout(5_000).emitWithAck('admin:kick', { sub: 'alice' })
+    const reply: unknown = await user.timeout(5_000).emitWithAck('admin:kick', { sub: 'alice' })
     expect(reply).toMatchObject({ ok: false, code: 'forbidden' })
   })
 })
