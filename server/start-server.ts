@@ -140,6 +140,9 @@ export async function startServer(settings: Partial<ServerConfig> = {}): Promise
       // From now on a handshake is refused `server_error` (retry elsewhere, later), not
       // `token_invalid` as the closed guard would: the token is not at fault.
       stopping = true
+      // One turn of the event loop: a CONNECT packet read just now (Socket.IO runs the middlewares
+      // a few microtasks later) meets the refusal while its connection is still open to carry it.
+      await new Promise((resolve) => setImmediate(resolve))
       await guard.close()
       // A request still in flight must not hold the shutdown for long.
       const force = setTimeout(() => {
@@ -229,16 +232,8 @@ function wire({ app, io, config, url, logger, redis, devKey, stopping }: Parts):
       : { revocationSweepMs: config.revocationSweepMs }),
     ...(config.now === undefined ? {} : { now: config.now }),
   })
-  // Ahead of the guard's own middleware (`attach` adds it after this one).
-  io.use((_socket, next) => {
-    if (!stopping()) {
-      next()
-      return
-    }
-    const { code, message } = new AuthError('server_error', 'The server is shutting down.')
-    next(Object.assign(new Error(message), { data: { code, message } }))
-  })
   guard.attach(io)
+  refuseWhileStopping(io, stopping)
   const chat = registerChat(io, {
     guard,
     logger,
@@ -280,6 +275,28 @@ function wire({ app, io, config, url, logger, redis, devKey, stopping }: Parts):
     },
   })
   return guard
+}
+
+/**
+ * While the server shuts down, refuses handshakes with `server_error` (the server is going away:
+ * retry later, or elsewhere) before the guard sees them: a closed guard could only say
+ * `token_invalid`, and a client must not drop a good token for that.
+ */
+function refuseWhileStopping(io: ChatServer, stopping: () => boolean): void {
+  const refuse = (_socket: unknown, next: (error?: Error) => void): void => {
+    if (!stopping()) {
+      next()
+      return
+    }
+    const { code, message } = new AuthError('server_error', 'The server is shutting down.')
+    next(Object.assign(new Error(message), { data: { code, message } }))
+  }
+  // First, ahead of the guard, which puts itself first in `attach` (Socket.IO has no public way
+  // to order middlewares): the chat uses the main namespace only.
+  const nsp = io.of('/')
+  const fns = (nsp as unknown as { _fns?: unknown[] })._fns
+  if (Array.isArray(fns)) fns.unshift(refuse)
+  else nsp.use(refuse)
 }
 
 /** The failed-handshake limit: in memory, or shared by every node through Redis. */
