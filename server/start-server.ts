@@ -217,7 +217,7 @@ function wire({ app, io, config, url, logger, redis, devKey, stopping }: Parts):
     () => io.of('/').sockets.size,
     redis === undefined ? undefined : () => redis.state() === 'ready',
   )
-  const observer = observeGuard(logger, metrics)
+  const observer = observeGuard(logger, metrics, clientAddress(config.trustProxy))
   const guard = createGuard<ChatClaims>({
     verifier,
     revocationStore,

@@ -141,13 +141,28 @@ describe('the failed-handshake limit behind a proxy (TRUST_PROXY)', () => {
 
   it('keys on the client behind a trusted proxy: one client locked out, the other gets in', async () => {
     // The test's clients reach the server through loopback: loopback is the trusted proxy.
-    await using chat = await chatServer({ handshakeRateLimit: 2, trustProxy: ['loopback'] })
+    const lines: string[] = []
+    await using chat = await chatServer({
+      handshakeRateLimit: 2,
+      trustProxy: ['loopback'],
+      logLevel: 'warn',
+      logStream: {
+        write(line: string) {
+          lines.push(line)
+        },
+      },
+    })
     const good = await chat.token('alice')
     const bad = tamper(good)
     for (let i = 0; i < 2; i++)
       await expectRefused(chatClient(chat, '203.0.113.7', bad), 'token_invalid', bad)
     await expectRefused(chatClient(chat, '203.0.113.7', good), 'rate_limited', good)
     await connected(chatClient(chat, '198.51.100.9', good))
+    // The refusals are logged with the client's address too, not the proxy's.
+    const refusals = lines
+      .map((line) => JSON.parse(line) as { msg: string; address?: string })
+      .filter((line) => line.msg === 'authentication refused')
+    expect(refusals.map((line) => line.address)).toEqual(Array(3).fill('203.0.113.7'))
   })
 
   it('a hop count trusts that many proxies', async () => {
