@@ -4,11 +4,14 @@
 // cannot be tricked into: loopback ones, and the PUBLIC_URL the operator named.
 import type { Request, RequestHandler } from 'express'
 
-const LOOPBACK_NAMES = /^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)*\.localhost|127\.0\.0\.1|\[::1\])$/
+// Any 127.x.y.z: HOST may be one (the server then fetches its own key set from it), and an
+// address literal is no rebinding: a page can only be on that origin if this server served it.
+const LOOPBACK_NAMES =
+  /^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)*\.localhost|127(\.\d{1,3}){3}|\[::1\])$/
 
 /**
  * Makes the middleware that answers `421 { error: 'misdirected_request' }` to a request whose
- * `Host` is neither loopback (`localhost`, `*.localhost`, `127.0.0.1`, `[::1]`) nor the host of
+ * `Host` is neither loopback (`localhost`, `*.localhost`, `127.x.y.z`, `[::1]`) nor the host of
  * `publicUrl`. The port is not compared: a rebinding attack changes the name, not the port.
  *
  * @example

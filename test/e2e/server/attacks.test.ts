@@ -61,10 +61,10 @@ describe('DNS rebinding: the development issuer answers only loopback names and 
     }
   })
 
-  it('answers loopback names: localhost, *.localhost, 127.0.0.1, [::1]', async () => {
+  it('answers loopback names: localhost, *.localhost, 127.x.y.z, [::1]', async () => {
     await using chat = await chatServer()
     const port = new URL(chat.url).port
-    for (const host of ['localhost', 'chat.localhost', '127.0.0.1', '[::1]'].map(
+    for (const host of ['localhost', 'chat.localhost', '127.0.0.1', '127.0.0.2', '[::1]'].map(
       (name) => `${name}:${port}`,
     )) {
       const token = await send(chat.url, '/auth/token', {
@@ -74,6 +74,11 @@ describe('DNS rebinding: the development issuer answers only loopback names and 
       expect(token.status, host).toBe(200)
       expect(JSON.parse(token.body)).toHaveProperty('access_token')
     }
+  })
+
+  it('still verifies its own tokens on another loopback address (its JWKS fetch passes the check)', async () => {
+    await using chat = await chatServer({ host: '127.0.0.2' })
+    await connected(chat.connect(await chat.token('alice')))
   })
 
   it("answers PUBLIC_URL's host, and other routes whatever the Host", async () => {
