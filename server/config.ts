@@ -1,6 +1,7 @@
 // The reference server's configuration: environment variables and flags in, a validated, frozen
 // ServerConfig out. Every mistake is a ConfigError naming the variable, caught at start.
 import type { DestinationStream } from 'pino'
+import proxyAddr from 'proxy-addr'
 import {
   ALGORITHMS,
   ASYMMETRIC_ALGORITHMS,
@@ -62,6 +63,21 @@ export interface ServerConfig {
    * @defaultValue undefined: the guard's own, 15000
    */
   readonly revocationSweepMs: number | undefined
+  /**
+   * The proxies in front of the server whose `X-Forwarded-For` is believed (`TRUST_PROXY`,
+   * `--trust-proxy`): a hop count (the client is that many addresses back from the peer), or
+   * addresses and CIDRs (and proxy-addr's `loopback`, `linklocal`, `uniquelocal`). The client
+   * address is the failed-handshake limit's key. @defaultValue undefined: the peer's address
+   */
+  readonly trustProxy: number | readonly string[] | undefined
+  /** `NODE_ENV` is `production`. @defaultValue false */
+  readonly production: boolean
+  /**
+   * Runs the development issuer even under `NODE_ENV=production` (`DEV_ISSUER_IN_PRODUCTION=1`;
+   * no flag): an explicit, visible opt-in, since it gives anyone an admin token.
+   * @defaultValue false
+   */
+  readonly devIssuerInProduction: boolean
   /** Where logs go (programmatic only, e.g. captured in tests). @defaultValue stdout */
   readonly logStream: DestinationStream | undefined
   /** Clock in ms since the epoch for the issuer, verifier and guard (a test seam). @defaultValue Date.now */
@@ -96,6 +112,10 @@ const FLAGS: Readonly<Record<string, string | undefined>> = {
   REDIS_URL: undefined,
   PUBLIC_URL: '--public-url',
   REVOCATION_SWEEP_MS: '--revocation-sweep-ms',
+  TRUST_PROXY: '--trust-proxy',
+  NODE_ENV: undefined,
+  // No flag: an opt-in this dangerous belongs in the environment a deployment declares.
+  DEV_ISSUER_IN_PRODUCTION: undefined,
 }
 
 /** Every environment variable the server reads (tests clear them before starting a process). */
@@ -128,6 +148,12 @@ export const USAGE = `Usage: npm start -- [flags]   (every flag also reads from 
                                                       tokens (default: this node's URL)
   --revocation-sweep-ms <ms>    REVOCATION_SWEEP_MS   re-check sockets against Redis, 0 = never
                                                       (default 15000; needs REDIS_URL)
+  Behind a proxy:
+  --trust-proxy <hops|list>     TRUST_PROXY           hop count, or addresses/CIDRs of trusted
+                                                      proxies (e.g. loopback,10.0.0.0/8): the
+                                                      client address comes from X-Forwarded-For
+  Production (NODE_ENV=production refuses the development issuer):
+                                DEV_ISSUER_IN_PRODUCTION  1 to run it anyway (anyone gets admin)
 `
 
 const ENV_OF_FLAG = new Map(
@@ -194,7 +220,30 @@ export function loadConfig(
     redisUrl: values.get('REDIS_URL'),
     publicUrl: values.get('PUBLIC_URL'),
     revocationSweepMs: integer('REVOCATION_SWEEP_MS'),
+    trustProxy: trustProxyOf(values.get('TRUST_PROXY')),
+    production: values.get('NODE_ENV')?.trim().toLowerCase() === 'production',
+    devIssuerInProduction: flagOf(
+      'DEV_ISSUER_IN_PRODUCTION',
+      values.get('DEV_ISSUER_IN_PRODUCTION'),
+    ),
   })
+}
+
+/** `TRUST_PROXY` as text: a hop count, or a comma-separated list (validated by resolveConfig). */
+function trustProxyOf(value: string | undefined): number | string[] | undefined {
+  if (value === undefined) return undefined
+  const text = value.trim()
+  if (/^\d{1,15}$/.test(text)) return Number(text)
+  return text.split(',').map((entry) => entry.trim())
+}
+
+/** A yes/no variable: `1`/`true` or `0`/`false`, nothing else (a typo must not mean no). */
+function flagOf(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined
+  const text = value.trim().toLowerCase()
+  if (text === '1' || text === 'true') return true
+  if (text === '0' || text === 'false') return false
+  throw new ConfigError(name, `must be 1 (or true) or 0 (or false), got ${quote(value)}`)
 }
 
 type Input = { readonly [K in keyof ServerConfig]?: ServerConfig[K] | undefined }
@@ -268,6 +317,9 @@ export function resolveConfig(input: Input = {}): ServerConfig {
   let algorithms: readonly Algorithm[] | undefined
 
   const publicUrl = nonEmpty('PUBLIC_URL', input.publicUrl)
+  const production = booleanOf('NODE_ENV', input.production)
+  const devIssuerInProduction = booleanOf('DEV_ISSUER_IN_PRODUCTION', input.devIssuerInProduction)
+  const trustProxy = trustProxyIn(input.trustProxy)
   if (kind === 'development') {
     for (const [name, value] of [
       ['ISSUER', issuer],
@@ -283,6 +335,14 @@ export function resolveConfig(input: Input = {}): ServerConfig {
         )
       }
     }
+    if (production && !devIssuerInProduction) {
+      throw new ConfigError(
+        'NODE_ENV',
+        'is production while the development issuer is on (it gives anyone a token, admin ' +
+          'included): configure JWT_SECRET, JWKS_URI or ISSUER_URL, or set ' +
+          'DEV_ISSUER_IN_PRODUCTION=1 to run it anyway',
+      )
+    }
     if (!isLocalHost(host)) {
       // The server fetches its own JWKS over plain http, which sockguard allows on loopback only;
       // and a development issuer hands out admin tokens to whoever asks.
@@ -293,6 +353,12 @@ export function resolveConfig(input: Input = {}): ServerConfig {
       )
     }
   } else {
+    if (devIssuerInProduction) {
+      throw new ConfigError(
+        'DEV_ISSUER_IN_PRODUCTION',
+        'only applies to the development issuer, which is off with an external issuer',
+      )
+    }
     if (publicUrl !== undefined) {
       throw new ConfigError(
         'PUBLIC_URL',
@@ -337,6 +403,9 @@ export function resolveConfig(input: Input = {}): ServerConfig {
     redisUrl,
     publicUrl: publicUrl === undefined ? undefined : publicUrlOf(publicUrl),
     revocationSweepMs,
+    trustProxy,
+    production,
+    devIssuerInProduction,
     logStream: input.logStream,
     now: input.now,
   })
@@ -373,6 +442,40 @@ function integerIn(
   if (!Number.isInteger(value) || value < min || value > max)
     throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got ${quote(value)}`)
   return value
+}
+
+function booleanOf(name: string, value: boolean | undefined): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw new ConfigError(name, 'must be true or false')
+  return value
+}
+
+/** A hop count (0: trust nobody) or a list proxy-addr compiles; frozen. */
+function trustProxyIn(
+  value: number | readonly string[] | undefined,
+): number | readonly string[] | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'number') {
+    const hops = integerIn('TRUST_PROXY', value, 0, 0, 32)
+    return hops === 0 ? undefined : hops
+  }
+  if (!Array.isArray(value) || value.length === 0)
+    throw new ConfigError('TRUST_PROXY', 'must be a hop count or a list of addresses and CIDRs')
+  for (const entry of value as unknown[]) {
+    // `true` (trust every hop) would let any client pick its own address, and so its own key.
+    if (typeof entry !== 'string' || entry === '')
+      throw new ConfigError('TRUST_PROXY', 'has an empty or non-string entry')
+    try {
+      proxyAddr.compile(entry)
+    } catch {
+      throw new ConfigError(
+        'TRUST_PROXY',
+        `has ${quote(entry)}, which is neither an IP address, a CIDR nor loopback, linklocal ` +
+          'or uniquelocal',
+      )
+    }
+  }
+  return Object.freeze([...(value as string[])])
 }
 
 function nonEmpty(name: string, value: string | undefined): string | undefined {

@@ -14,7 +14,9 @@ import {
 } from './dev-issuer.js'
 import type { ChatClaims } from './events.js'
 import type { ServerMetrics } from './metrics.js'
-import { contentSecurityPolicy, servePage } from './page.js'
+import { issuerHostCheck } from './issuer-host-check.js'
+import { servePage } from './page.js'
+import { securityHeaders } from './security-headers.js'
 
 /** The body of `/healthz`. */
 export interface HealthReport {
@@ -36,6 +38,8 @@ export interface RouteDependencies {
   readonly revocationStore: RevocationStore
   /** The development issuer, when it is on. */
   readonly devIssuer: DevIssuer | undefined
+  /** `PUBLIC_URL`: besides loopback names, the only `Host` the development issuer answers. */
+  readonly publicUrl?: string | undefined
   readonly metrics: ServerMetrics
   readonly logger: Logger
   /** The body of `/healthz`: 200 when `status` is `ok`, else 503. */
@@ -54,13 +58,7 @@ export function mountRoutes(app: Express, deps: RouteDependencies): void {
   app.disable('x-powered-by')
 
   app.use((req, res, next) => {
-    res.set({
-      'Content-Security-Policy': contentSecurityPolicy(),
-      'X-Content-Type-Options': 'nosniff',
-      'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'no-referrer',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-    })
+    res.set(securityHeaders())
     const started = performance.now()
     res.once('finish', () => {
       // The path only: a query string may carry anything, tokens included.
@@ -92,6 +90,8 @@ export function mountRoutes(app: Express, deps: RouteDependencies): void {
   })
 
   if (devIssuer !== undefined) {
+    // DNS rebinding: whatever mints or serves development tokens, only on trusted host names.
+    app.use(['/auth', '/.well-known/jwks.json'], issuerHostCheck(deps.publicUrl))
     app.get('/.well-known/jwks.json', (_req, res) => {
       res.set('Cache-Control', 'public, max-age=300').json(devIssuer.jwks)
     })

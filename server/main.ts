@@ -1,6 +1,7 @@
 // `npm start`: reads the configuration from the environment and flags, starts the reference
-// server, prints its URL, and shuts down cleanly on SIGINT/SIGTERM.
-import { ConfigError, loadConfig, USAGE } from './config.js'
+// server, prints the address it is bound to, and shuts down cleanly on SIGINT/SIGTERM (npm runs
+// it as `exec tsx server/main.ts`, so npm's signal reaches tsx, which passes it on to us).
+import { ConfigError, issuerKind, loadConfig, USAGE } from './config.js'
 import { startServer } from './start-server.js'
 
 const argv = process.argv.slice(2)
@@ -24,12 +25,31 @@ const server = await startServer(config).catch((error: unknown) => {
   process.stderr.write(`sockguard reference server: cannot start: ${reason}\n`)
   process.exit(1)
 })
-process.stdout.write(`listening on ${server.url}\n`)
+process.stdout.write(
+  server.address === server.url
+    ? `listening on ${server.url}\n`
+    : `listening on ${server.address} (every interface; on this machine ${server.url})\n`,
+)
+if (issuerKind(config) === 'development') {
+  process.stdout.write(
+    'WARNING: the development issuer is on: anyone who can reach it gets a token on request, ' +
+      'admin included. Configure JWT_SECRET, JWKS_URI or ISSUER_URL for real use.\n',
+  )
+}
 
 let stopping = false
+let firstSignalAt = 0
 const stop = (signal: NodeJS.Signals): void => {
-  if (stopping) return
+  if (stopping) {
+    // Copies of the first signal arrive within milliseconds: Ctrl-C or `kill -- -pgid` signals
+    // npm, tsx and this process alike, and npm and tsx pass theirs on. Later, it is a second
+    // Ctrl-C (or a supervisor's second signal): the operator wants it gone now.
+    if (Date.now() - firstSignalAt < 1_000) return
+    process.stderr.write(`${signal} again: exiting without waiting\n`)
+    process.exit(1)
+  }
   stopping = true
+  firstSignalAt = Date.now()
   process.stdout.write(`${signal}: shutting down\n`)
   // Exits by itself once nothing is left open; the timer only reports a shutdown that hangs.
   setTimeout(() => {
@@ -51,5 +71,5 @@ const stop = (signal: NodeJS.Signals): void => {
     },
   )
 }
-process.once('SIGINT', stop)
-process.once('SIGTERM', stop)
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)

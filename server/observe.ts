@@ -21,7 +21,12 @@ export interface GuardObserver {
  * const guard = createGuard({ verifier, onFailure: observer.onFailure })
  * io.on('connection', observer.onConnection)
  */
-export function observeGuard(logger: Logger, metrics: ServerMetrics): GuardObserver {
+export function observeGuard(
+  logger: Logger,
+  metrics: ServerMetrics,
+  /** The client's address (behind `TRUST_PROXY`, not the proxy's). @defaultValue the peer's */
+  addressOf: (socket: AnySocket) => string = (socket) => socket.handshake.address,
+): GuardObserver {
   // Sockets with an `authenticate` (refresh) in flight, to tell a failed refresh from an expiry.
   const refreshing = new WeakSet<object>()
 
@@ -41,7 +46,7 @@ export function observeGuard(logger: Logger, metrics: ServerMetrics): GuardObser
           claim: error.claim,
           stage,
           socketId: socket.id,
-          address: socket.handshake.address,
+          address: addressOf(socket),
         },
         'authentication refused',
       )

@@ -11,6 +11,7 @@ import type { Logger } from 'pino'
 import { Server, type ServerOptions } from 'socket.io'
 import {
   ASYMMETRIC_ALGORITHMS,
+  AuthError,
   HMAC_ALGORITHMS,
   createGuard,
   createMemoryRevocationStore,
@@ -23,6 +24,7 @@ import {
 } from '../src/index.js'
 import { createRedisRateLimiter, createRedisRevocationStore } from '../src/redis/index.js'
 import { registerChat } from './chat.js'
+import { clientAddress } from './client-address.js'
 import { issuerKind, resolveConfig, type ServerConfig } from './config.js'
 import { createDevIssuer, DEV_AUDIENCE } from './dev-issuer.js'
 import type { ChatClaims, ChatServer } from './events.js'
@@ -31,6 +33,7 @@ import { createLogger } from './logger.js'
 import { createMetrics } from './metrics.js'
 import { observeGuard } from './observe.js'
 import { connectRedis, describeUrl, type RedisConnections } from './redis-connections.js'
+import { secureEveryResponse } from './security-headers.js'
 import { shareDevKey, type SharedDevKey } from './shared-dev-key.js'
 
 /** Prefix of every Redis key and channel the reference server uses. */
@@ -40,11 +43,16 @@ const RECOVERY_MS = 2 * 60_000
 
 /** A running reference server. */
 export interface StartedServer {
-  /** Its base URL, e.g. `http://127.0.0.1:43210`. */
+  /** Its base URL, e.g. `http://127.0.0.1:43210` (an "every interface" address is reached on loopback). */
   readonly url: string
+  /** The address it is bound to, from `server.address()`, e.g. `http://0.0.0.0:43210`. */
+  readonly address: string
   readonly io: ChatServer
   readonly guard: Guard<ChatClaims>
-  /** Closes Socket.IO (disconnecting every socket), the guard and the HTTP server. */
+  /**
+   * Refuses new handshakes (`server_error`), closes the guard, Socket.IO (disconnecting every
+   * socket), the HTTP server and Redis, and flushes the logs.
+   */
   close(): Promise<void>
   [Symbol.asyncDispose](): Promise<void>
 }
@@ -84,6 +92,8 @@ export async function startServer(settings: Partial<ServerConfig> = {}): Promise
     serveClient: true,
     ...(redis === undefined ? {} : clusterOptions(redis)),
   })
+  // Socket.IO answers /socket.io/ itself, before Express: its responses need the headers too.
+  secureEveryResponse(httpServer)
 
   httpServer.listen(config.port, config.host)
   try {
@@ -93,12 +103,14 @@ export async function startServer(settings: Partial<ServerConfig> = {}): Promise
     redis?.close()
     throw error
   }
-  const { port } = httpServer.address() as AddressInfo
-  const url = `http://${urlHost(config.host)}:${port}`
+  const bound = httpServer.address() as AddressInfo
+  const url = `http://${urlHost(config.host)}:${bound.port}`
+  const address = `http://${bracketed(bound.address)}:${bound.port}`
 
+  let stopping = false
   let guard: Guard<ChatClaims>
   try {
-    guard = wire({ app, io, config, url, logger, redis, devKey })
+    guard = wire({ app, io, config, url, logger, redis, devKey, stopping: () => stopping })
   } catch (error) {
     await io.close()
     redis?.close()
@@ -107,16 +119,30 @@ export async function startServer(settings: Partial<ServerConfig> = {}): Promise
   logger.info(
     {
       url,
+      address,
       issuer: issuerKind(config),
       ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
       ...(config.redisUrl === undefined ? {} : { redis: describeUrl(config.redisUrl) }),
     },
     'listening',
   )
+  if (issuerKind(config) === 'development') {
+    logger.warn(
+      { address, ...(config.production ? { nodeEnv: 'production' } : {}) },
+      'development issuer on: anyone who can reach its routes gets a token on request, admin ' +
+        'included; configure JWT_SECRET, JWKS_URI or ISSUER_URL for real use',
+    )
+  }
 
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      // From now on a handshake is refused `server_error` (retry elsewhere, later), not
+      // `token_invalid` as the closed guard would: the token is not at fault.
+      stopping = true
+      // One turn of the event loop: a CONNECT packet read just now (Socket.IO runs the middlewares
+      // a few microtasks later) meets the refusal while its connection is still open to carry it.
+      await new Promise((resolve) => setImmediate(resolve))
       await guard.close()
       // A request still in flight must not hold the shutdown for long.
       const force = setTimeout(() => {
@@ -129,10 +155,11 @@ export async function startServer(settings: Partial<ServerConfig> = {}): Promise
       // Last: the adapter's connections too, even a stream read still waiting for Redis.
       redis?.close()
       logger.info('closed')
+      logger.flush()
     })()
     return closing
   }
-  return { url, io, guard, close, [Symbol.asyncDispose]: close }
+  return { url, address, io, guard, close, [Symbol.asyncDispose]: close }
 }
 
 /**
@@ -160,12 +187,14 @@ interface Parts {
   readonly logger: Logger
   readonly redis: RedisConnections | undefined
   readonly devKey: SharedDevKey | undefined
+  /** True once the server is shutting down. */
+  readonly stopping: () => boolean
 }
 
 // Synchronous on purpose: called in the tick that saw 'listening', it attaches the guard and
 // mounts the routes before any connection can be handled. It runs after listen() because the
 // development issuer's JWKS URL (which the verifier fetches) holds the port.
-function wire({ app, io, config, url, logger, redis, devKey }: Parts): Guard<ChatClaims> {
+function wire({ app, io, config, url, logger, redis, devKey, stopping }: Parts): Guard<ChatClaims> {
   const now = config.now ?? Date.now
   const kind = issuerKind(config)
   // Every node signs and checks the same `iss`: the URL clients use, not its own.
@@ -188,7 +217,7 @@ function wire({ app, io, config, url, logger, redis, devKey }: Parts): Guard<Cha
     () => io.of('/').sockets.size,
     redis === undefined ? undefined : () => redis.state() === 'ready',
   )
-  const observer = observeGuard(logger, metrics)
+  const observer = observeGuard(logger, metrics, clientAddress(config.trustProxy))
   const guard = createGuard<ChatClaims>({
     verifier,
     revocationStore,
@@ -204,6 +233,7 @@ function wire({ app, io, config, url, logger, redis, devKey }: Parts): Guard<Cha
     ...(config.now === undefined ? {} : { now: config.now }),
   })
   guard.attach(io)
+  refuseWhileStopping(io, stopping)
   const chat = registerChat(io, {
     guard,
     logger,
@@ -228,6 +258,7 @@ function wire({ app, io, config, url, logger, redis, devKey }: Parts): Guard<Cha
     verifier,
     revocationStore,
     devIssuer,
+    publicUrl: config.publicUrl,
     metrics,
     logger,
     now,
@@ -246,6 +277,28 @@ function wire({ app, io, config, url, logger, redis, devKey }: Parts): Guard<Cha
   return guard
 }
 
+/**
+ * While the server shuts down, refuses handshakes with `server_error` (the server is going away:
+ * retry later, or elsewhere) before the guard sees them: a closed guard could only say
+ * `token_invalid`, and a client must not drop a good token for that.
+ */
+function refuseWhileStopping(io: ChatServer, stopping: () => boolean): void {
+  const refuse = (_socket: unknown, next: (error?: Error) => void): void => {
+    if (!stopping()) {
+      next()
+      return
+    }
+    const { code, message } = new AuthError('server_error', 'The server is shutting down.')
+    next(Object.assign(new Error(message), { data: { code, message } }))
+  }
+  // First, ahead of the guard, which puts itself first in `attach` (Socket.IO has no public way
+  // to order middlewares): the chat uses the main namespace only.
+  const nsp = io.of('/')
+  const fns = (nsp as unknown as { _fns?: unknown[] })._fns
+  if (Array.isArray(fns)) fns.unshift(refuse)
+  else nsp.use(refuse)
+}
+
 /** The failed-handshake limit: in memory, or shared by every node through Redis. */
 function rateLimit(
   config: ServerConfig,
@@ -253,7 +306,10 @@ function rateLimit(
 ): RateLimitOptions | false {
   const points = config.handshakeRateLimit
   if (points === 0) return false
-  if (redis === undefined) return { points, durationMs: 60_000 }
+  // Behind a trusted proxy, the client's own address, not the proxy's (one client would lock
+  // every other out).
+  const key = clientAddress(config.trustProxy)
+  if (redis === undefined) return { points, durationMs: 60_000, key }
   // While Redis is away each node counts in its own memory (the limiter's insurance).
   return {
     limiter: createRedisRateLimiter({
@@ -262,6 +318,7 @@ function rateLimit(
       durationMs: 60_000,
       keyPrefix: `${REDIS_PREFIX}rl`,
     }),
+    key,
   }
 }
 
@@ -269,6 +326,11 @@ function rateLimit(
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '[::]') return '127.0.0.1'
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+}
+
+/** An address as the host of a URL: IPv6 in brackets. */
+function bracketed(address: string): string {
+  return address.includes(':') ? `[${address}]` : address
 }
 
 function verifierOptions(config: ServerConfig, url: string, issuer: string): VerifierOptions {

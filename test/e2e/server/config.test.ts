@@ -1,7 +1,7 @@
 // loadConfig: defaults, flags over variables, and a ConfigError naming the variable for each
 // bad setting (checked at start, before anything listens).
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, resolveConfig } from '../../../server/config.js'
+import { CONFIG_VARIABLES, ConfigError, loadConfig, resolveConfig } from '../../../server/config.js'
 
 const SECRET = 'k'.repeat(32)
 
@@ -93,6 +93,14 @@ describe('loadConfig', () => {
     ['REVOCATION_SWEEP_MS', { REVOCATION_SWEEP_MS: '1000' }],
     ['REVOCATION_SWEEP_MS', { REVOCATION_SWEEP_MS: '50', REDIS_URL: 'redis://r' }],
     ['REVOCATION_SWEEP_MS', { REVOCATION_SWEEP_MS: 'often', REDIS_URL: 'redis://r' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'true' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/33' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'loopback,,10.0.0.1' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '1.5' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '64' }],
+    ['NODE_ENV', { NODE_ENV: 'production' }],
+    ['DEV_ISSUER_IN_PRODUCTION', { NODE_ENV: 'production', DEV_ISSUER_IN_PRODUCTION: 'yes' }],
+    ['DEV_ISSUER_IN_PRODUCTION', { JWT_SECRET: SECRET, DEV_ISSUER_IN_PRODUCTION: '1' }],
   ])('names %s in its error: %j', (variable, env) => {
     const error = failure(env)
     expect(error.variable).toBe(variable)
@@ -123,6 +131,38 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ REDIS_URL: 'redis://r' }, ['--revocation-sweep-ms=500']).revocationSweepMs,
     ).toBe(500)
+  })
+
+  it('takes TRUST_PROXY: a hop count, or addresses, CIDRs and proxy-addr names', () => {
+    expect(loadConfig({}).trustProxy).toBeUndefined()
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBeUndefined()
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2)
+    expect(
+      loadConfig({}, ['--trust-proxy', 'loopback, 10.0.0.0/8,192.0.2.7, fd00::/8']).trustProxy,
+    ).toEqual(['loopback', '10.0.0.0/8', '192.0.2.7', 'fd00::/8'])
+    expect(() => resolveConfig({ trustProxy: [] })).toThrow(/^TRUST_PROXY/)
+  })
+
+  it('refuses the development issuer under NODE_ENV=production without the opt-in', () => {
+    const error = failure({ NODE_ENV: 'production', HOST: '0.0.0.0' })
+    // One sentence that names what to set.
+    expect(error.message).toMatch(/^NODE_ENV is production\b[^.\n]*\.?$/)
+    for (const name of ['JWT_SECRET', 'JWKS_URI', 'ISSUER_URL', 'DEV_ISSUER_IN_PRODUCTION'])
+      expect(error.message).toContain(name)
+    expect(
+      loadConfig({ NODE_ENV: 'production', DEV_ISSUER_IN_PRODUCTION: '1', HOST: '0.0.0.0' }),
+    ).toMatchObject({ production: true, devIssuerInProduction: true, host: '0.0.0.0' })
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET })).toMatchObject({
+      production: true,
+      devIssuerInProduction: false,
+    })
+    expect(loadConfig({ NODE_ENV: 'development' }).production).toBe(false)
+    expect(() => resolveConfig({ production: true })).toThrow(/^NODE_ENV/)
+  })
+
+  it('lists every variable it reads in CONFIG_VARIABLES', () => {
+    for (const name of ['TRUST_PROXY', 'NODE_ENV', 'DEV_ISSUER_IN_PRODUCTION'])
+      expect(CONFIG_VARIABLES).toContain(name)
   })
 
   it('never echoes a secret: a Redis password, JWT_SECRET', () => {

@@ -1,7 +1,8 @@
 // `npm start` as a real process: tsx runs server/main.ts, which prints its URL, serves, and exits
 // 0 on SIGTERM; a bad variable makes it exit non-zero with a message naming the variable.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { io } from 'socket.io-client'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -83,6 +84,27 @@ function run(env: Record<string, string>, args: string[] = [], { npm = false } =
   }
 }
 
+/** The one child process of `pid` (npm's: `tsx`, which `exec` put in place of the shell). */
+function childOf(pid: number): number {
+  const children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+  expect(children).toHaveLength(1)
+  return Number(children[0])
+}
+
+/** Asserts that the port of `url` is free again: this process can listen on it. */
+async function expectReleased(url: string): Promise<void> {
+  const probe = createServer()
+  probe.listen(Number(new URL(url).port), '127.0.0.1')
+  await once(probe, 'listening')
+  await new Promise<void>((resolve) => {
+    probe.close(() => {
+      resolve()
+    })
+  })
+}
+
 describe('npm start (tsx server/main.ts)', () => {
   it('prints its URL, serves /healthz, and exits 0 on SIGTERM', async () => {
     const server = run({ PORT: '0', LOG_LEVEL: 'silent' })
@@ -110,21 +132,87 @@ describe('npm start (tsx server/main.ts)', () => {
     }
   }, 30_000)
 
-  it("the README's command, `npm start`, serves /healthz", async () => {
+  it("the README's command, `npm start`, serves /healthz and exits 0 on SIGTERM to its group", async () => {
     const server = run({ PORT: '0', LOG_LEVEL: 'silent' }, [], { npm: true })
-    try {
+    const url = await server.url()
+    const res = await fetch(`${url}/healthz`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ status: 'ok', issuer: 'development' })
+    // npm, tsx and the server, together (as Ctrl-C or `kill -- -pgid` does): the copies npm and
+    // tsx pass on must not count as a second signal.
+    process.kill(-(server.child.pid ?? 0), 'SIGTERM')
+    expect(await server.exited).toEqual({ code: 0, signal: null })
+    await expectReleased(url)
+    expect(server.output().stderr).toBe('')
+  }, 30_000)
+
+  // Issue 11: npm passed SIGTERM to `sh -c "tsx server/main.ts"`, the shell died of it, and tsx
+  // and the server ran on, orphaned, holding the port.
+  for (const target of ['npm', "npm's child"] as const) {
+    it(`\`npm start\` shuts down gracefully on SIGTERM to ${target}: the client is told, exit 0, port released`, async () => {
+      const server = run({ PORT: '0', LOG_LEVEL: 'silent' }, [], { npm: true })
       const url = await server.url()
-      const res = await fetch(`${url}/healthz`)
-      expect(res.status).toBe(200)
-      expect(await res.json()).toMatchObject({ status: 'ok', issuer: 'development' })
-    } finally {
-      // npm and its child, together.
-      if (server.child.pid !== undefined && server.child.exitCode === null)
-        process.kill(-server.child.pid, 'SIGTERM')
-    }
-    // npm passes the signal on and may die of it itself; either way the group is gone.
-    const { code, signal } = await server.exited
-    expect(code === 0 || signal === 'SIGTERM').toBe(true)
+      const client = io(url, {
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        auth: { token: await issue(url, { username: 'alice' }) },
+      })
+      try {
+        await connected(client)
+        const dropped = nextEvent<string>(client, 'disconnect')
+        const npmPid = server.child.pid ?? 0
+        const pid = target === 'npm' ? npmPid : childOf(npmPid)
+        process.kill(pid, 'SIGTERM')
+        expect(await server.exited).toEqual({ code: 0, signal: null })
+        // At once, not after a ping timeout; a reason that lets the client reconnect (to another
+        // node, or to this one once it is back), which `io server disconnect` would not.
+        expect(await dropped).toBe('transport close')
+        await expectReleased(url)
+        expect(server.output().stdout).toContain('SIGTERM: shutting down')
+        // Nothing of the group is left (tsx and the server included).
+        expect(() => process.kill(-npmPid, 0)).toThrow(/ESRCH/)
+      } finally {
+        client.close()
+      }
+    }, 30_000)
+  }
+
+  it('refuses to start the development issuer under NODE_ENV=production, in one sentence', async () => {
+    const server = run({ NODE_ENV: 'production', HOST: '0.0.0.0', PORT: '0' })
+    expect((await server.exited).code).toBe(1)
+    const { stdout, stderr } = server.output()
+    expect(stdout).toBe('')
+    expect(stderr.trim().split('\n')).toHaveLength(1)
+    expect(stderr).toMatch(/NODE_ENV is production/)
+    expect(stderr).toContain('DEV_ISSUER_IN_PRODUCTION=1')
+    expect(stderr).toContain('JWT_SECRET')
+  }, 30_000)
+
+  it('with DEV_ISSUER_IN_PRODUCTION=1 on 0.0.0.0: prints the bound address and warns, banner and log', async () => {
+    const server = run({
+      NODE_ENV: 'production',
+      DEV_ISSUER_IN_PRODUCTION: '1',
+      HOST: '0.0.0.0',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+    })
+    const url = await server.url()
+    // The address actually bound, not the loopback one it used to print.
+    expect(url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/)
+    const { port } = new URL(url)
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
+    server.child.kill('SIGTERM')
+    expect((await server.exited).code).toBe(0)
+    expect(server.output().stdout).toContain(`on this machine http://127.0.0.1:${port}`)
+    expect(server.output().stdout).toMatch(/^WARNING: the development issuer is on\b/m)
+    const warning = server
+      .output()
+      .stdout.split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string; address?: string })
+      .find((line) => line.msg.startsWith('development issuer on'))
+    expect(warning).toMatchObject({ level: 40, address: url })
   }, 30_000)
 
   it('takes flags: --port', async () => {

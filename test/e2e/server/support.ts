@@ -1,6 +1,6 @@
 // Helpers of the reference server's tests: the server as an async-disposable resource with
 // real socket.io-client sockets closed with it, development tokens, and awaiting one event.
-import type { Socket as ClientSocket } from 'socket.io-client'
+import type { ManagerOptions, Socket as ClientSocket, SocketOptions } from 'socket.io-client'
 import { connector, nextEvent } from '../../support/socket-server.js'
 import type { ServerConfig } from '../../../server/config.js'
 import { startServer, type StartedServer } from '../../../server/start-server.js'
@@ -11,6 +11,8 @@ export interface ChatHarness extends AsyncDisposable {
   readonly url: string
   /** Connects a client with `token` in `auth.token` (WebSocket, no reconnection). */
   connect(token?: string): ClientSocket
+  /** Connects a client with these options (WebSocket, no reconnection unless they say). */
+  connectWith(options: Partial<ManagerOptions & SocketOptions>): ClientSocket
   /** A development token from `POST /auth/token`. */
   token(username: string, scope?: string): Promise<string>
 }
@@ -28,6 +30,7 @@ export async function chatServer(config: Partial<ServerConfig> = {}): Promise<Ch
     server,
     url: server.url,
     connect: (token) => connect(token === undefined ? {} : { auth: { token } }),
+    connectWith: (options) => connect(options),
     token: (username, scope = 'chat') => issue(server.url, { username, scope }),
     [Symbol.asyncDispose]: close,
   }

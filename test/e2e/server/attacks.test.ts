@@ -1,0 +1,200 @@
+// Attacks on the reference server from outside (issue 10, items 12-14): a DNS-rebinding page
+// asking the development issuer for a token, /socket.io/ responses without the security headers,
+// and one client behind a proxy locking every other out of the handshake.
+import { request } from 'node:http'
+import type { Socket as ClientSocket } from 'socket.io-client'
+import { describe, expect, it } from 'vitest'
+import { connected, expectRefused } from '../../support/guard-e2e.js'
+import { chatServer, tamper, type ChatHarness } from './support.js'
+
+interface Answer {
+  readonly status: number
+  readonly headers: Record<string, string | string[] | undefined>
+  readonly body: string
+}
+
+/** An HTTP request with any `Host` header (fetch does not let one be forged). */
+function send(
+  url: string,
+  path: string,
+  {
+    method = 'GET',
+    headers = {},
+    body,
+  }: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, url), { method, headers }, (res) => {
+      let text = ''
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text })
+      })
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+const TOKEN_REQUEST = {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ username: 'mallory', scope: 'chat admin' }),
+}
+
+describe('DNS rebinding: the development issuer answers only loopback names and PUBLIC_URL', () => {
+  it('refuses a token and the key set to a forged Host, with a JSON error and no token', async () => {
+    await using chat = await chatServer()
+    const port = new URL(chat.url).port
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`]) {
+      const token = await send(chat.url, '/auth/token', {
+        ...TOKEN_REQUEST,
+        headers: { ...TOKEN_REQUEST.headers, host },
+      })
+      expect(token.status).toBe(421)
+      expect(token.headers['content-type']).toMatch(/^application\/json/)
+      expect(JSON.parse(token.body)).toMatchObject({ error: 'misdirected_request' })
+      expect(token.body).not.toContain('access_token')
+      const jwks = await send(chat.url, '/.well-known/jwks.json', { headers: { host } })
+      expect(jwks.status).toBe(421)
+      expect(jwks.body).not.toContain('"keys"')
+    }
+  })
+
+  it('answers loopback names: localhost, *.localhost, 127.x.y.z, [::1]', async () => {
+    await using chat = await chatServer()
+    const port = new URL(chat.url).port
+    for (const host of ['localhost', 'chat.localhost', '127.0.0.1', '127.0.0.2', '[::1]'].map(
+      (name) => `${name}:${port}`,
+    )) {
+      const token = await send(chat.url, '/auth/token', {
+        ...TOKEN_REQUEST,
+        headers: { ...TOKEN_REQUEST.headers, host },
+      })
+      expect(token.status, host).toBe(200)
+      expect(JSON.parse(token.body)).toHaveProperty('access_token')
+    }
+  })
+
+  it('still verifies its own tokens on another loopback address (its JWKS fetch passes the check)', async () => {
+    await using chat = await chatServer({ host: '127.0.0.2' })
+    await connected(chat.connect(await chat.token('alice')))
+  })
+
+  it("answers PUBLIC_URL's host, and other routes whatever the Host", async () => {
+    await using chat = await chatServer({ publicUrl: 'https://chat.example' })
+    const token = await send(chat.url, '/auth/token', {
+      ...TOKEN_REQUEST,
+      headers: { ...TOKEN_REQUEST.headers, host: 'chat.example' },
+    })
+    expect(token.status).toBe(200)
+    const other = await send(chat.url, '/auth/token', {
+      ...TOKEN_REQUEST,
+      headers: { ...TOKEN_REQUEST.headers, host: 'other.example' },
+    })
+    expect(other.status).toBe(421)
+    // The rest of the server is no issuer: it answers any name (a proxy may rewrite Host).
+    expect((await send(chat.url, '/healthz', { headers: { host: 'other.example' } })).status).toBe(
+      200,
+    )
+  })
+})
+
+describe('security headers on what Socket.IO answers itself (/socket.io/)', () => {
+  const expectSecured = (answer: Answer, what: string): void => {
+    expect(answer.headers['x-content-type-options'], what).toBe('nosniff')
+    expect(answer.headers['x-frame-options'], what).toBe('DENY')
+    expect(answer.headers['content-security-policy'], what).toMatch(/frame-ancestors 'none'/)
+    expect(answer.headers['referrer-policy'], what).toBe('no-referrer')
+  }
+
+  it('the client bundle, a polling handshake and poll, and engine.io errors', async () => {
+    await using chat = await chatServer()
+    const bundle = await send(chat.url, '/socket.io/socket.io.esm.min.js')
+    expect(bundle.status).toBe(200)
+    expectSecured(bundle, 'client bundle')
+
+    const open = await send(chat.url, '/socket.io/?EIO=4&transport=polling')
+    expect(open.status).toBe(200)
+    expectSecured(open, 'polling handshake')
+    const sid = (JSON.parse(open.body.slice(1)) as { sid: string }).sid
+    const post = await send(chat.url, `/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
+      body: '40',
+    })
+    expect(post.status).toBe(200)
+    expectSecured(post, 'polling POST')
+    const poll = await send(chat.url, `/socket.io/?EIO=4&transport=polling&sid=${sid}`)
+    expect(poll.status).toBe(200)
+    expect(poll.body).toMatch(/^44/) // the guard's refusal: no token
+    expectSecured(poll, 'polling GET')
+
+    const badTransport = await send(chat.url, '/socket.io/?EIO=4&transport=carrier-pigeon')
+    expect(badTransport.status).toBe(400)
+    expectSecured(badTransport, 'engine.io error: unknown transport')
+    const badSession = await send(chat.url, '/socket.io/?EIO=4&transport=polling&sid=nope')
+    expect(badSession.status).toBe(400)
+    expectSecured(badSession, 'engine.io error: unknown session')
+    // And Express's own, for comparison.
+    expectSecured(await send(chat.url, '/healthz'), 'healthz')
+  })
+})
+
+describe('the failed-handshake limit behind a proxy (TRUST_PROXY)', () => {
+  const behind = (address: string) => ({ extraHeaders: { 'x-forwarded-for': address } })
+
+  it('keys on the client behind a trusted proxy: one client locked out, the other gets in', async () => {
+    // The test's clients reach the server through loopback: loopback is the trusted proxy.
+    const lines: string[] = []
+    await using chat = await chatServer({
+      handshakeRateLimit: 2,
+      trustProxy: ['loopback'],
+      logLevel: 'warn',
+      logStream: {
+        write(line: string) {
+          lines.push(line)
+        },
+      },
+    })
+    const good = await chat.token('alice')
+    const bad = tamper(good)
+    for (let i = 0; i < 2; i++)
+      await expectRefused(chatClient(chat, '203.0.113.7', bad), 'token_invalid', bad)
+    await expectRefused(chatClient(chat, '203.0.113.7', good), 'rate_limited', good)
+    await connected(chatClient(chat, '198.51.100.9', good))
+    // The refusals are logged with the client's address too, not the proxy's.
+    const refusals = lines
+      .map((line) => JSON.parse(line) as { msg: string; address?: string })
+      .filter((line) => line.msg === 'authentication refused')
+    expect(refusals.map((line) => line.address)).toEqual(Array(3).fill('203.0.113.7'))
+  })
+
+  it('a hop count trusts that many proxies', async () => {
+    await using chat = await chatServer({ handshakeRateLimit: 1, trustProxy: 1 })
+    const good = await chat.token('alice')
+    const bad = tamper(good)
+    // Two forwarded addresses: with one trusted hop, the client is the last, not the first.
+    await expectRefused(chatClient(chat, '10.0.0.1, 203.0.113.7', bad), 'token_invalid', bad)
+    await expectRefused(chatClient(chat, '10.0.0.2, 203.0.113.7', good), 'rate_limited', good)
+    await connected(chatClient(chat, '10.0.0.1, 198.51.100.9', good))
+  })
+
+  for (const [what, trustProxy] of [
+    ['no TRUST_PROXY', undefined],
+    ['a TRUST_PROXY that is not the peer', ['10.0.0.0/8']],
+  ] as const) {
+    it(`ignores X-Forwarded-For with ${what}: a forged address does not escape the limit`, async () => {
+      await using chat = await chatServer({ handshakeRateLimit: 2, trustProxy })
+      const good = await chat.token('alice')
+      const bad = tamper(good)
+      for (let i = 0; i < 2; i++)
+        await expectRefused(chatClient(chat, '203.0.113.7', bad), 'token_invalid', bad)
+      await expectRefused(chatClient(chat, '198.51.100.9', good), 'rate_limited', good)
+    })
+  }
+
+  function chatClient(chat: ChatHarness, address: string, token: string): ClientSocket {
+    return chat.connectWith({ auth: { token }, ...behind(address) })
+  }
+})
