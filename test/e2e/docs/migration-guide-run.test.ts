@@ -11,6 +11,7 @@ import { SignJWT } from 'jose'
 import { io as connectClient, type Socket } from 'socket.io-client'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { nextEvent } from '../../support/socket-server.js'
 import { allSamples } from './doc-samples.js'
 import { linkPackedPackage } from './link-packed-package.js'
 
@@ -78,21 +79,21 @@ afterAll(() => {
 describe('docs/from-hand-written-middleware.md, steps 1 and 4 as printed', () => {
   it('broadcasts messages of authenticated users with their subject', async () => {
     const alice = await connect('alice')
-    const got = once(alice, 'message')
+    const got = nextEvent(alice, 'message')
     alice.emit('message', 'hello')
-    expect((await got)[0]).toEqual({ from: 'alice', text: 'hello' })
+    expect(await got).toEqual({ from: 'alice', text: 'hello' })
   })
 
   it('an admin kick without an ack ends the target and the server lives on', async () => {
     const admin = await connect('root', 'admin')
     const bob = await connect('bob')
-    const bobTold = once(bob, 'unauthorized')
+    const bobTold = nextEvent(bob, 'unauthorized')
     admin.emit('admin:kick', { sub: 'bob' }) // no ack function: the handler must not call one
-    expect((await bobTold)[0]).toMatchObject({ code: 'token_revoked' })
+    expect(await bobTold).toMatchObject({ code: 'token_revoked' })
     // The server still answers: a round trip after the kick.
-    const echo = once(admin, 'message')
+    const echo = nextEvent(admin, 'message')
     admin.emit('message', 'still here')
-    expect((await echo)[0]).toEqual({ from: 'root', text: 'still here' })
+    expect(await echo).toEqual({ from: 'root', text: 'still here' })
     expect(server.exitCode).toBeNull()
   })
 
@@ -103,9 +104,9 @@ describe('docs/from-hand-written-middleware.md, steps 1 and 4 as printed', () =>
     admin.emit('admin:kick', { sub: 'erin' }, 7)
     admin.emit('admin:kick', { sub: 42 })
     expect(await admin.timeout(5_000).emitWithAck('admin:kick', null)).toEqual({ ok: false })
-    const echo = once(admin, 'message')
+    const echo = nextEvent(admin, 'message')
     admin.emit('message', 'alive')
-    expect((await echo)[0]).toEqual({ from: 'root3', text: 'alive' })
+    expect(await echo).toEqual({ from: 'root3', text: 'alive' })
     expect(server.exitCode).toBeNull()
   })
 
