@@ -118,6 +118,8 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   }
   const namespaces: Iterable<AnyNamespace> = { [Symbol.iterator]: guarded }
   let closed = false
+  // A call, so that a check after an `await` is not narrowed away by the one before it.
+  const isClosed = (): boolean => closed
   const timers = createTimerHeap(now)
   // Revocation finds this node's sockets here; authentications in flight are re-checked against
   // the log when they commit (docs/guard.md, "Revocation and authentications in flight").
@@ -164,7 +166,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     if (closed) throw shuttingDown()
     const { claims, expiresAt } = await verifier.verify(token).catch((error: unknown) => {
       // A verifier closed under a handshake is the shutdown, not a forged token.
-      throw closed ? shuttingDown() : error
+      throw isClosed() ? shuttingDown() : error
     })
     // A refresh renews the same identity, an issuer's subject: another's token is refused
     // before the store is asked and before `onAuthenticated` could load another user onto this
@@ -183,7 +185,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       // database, and its message stays off the wire.
       throw guardError(error)
     }
-    if (closed) throw shuttingDown()
+    if (isClosed()) throw shuttingDown()
     if (log.revokedSince(claims, mark) === true) throw revokedError()
     return { auth: Object.freeze({ claims, expiresAt }), mark }
   }
@@ -235,7 +237,11 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   const countFailure = (socket: AnySocket, error: AuthError): void => {
     // A store outage or a server fault is not the client's doing: counting it would lock every
     // client out once it ends.
-    if (limiter === undefined || error.code === 'store_unavailable' || error.code === 'server_error')
+    if (
+      limiter === undefined ||
+      error.code === 'store_unavailable' ||
+      error.code === 'server_error'
+    )
       return
     try {
       limiter.limiter.consume(limiter.key(socket)).catch(() => undefined)
@@ -255,7 +261,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     roomsOf,
     // No registry of sessions (it would cost every socket a map entry and a listener): after
     // close() a session's timer still fires once, and does nothing.
-    isClosed: () => closed,
+    isClosed,
     timers,
   }
 

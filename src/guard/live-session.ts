@@ -47,9 +47,9 @@ export interface SessionContext {
 export type AuthenticateAck =
   | { ok: true; expiresAt: number | null }
   | ({ ok: false } & WireError & {
-      /** With `rate_limited` for a refresh: when the socket may try again, in ms. */
-      retryAfterMs?: number
-    })
+        /** With `rate_limited` for a refresh: when the socket may try again, in ms. */
+        retryAfterMs?: number
+      })
 
 // socket.io-parser's EVENT packet type.
 const EVENT_PACKET = 2

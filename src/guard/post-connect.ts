@@ -33,6 +33,9 @@ export interface Quarantine {
 type Join = AnySocket['join']
 type Leave = AnySocket['leave']
 
+// A call, so that a check after an `await` is not narrowed away by the one before it.
+const isConnected = (socket: AnySocket): boolean => socket.connected
+
 /** The `onevent` of a released socket: the prototype's, for string event names only. */
 function stringEventsOnly(this: AnySocket, packet: { data?: unknown }): void {
   if (Array.isArray(packet.data) && typeof packet.data[0] === 'string') {
@@ -158,7 +161,7 @@ export function startPostConnect(socket: AnySocket, ctx: PostConnectContext): vo
         clearTimeout(timer)
         socket.off('authenticate', onAuthenticate)
         // Revoked while its rooms were being given back: already told and disconnected.
-        if (!socket.connected) return
+        if (!isConnected(socket)) return
         ctx.onAuthenticated(socket)
         reply?.({ ok: true, expiresAt: auth.expiresAt })
         socket.emit('authenticated', { expiresAt: auth.expiresAt })

@@ -87,7 +87,8 @@ export function matchesRevocation(
   target: RevocationTarget,
   revokedAt: number,
 ): boolean {
-  if (typeof target.sub === 'string') return claims.sub === target.sub && issuedBefore(claims, revokedAt)
+  if (typeof target.sub === 'string')
+    return claims.sub === target.sub && issuedBefore(claims, revokedAt)
   return typeof target.jti === 'string' && matchesToken(claims, target.iss, target.jti)
 }
 
@@ -135,7 +136,8 @@ export function createMemoryRevocationStore(): RevocationStore {
         const until = tokens.get(tokenKey(claims.iss, claims.jti))
         if (until !== undefined && until > now) return true
         // A revocation of the token id without an issuer covers every issuer's.
-        const any = claims.iss === undefined ? undefined : tokens.get(tokenKey(undefined, claims.jti))
+        const any =
+          claims.iss === undefined ? undefined : tokens.get(tokenKey(undefined, claims.jti))
         if (any !== undefined && any > now) return true
       }
       return false

@@ -199,7 +199,11 @@ describe('refresh floods and refresh identity', () => {
     expect(() =>
       createGuard({ secret: 'x'.repeat(32), algorithms: ['HS256'], refreshIntervalMs: -1 }),
     ).toThrow(expect.objectContaining({ code: 'invalid_option', option: 'refreshIntervalMs' }))
-    const guard = createGuard({ secret: 'x'.repeat(32), algorithms: ['HS256'], refreshIntervalMs: 0 })
+    const guard = createGuard({
+      secret: 'x'.repeat(32),
+      algorithms: ['HS256'],
+      refreshIntervalMs: 0,
+    })
     await guard.close()
   })
 

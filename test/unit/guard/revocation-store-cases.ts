@@ -78,8 +78,9 @@ export function revocationStoreCases(makeStore: () => RevocationStore): void {
       await store.revokeToken(undefined, 'j-2', T + 60_000)
       expect(await store.isRevoked({ jti: 'j-2' }, T)).toBe(true)
       expect(await store.isRevoked({ iss: 'https://idp.example', jti: 'j-2' }, T)).toBe(true)
-      expect(await store.isRevokedMany?.([{ iss: 'https://a', jti: 'j-2' }, { jti: 'j-3' }], T))
-        .toEqual(store.isRevokedMany === undefined ? undefined : [true, false])
+      expect(
+        await store.isRevokedMany?.([{ iss: 'https://a', jti: 'j-2' }, { jti: 'j-3' }], T),
+      ).toEqual(store.isRevokedMany === undefined ? undefined : [true, false])
       expect(await store.isRevoked({ iss: 'https://idp.example', jti: 'j-2' }, T + 60_000)).toBe(
         false,
       )
