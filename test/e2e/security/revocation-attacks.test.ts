@@ -276,4 +276,20 @@ describe('the subject room is not the revocation index', () => {
     await nothingWithin(mallory, 'unauthorized', 150)
     expect(mallory.connected).toBe(true)
   })
+
+  it('across two nodes, leaving the room on B does not escape revoke({ sub }) on A', async () => {
+    await using cluster = await startCluster({ url: REDIS_URL })
+    cluster.b.server.io.on('connection', (socket) => {
+      socket.on('leave', async (room: string, ack: () => void) => {
+        await socket.leave(room)
+        ack()
+      })
+    })
+    const alice = cluster.b.server.connect({ auth: { token: cluster.issuer.sign() } })
+    await connected(alice)
+    await alice.timeout(2_000).emitWithAck('leave', 'sockguard:sub:alice')
+    const told = nextEvent<{ code: string }>(alice, 'unauthorized', 2_000)
+    await cluster.a.server.guard.revoke({ sub: 'alice' })
+    expect((await told).code).toBe('token_revoked')
+  })
 })
