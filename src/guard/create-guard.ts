@@ -30,15 +30,6 @@ import type {
   SocketAuth,
 } from './types.js'
 
-/**
- * The room a subject's sockets join, for the app to address a user's sockets on any node.
- * Revocation does not use it (a client the app lets leave or join rooms could escape it): the
- * guard keeps its own index of sessions.
- */
-export function subjectRoom(sub: string): string {
-  return `sockguard:sub:${sub}`
-}
-
 // The cluster messages that revoke one token id, and a subject: each node ends its own matching
 // sockets from its session index (and records the revocation for authentications in flight).
 const REVOKE_TOKEN_EVENT = 'sockguard:revoke-token'
@@ -135,9 +126,6 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       // A logging hook must not turn a refusal into a crash.
     }
   }
-
-  const roomsOf = (claims: JwtClaims): string[] =>
-    typeof claims.sub === 'string' ? [subjectRoom(claims.sub)] : []
 
   const revokedError = (): AuthError =>
     new AuthError('token_revoked', 'The token has been revoked.')
@@ -258,7 +246,6 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     authenticate,
     admit,
     reportFailure,
-    roomsOf,
     // No registry of sessions (it would cost every socket a map entry and a listener): after
     // close() a session's timer still fires once, and does nothing.
     isClosed,
@@ -334,7 +321,6 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
           )
         }
       }
-      if (typeof auth.claims.sub === 'string') void socket.join(subjectRoom(auth.claims.sub))
       begin(socket)
     } catch (error) {
       rejectSocket(socket, error)

@@ -35,8 +35,6 @@ export interface SessionContext {
   readonly admit: (socket: AnySocket, mark: number) => boolean
   /** Reports a failure (onFailure hook). */
   readonly reportFailure: (error: AuthError, socket: AnySocket) => void
-  /** Rooms a socket joins once authenticated (its subject's, for the app to address it). */
-  readonly roomsOf: (claims: JwtClaims) => string[]
   /** True once the guard is closed: timers then do nothing. */
   readonly isClosed: () => boolean
   /** The guard's deadlines: one Node timer for every socket. */

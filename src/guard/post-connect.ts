@@ -156,7 +156,7 @@ export function startPostConnect(socket: AnySocket, ctx: PostConnectContext): vo
           clearTimeout(timer)
           return
         }
-        await held.release(ctx.roomsOf(auth.claims))
+        await held.release()
         state = 'done'
         clearTimeout(timer)
         socket.off('authenticate', onAuthenticate)
