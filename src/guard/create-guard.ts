@@ -323,7 +323,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       }
       begin(socket)
     } catch (error) {
-      rejectSocket(socket, error)
+      rejectSocket(socket, guardError(error))
     }
   }
 
