@@ -1,6 +1,6 @@
 // The public entry point of sockguard: explicit named exports, no logic.
 export { createVerifier } from './verifier/create-verifier.js'
-export { createGuard, subjectRoom } from './guard/create-guard.js'
+export { createGuard } from './guard/create-guard.js'
 export { createMemoryRevocationStore } from './guard/revocation-store.js'
 export { authorizeEvents } from './authorize/authorize-events.js'
 export { requireClaim, requireScope, scopesOf } from './authorize/rules.js'

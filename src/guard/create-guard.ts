@@ -2,20 +2,24 @@
 // a per-namespace connection hook that starts each socket's live session (or the post-connect
 // flow), re-checks recovered sessions, and revocation that reaches live sockets on every node.
 import { AuthError, ClaimInvalidError, InvalidOptionError, isAuthError } from '../errors.js'
-import { connectError, toAuthError } from '../internal/wire-error.js'
+import { connectError } from '../internal/wire-error.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { extractToken, stripToken, type HandshakeLike } from './extract-token.js'
 import {
+  guardError,
   rejectSocket,
   sendUnauthorized,
   startSession,
+  type Authenticated,
   type SessionContext,
 } from './live-session.js'
 import { createTimerHeap } from '../internal/timer-heap.js'
 import { normalizeGuardOptions } from './normalize-guard-options.js'
 import { startPostConnect } from './post-connect.js'
-import { issuedBefore, type RevocationTarget } from './revocation-store.js'
+import { createRevocationLog } from './revocation-log.js'
+import { issuedBefore, matchesToken, type RevocationTarget } from './revocation-store.js'
 import { startRevocationSweep } from './revocation-sweep.js'
+import { createSessionIndex } from './session-index.js'
 import type {
   AnyNamespace,
   AnyServer,
@@ -26,15 +30,10 @@ import type {
   SocketAuth,
 } from './types.js'
 
-/** The room a subject's sockets join, so a revocation reaches them through any adapter. */
-export function subjectRoom(sub: string): string {
-  return `sockguard:sub:${sub}`
-}
-
-// The cluster message that revokes one token id: each node scans its own sockets. (A room per
-// token id would reach them without a scan, but it costs every connected socket a second room for
-// an operation that is rare.)
+// The cluster messages that revoke one token id, and a subject: each node ends its own matching
+// sockets from its session index (and records the revocation for authentications in flight).
 const REVOKE_TOKEN_EVENT = 'sockguard:revoke-token'
+const REVOKE_SUBJECT_EVENT = 'sockguard:revoke-subject'
 
 interface TokenTarget {
   readonly iss: string | undefined
@@ -94,6 +93,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     revocationSweepMs,
     expiringWarningMs,
     clockToleranceMs,
+    refreshIntervalMs,
     onAuthenticated,
     onFailure,
     limiter,
@@ -109,7 +109,15 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   }
   const namespaces: Iterable<AnyNamespace> = { [Symbol.iterator]: guarded }
   let closed = false
+  // A call, so that a check after an `await` is not narrowed away by the one before it.
+  const isClosed = (): boolean => closed
   const timers = createTimerHeap(now)
+  // Revocation finds this node's sockets here; authentications in flight are re-checked against
+  // the log when they commit (docs/guard.md, "Revocation and authentications in flight").
+  const sessions = createSessionIndex()
+  const log = createRevocationLog()
+  // Handshakes between the middleware and the `connection` event: the mark of each.
+  const marks = new WeakMap<AnySocket, number>()
 
   const reportFailure = (error: AuthError, socket: AnySocket): void => {
     try {
@@ -119,11 +127,10 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     }
   }
 
-  const roomsOf = (claims: JwtClaims): string[] =>
-    typeof claims.sub === 'string' ? [subjectRoom(claims.sub)] : []
-
   const revokedError = (): AuthError =>
     new AuthError('token_revoked', 'The token has been revoked.')
+  const shuttingDown = (): AuthError =>
+    new AuthError('server_error', 'The server is shutting down.')
 
   const checkRevoked = async (claims: JwtClaims): Promise<void> => {
     let revoked: boolean
@@ -139,29 +146,109 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   const authenticate = async (
     token: unknown,
     socket: AnySocket,
-    expected?: { readonly sub: string | undefined },
-  ): Promise<SocketAuth<TClaims>> => {
+    previous?: JwtClaims,
+  ): Promise<Authenticated> => {
+    // Before the store is asked: what it cannot answer yet, the log will (see `admit`).
+    const mark = log.mark()
     if (typeof token === 'string') token = token.replace(/^Bearer +/i, '')
-    const { claims, expiresAt } = await verifier.verify(token)
-    // A refresh renews the same identity: another subject's token is refused before the store
-    // is asked and before `onAuthenticated` could load that other user onto this socket.
-    if (expected !== undefined && claims.sub !== expected.sub)
-      throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
+    if (closed) throw shuttingDown()
+    const { claims, expiresAt } = await verifier.verify(token).catch((error: unknown) => {
+      // A verifier closed under a handshake is the shutdown, not a forged token.
+      throw isClosed() ? shuttingDown() : error
+    })
+    // A refresh renews the same identity, an issuer's subject: another's token is refused
+    // before the store is asked and before `onAuthenticated` could load another user onto this
+    // socket. Without a subject on either side there is no identity to compare.
+    if (previous !== undefined) {
+      if (typeof previous.sub !== 'string' || typeof claims.sub !== 'string')
+        throw new ClaimInvalidError('sub', 'A refresh needs tokens with a subject.')
+      if (claims.sub !== previous.sub || claims.iss !== previous.iss)
+        throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
+    }
     await checkRevoked(claims)
-    await onAuthenticated?.(claims, socket)
-    return Object.freeze({ claims, expiresAt })
+    try {
+      await onAuthenticated?.(claims, socket)
+    } catch (error) {
+      // An AuthError is the app's refusal and keeps its code; anything else is its bug or its
+      // database, and its message stays off the wire.
+      throw guardError(error)
+    }
+    if (isClosed()) throw shuttingDown()
+    if (log.revokedSince(claims, mark) === true) throw revokedError()
+    return { auth: Object.freeze({ claims, expiresAt }), mark }
+  }
+
+  /** Tells a socket it is revoked and closes its connection, as the cluster-wide path does. */
+  const endRevoked = (socket: AnySocket): void => {
+    if (!socket.connected) return
+    const { code, message } = revokedError()
+    sendUnauthorized(socket, { code, message })
+    socket.disconnect(true)
+  }
+
+  const admit = (socket: AnySocket, mark: number): boolean => {
+    sessions.add(socket)
+    const auth = (socket.data as { auth: SocketAuth }).auth
+    const revoked = log.revokedSince(auth.claims, mark)
+    if (revoked === true) {
+      endRevoked(socket)
+      return false
+    }
+    if (revoked === undefined) {
+      // In flight longer than the log reaches back: the store answers instead (rare).
+      Promise.resolve(store.isRevoked(auth.claims, now())).then(
+        (yes) => {
+          if (yes && (socket.data as { auth: SocketAuth }).auth === auth) endRevoked(socket)
+        },
+        () => undefined,
+      )
+    }
+    return true
+  }
+
+  /** The socket's rate-limit key; a key function that throws is the server's fault. */
+  const limitKey = (socket: AnySocket): string => {
+    try {
+      return (limiter as NonNullable<typeof limiter>).key(socket)
+    } catch (error) {
+      throw guardError(error)
+    }
+  }
+
+  const checkLimit = async (socket: AnySocket): Promise<void> => {
+    if (limiter === undefined) return
+    const state = await limiter.limiter.get(limitKey(socket)).catch(() => null)
+    if (state !== null && state.consumedPoints >= limiter.points)
+      throw new AuthError('rate_limited', 'Too many failed attempts; try again later.')
+  }
+
+  const countFailure = (socket: AnySocket, error: AuthError): void => {
+    // A store outage or a server fault is not the client's doing: counting it would lock every
+    // client out once it ends.
+    if (
+      limiter === undefined ||
+      error.code === 'store_unavailable' ||
+      error.code === 'server_error'
+    )
+      return
+    try {
+      limiter.limiter.consume(limiter.key(socket)).catch(() => undefined)
+    } catch {
+      // A throwing rate-limit key must not turn a refusal into a crash.
+    }
   }
 
   const context: SessionContext = {
     now,
     expiringWarningMs,
     clockToleranceMs,
+    refreshIntervalMs,
     authenticate,
+    admit,
     reportFailure,
-    roomsOf,
     // No registry of sessions (it would cost every socket a map entry and a listener): after
     // close() a session's timer still fires once, and does nothing.
-    isClosed: () => closed,
+    isClosed,
     timers,
   }
 
@@ -177,7 +264,13 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       // A recovered post-connect socket already authenticated: it is re-checked like any other
       // recovered socket below instead of having to authenticate again.
       if (mode === 'post-connect' && !(socket.recovered && auth !== undefined)) {
-        startPostConnect(socket, { ...context, timeoutMs, onAuthenticated: begin })
+        startPostConnect(socket, {
+          ...context,
+          timeoutMs,
+          checkLimit,
+          countFailure,
+          onAuthenticated: begin,
+        })
         return
       }
       if (auth === undefined) {
@@ -185,6 +278,11 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
         rejectSocket(socket, new AuthError('token_missing', 'No token was sent.'))
         return
       }
+      // The commit point of a handshake: from here revocation finds the socket. A recovered
+      // socket is reachable from its mark on, and re-checked against the store below.
+      const mark = marks.get(socket) ?? log.mark()
+      marks.delete(socket)
+      if (!admit(socket, mark)) return
       if (socket.recovered) {
         // connectionStateRecovery skips middlewares on reconnect: re-check what was restored.
         stripToken(socket.handshake, extract)
@@ -223,10 +321,9 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
           )
         }
       }
-      if (typeof auth.claims.sub === 'string') void socket.join(subjectRoom(auth.claims.sub))
       begin(socket)
     } catch (error) {
-      rejectSocket(socket, error)
+      rejectSocket(socket, guardError(error))
     }
   }
 
@@ -268,35 +365,29 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     }
   }
 
-  /** Tells a socket it is revoked and closes its connection, as the cluster-wide path does. */
-  const endRevoked = (socket: AnySocket): void => {
-    if (!socket.connected) return
-    const { code, message } = revokedError()
-    sendUnauthorized(socket, { code, message })
-    socket.disconnect(true)
-  }
-
-  /** Ends this node's sockets of `nsp` that hold the token `(iss, jti)`. */
-  const endLocalToken = (nsp: AnyNamespace, target: TokenTarget): void => {
-    for (const socket of nsp.sockets.values()) {
+  /** Ends this node's sockets (of `nsp` when given) that hold the token `(iss, jti)`. */
+  const endLocalToken = (target: TokenTarget, nsp?: AnyNamespace): void => {
+    for (const socket of [...sessions.all()]) {
       const claims = (socket.data as { auth?: SocketAuth } | undefined)?.auth?.claims
-      if (claims?.jti === target.jti && claims.iss === target.iss) endRevoked(socket)
+      if (
+        claims !== undefined &&
+        (nsp === undefined || socket.nsp === nsp) &&
+        matchesToken(claims, target.iss, target.jti)
+      )
+        endRevoked(socket)
     }
   }
 
   /**
-   * Ends this node's sockets of `nsp` whose subject is `sub`; with `at`, only those whose token
-   * was issued up to then (a user who logged in again since keeps the new session).
+   * Ends this node's sockets (of `nsp` when given) whose subject is `sub`; with `at`, only those
+   * whose token was issued up to then (a user who logged in again since keeps the new session).
    */
-  const endLocalSubject = (nsp: AnyNamespace, sub: string, at?: number): void => {
-    const ids = nsp.adapter.rooms.get(subjectRoom(sub))
-    if (ids === undefined) return
-    for (const id of [...ids]) {
-      const socket = nsp.sockets.get(id)
-      const claims = (socket?.data as { auth?: SocketAuth } | undefined)?.auth?.claims
+  const endLocalSubject = (sub: string, at?: number, nsp?: AnyNamespace): void => {
+    for (const socket of [...sessions.withSubject(sub)]) {
+      const claims = (socket.data as { auth?: SocketAuth } | undefined)?.auth?.claims
       if (
-        socket !== undefined &&
         claims?.sub === sub &&
+        (nsp === undefined || socket.nsp === nsp) &&
         (at === undefined || issuedBefore(claims, at))
       )
         endRevoked(socket)
@@ -307,18 +398,26 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   // matching sockets here at once, whatever became of the adapter's message.
   const onStoredRevocation = (target: RevocationTarget, revokedAt: number): void => {
     if (closed) return
-    for (const nsp of namespaces) {
-      if (typeof target.sub === 'string') endLocalSubject(nsp, target.sub, revokedAt)
-      else if (typeof target.jti === 'string')
-        endLocalToken(nsp, { iss: target.iss, jti: target.jti })
-    }
+    log.record(target, revokedAt)
+    if (typeof target.sub === 'string') endLocalSubject(target.sub, revokedAt)
+    else if (typeof target.jti === 'string') endLocalToken({ iss: target.iss, jti: target.jti })
   }
 
   const onRevokeToken = function (this: AnyNamespace, target: unknown): void {
     if (closed || typeof target !== 'object' || target === null) return
-    const { iss, jti } = target as Partial<TokenTarget>
-    if (typeof jti === 'string' && (iss === undefined || typeof iss === 'string'))
-      endLocalToken(this, { iss, jti })
+    const { iss, jti, at } = target as Partial<TokenTarget> & { at?: unknown }
+    if (typeof jti !== 'string' || !(iss === undefined || typeof iss === 'string')) return
+    log.record(iss === undefined ? { jti } : { jti, iss }, typeof at === 'number' ? at : now())
+    endLocalToken({ iss, jti }, this)
+  }
+
+  const onRevokeSubject = function (this: AnyNamespace, target: unknown): void {
+    if (closed || typeof target !== 'object' || target === null) return
+    const { sub, at } = target as { sub?: unknown; at?: unknown }
+    if (typeof sub !== 'string' || typeof at !== 'number') return
+    log.record({ sub }, at)
+    // Every socket of the subject here, as the revoking node ends its own (clocks differ).
+    endLocalSubject(sub, undefined, this)
   }
 
   // Started with the first namespace the guard protects, so a guard that is never used runs no
@@ -349,6 +448,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     nsp.prependListener('connection', onConnection)
     // Messages from the other nodes of a cluster adapter (serverSideEmit).
     ;(nsp as unknown as NodeJS.EventEmitter).on(REVOKE_TOKEN_EVENT, onRevokeToken)
+    ;(nsp as unknown as NodeJS.EventEmitter).on(REVOKE_SUBJECT_EVENT, onRevokeSubject)
   }
 
   const middleware: GuardMiddleware = (socket, next) => {
@@ -360,24 +460,21 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
         next()
         return
       }
-      const coded = toAuthError(error)
+      const coded = guardError(error)
       try {
         // A refused token is still a credential (another audience, a refresh later): the hook,
         // which apps use to log the socket, must not see it.
         stripToken(socket.handshake, extract)
         reportFailure(coded, socket)
-        // A store outage is not the client's doing: counting it would lock every client out
-        // once the outage ends.
-        if (limiter !== undefined && coded.code !== 'store_unavailable')
-          limiter.limiter.consume(limiter.key(socket)).catch(() => undefined)
+        countFailure(socket, coded)
       } catch {
-        // A throwing rate-limit key must not turn a refusal into a hang and a crash.
+        // Nothing here may turn a refusal into a hang and a crash.
       }
       next(connectError(coded))
     }
     try {
       hook(socket.nsp)
-      if (closed) throw new AuthError('token_invalid', 'The server is shutting down.')
+      if (closed) throw shuttingDown()
       if (mode === 'post-connect') {
         // The token comes later, by `authenticate`; one sent in the handshake anyway must not
         // stay there (it would travel in fetchSockets()).
@@ -387,17 +484,14 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       }
       const handshake = socket.handshake as unknown as HandshakeLike
       const run = async (): Promise<void> => {
-        if (limiter !== undefined) {
-          const state = await limiter.limiter.get(limiter.key(socket)).catch(() => null)
-          if (state !== null && state.consumedPoints >= limiter.points) {
-            throw new AuthError('rate_limited', 'Too many failed attempts; try again later.')
-          }
-        }
+        await checkLimit(socket)
         const { token } = extractToken(handshake, extract)
         // Before `onAuthenticated` (and any log line of the app's) sees the socket.
         stripToken(handshake, extract)
-        const auth = await authenticate(token, socket)
+        const { auth, mark } = await authenticate(token, socket)
         ;(socket.data as { auth: SocketAuth }).auth = auth
+        // Socket.IO connects it a tick later: `onConnection` re-checks from the same mark.
+        marks.set(socket, mark)
       }
       run().then(() => {
         done()
@@ -407,20 +501,13 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     }
   }
 
-  const disconnectRoom = (room: string, error: AuthError): void => {
-    for (const nsp of namespaces) {
-      nsp.to(room).emit('unauthorized', { code: error.code, message: error.message })
-      nsp.in(room).disconnectSockets(true)
-    }
-  }
-
-  const disconnectToken = async (target: TokenTarget): Promise<void> => {
+  /** Tells the other nodes of each namespace's cluster adapter (the in-memory one has none). */
+  const tellOtherNodes = async (event: string, message: object): Promise<void> => {
     await Promise.all(
       [...guarded()].map(async (nsp) => {
         // Only a cluster adapter has other nodes to tell (the in-memory one warns on
         // serverSideEmit).
-        if ((await serverCount(nsp)) > 1)
-          nsp.serverSideEmit(REVOKE_TOKEN_EVENT, { iss: target.iss, jti: target.jti })
+        if ((await serverCount(nsp)) > 1) nsp.serverSideEmit(event, message)
       }),
     )
   }
@@ -459,16 +546,32 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       let failure: AuthError | undefined
       if (typeof target.sub === 'string' && target.sub !== '') {
         const { sub } = target
-        for (const nsp of namespaces) endLocalSubject(nsp, sub)
-        failure = await write(() => store.revokeSubject(sub, at, revocationTtlMs))
-        disconnectRoom(subjectRoom(sub), revokedError())
+        // Recorded first: an authentication of this subject in flight now is refused when it
+        // commits, even if the store answered it before the write below landed.
+        const settle = log.record({ sub }, at, true)
+        try {
+          endLocalSubject(sub)
+          failure = await write(() => store.revokeSubject(sub, at, revocationTtlMs))
+        } finally {
+          settle()
+        }
+        await tellOtherNodes(REVOKE_SUBJECT_EVENT, { sub, at })
       } else if (typeof target.jti === 'string' && target.jti !== '') {
         const token = { iss: target.iss, jti: target.jti }
-        for (const nsp of namespaces) endLocalToken(nsp, token)
-        failure = await write(() =>
-          store.revokeToken(token.iss, token.jti, target.expiresAt ?? at + revocationTtlMs),
+        const settle = log.record(
+          token.iss === undefined ? { jti: token.jti } : { jti: token.jti, iss: token.iss },
+          at,
+          true,
         )
-        await disconnectToken(token)
+        try {
+          endLocalToken(token)
+          failure = await write(() =>
+            store.revokeToken(token.iss, token.jti, target.expiresAt ?? at + revocationTtlMs),
+          )
+        } finally {
+          settle()
+        }
+        await tellOtherNodes(REVOKE_TOKEN_EVENT, { ...token, at })
       } else {
         throw new InvalidOptionError('target', 'must be { sub } or { jti, iss? }')
       }
@@ -483,7 +586,10 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       for (const nsp of guarded()) {
         nsp.off('connection', onConnection)
         ;(nsp as unknown as NodeJS.EventEmitter).off(REVOKE_TOKEN_EVENT, onRevokeToken)
+        ;(nsp as unknown as NodeJS.EventEmitter).off(REVOKE_SUBJECT_EVENT, onRevokeSubject)
       }
+      sessions.clear()
+      log.clear()
       servers.clear()
       verifier.close()
       await store.close?.()

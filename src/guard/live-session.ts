@@ -1,27 +1,40 @@
 // The live session of one connected socket: the expiry warning and disconnect timers, and the
 // in-band refresh (`authenticate` on a connected socket). Both keep the connection and socket id.
-import { AuthError, ClaimInvalidError } from '../errors.js'
+import { AuthError, isAuthError } from '../errors.js'
 import type { DeadlineKind, TimerHeap } from '../internal/timer-heap.js'
-import { toAuthError, wireError, type WireError } from '../internal/wire-error.js'
+import { wireError, type WireError } from '../internal/wire-error.js'
 import type { JwtClaims } from '../verifier/types.js'
 import type { AnySocket, SocketAuth } from './types.js'
+
+/** A verified, admitted token, and the revocation-log mark taken before it was checked. */
+export interface Authenticated {
+  readonly auth: SocketAuth
+  /** Re-check at the commit point against the revocations learned since (RevocationLog). */
+  readonly mark: number
+}
 
 /** What a session needs from its guard. */
 export interface SessionContext {
   readonly now: () => number
   readonly expiringWarningMs: number
   readonly clockToleranceMs: number
+  /** The least time between two refreshes of one socket, in ms. */
+  readonly refreshIntervalMs: number
   /** Verifies a token and runs the revocation and `onAuthenticated` checks. */
   readonly authenticate: (
     token: unknown,
     socket: AnySocket,
-    /** For a refresh: the subject the token must have (checked before anything else runs). */
-    expected?: { readonly sub: string | undefined },
-  ) => Promise<SocketAuth>
+    /** For a refresh: the claims of the current token (same issuer and subject required). */
+    previous?: JwtClaims,
+  ) => Promise<Authenticated>
+  /**
+   * A commit point: the socket's `socket.data.auth` is set; it joins the guard's session index
+   * (so any later revocation finds it) and is re-checked against the revocations learned since
+   * `mark`. False when it was revoked meanwhile: it has then been told and disconnected.
+   */
+  readonly admit: (socket: AnySocket, mark: number) => boolean
   /** Reports a failure (onFailure hook). */
   readonly reportFailure: (error: AuthError, socket: AnySocket) => void
-  /** Rooms that make a socket reachable for revocation on any node. */
-  readonly roomsOf: (claims: JwtClaims) => string[]
   /** True once the guard is closed: timers then do nothing. */
   readonly isClosed: () => boolean
   /** The guard's deadlines: one Node timer for every socket. */
@@ -29,7 +42,12 @@ export interface SessionContext {
 }
 
 /** The ack of `authenticate`. */
-export type AuthenticateAck = { ok: true; expiresAt: number | null } | ({ ok: false } & WireError)
+export type AuthenticateAck =
+  | { ok: true; expiresAt: number | null }
+  | ({ ok: false } & WireError & {
+        /** With `rate_limited` for a refresh: when the socket may try again, in ms. */
+        retryAfterMs?: number
+      })
 
 // socket.io-parser's EVENT packet type.
 const EVENT_PACKET = 2
@@ -50,6 +68,19 @@ export function sendUnauthorized(socket: AnySocket, payload: WireError): void {
       data: ['unauthorized', payload],
     })
   } else socket.emit('unauthorized', payload)
+}
+
+/**
+ * Any error of the guard's flow as a coded AuthError: an AuthError keeps its code; anything
+ * else is the server's fault (`server_error`), never blamed on the token, and its message (a
+ * hook's, a database's) stays off the wire.
+ */
+export function guardError(error: unknown): AuthError {
+  return isAuthError(error)
+    ? error
+    : new AuthError('server_error', 'The server could not complete the authentication.', {
+        cause: error,
+      })
 }
 
 /** Sends `unauthorized` and disconnects: the end of every failed session. */
@@ -110,6 +141,8 @@ function sessionsOf(ctx: SessionContext): Sessions {
   if (known !== undefined) return known
   // Sockets whose refresh is running: a second `authenticate` meanwhile is refused.
   const refreshing = new WeakSet<AnySocket>()
+  // When each socket's last refresh started (only sockets that refreshed have an entry).
+  const lastRefresh = new WeakMap<AnySocket, number>()
 
   const sessions: Sessions = {
     warn: {
@@ -146,25 +179,40 @@ function sessionsOf(ctx: SessionContext): Sessions {
   function handleAuthenticate(socket: AnySocket, payload: unknown, ack: unknown): void {
     const reply =
       typeof ack === 'function' ? (ack as (response: AuthenticateAck) => void) : undefined
-    if (refreshing.has(socket)) {
-      reply?.({ ok: false, code: 'rate_limited', message: 'A refresh is already in progress.' })
+    const at = ctx.now()
+    const last = lastRefresh.get(socket)
+    const wait = last === undefined ? 0 : last + ctx.refreshIntervalMs - at
+    // Too soon, or one still running: the socket keeps its session and may try again later.
+    // (`rate_limited` also means too many failed handshakes; docs/errors.md.)
+    if (refreshing.has(socket) || wait > 0) {
+      reply?.({
+        ok: false,
+        code: 'rate_limited',
+        message: refreshing.has(socket)
+          ? 'A refresh is already in progress.'
+          : 'Too many refreshes; try again later.',
+        retryAfterMs: Math.max(1, Math.ceil(wait)),
+      })
       return
     }
+    lastRefresh.set(socket, at)
     refreshing.add(socket)
     refresh(socket, payload, ctx, sessions).then(
       (result) => {
         refreshing.delete(socket)
         reply?.(result)
-        socket.emit('authenticated', { expiresAt: result.ok ? result.expiresAt : null })
+        if (result.ok) socket.emit('authenticated', { expiresAt: result.expiresAt })
       },
       (error: unknown) => {
         refreshing.delete(socket)
-        const coded = toAuthError(error)
+        const coded = guardError(error)
         ctx.reportFailure(coded, socket)
         reply?.({ ok: false, ...wireError(coded) })
-        // The revocation store being down says nothing against the token the socket already
-        // holds: it keeps it (and its expiry) and may try again. Every other refusal ends it.
-        if (coded.code !== 'store_unavailable') rejectSocket(socket, error)
+        // The server failing (the revocation store down, a hook's bug, a shutdown) says nothing
+        // against the token the socket already holds: it keeps it (and its expiry) and may try
+        // again. Every other refusal ends it.
+        if (coded.code !== 'store_unavailable' && coded.code !== 'server_error')
+          rejectSocket(socket, coded)
       },
     )
   }
@@ -183,14 +231,16 @@ async function refresh(
       ? (payload as { token?: unknown }).token
       : payload
   const previous = authOf(socket)
-  const next = await ctx.authenticate(token, socket, { sub: previous.claims.sub })
-  // A refresh renews the same identity; switching users needs a new connection. The subject's
-  // room therefore stays as it is.
-  if (next.claims.sub !== previous.claims.sub) {
-    throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
-  }
+  // Same issuer and subject, checked by `authenticate` before the store and the hook run: a
+  // refresh renews one identity, switching users needs a new connection.
+  const { auth: next, mark } = await ctx.authenticate(token, socket, previous.claims)
   if (!socket.connected) return { ok: true, expiresAt: next.expiresAt }
   ;(socket.data as { auth: SocketAuth }).auth = next
+  // The commit point: a revocation of the new token while it was being checked ends it here.
+  if (!ctx.admit(socket, mark)) {
+    const { code, message } = new AuthError('token_revoked', 'The token has been revoked.')
+    return { ok: false, code, message }
+  }
   const before = deadlinesOf(socket, previous, ctx)
   const after = deadlinesOf(socket, next, ctx)
   // Same deadlines: the pending entry still applies. Otherwise it is stale from now on.

@@ -27,6 +27,7 @@ export interface NormalizedGuard<TClaims extends JwtClaims> {
   readonly revocationSweepMs: number
   readonly expiringWarningMs: number
   readonly clockToleranceMs: number
+  readonly refreshIntervalMs: number
   readonly onAuthenticated: GuardOptions<TClaims>['onAuthenticated']
   readonly onFailure: GuardOptions<TClaims>['onFailure']
   readonly limiter: Limiter | undefined
@@ -41,6 +42,7 @@ const GUARD_OPTIONS = new Set([
   'timeoutMs',
   'expiringWarningMs',
   'clockToleranceMs',
+  'refreshIntervalMs',
   'revocationStore',
   'revocationTtlMs',
   'revocationCheck',
@@ -149,6 +151,7 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
     revocationSweepMs: isMemoryStore(store) ? 0 : sweepMs,
     expiringWarningMs: duration(raw.expiringWarningMs, 'expiringWarningMs', 60_000),
     clockToleranceMs: duration(raw.clockToleranceMs, 'clockToleranceMs', 0, 0, 60_000),
+    refreshIntervalMs: duration(raw.refreshIntervalMs, 'refreshIntervalMs', 1_000, 0, 2 ** 31 - 1),
     onAuthenticated,
     onFailure,
     limiter,

@@ -2,13 +2,22 @@
 // must emit `authenticate` `{ token }` within the timeout. Until then it is outside every
 // broadcast and its other events are dropped.
 import { AuthError } from '../errors.js'
-import { toAuthError, wireError } from '../internal/wire-error.js'
-import { rejectSocket, type AuthenticateAck, type SessionContext } from './live-session.js'
+import { wireError } from '../internal/wire-error.js'
+import {
+  guardError,
+  rejectSocket,
+  type AuthenticateAck,
+  type SessionContext,
+} from './live-session.js'
 import type { AnySocket, SocketAuth } from './types.js'
 
 /** What the post-connect flow needs from its guard. */
 export interface PostConnectContext extends SessionContext {
   readonly timeoutMs: number
+  /** Throws `rate_limited` when the socket's rate-limit key has failed too often. */
+  readonly checkLimit: (socket: AnySocket) => Promise<void>
+  /** Counts a failed `authenticate` against the socket's rate-limit key. */
+  readonly countFailure: (socket: AnySocket, error: AuthError) => void
   /** Starts the live session once the socket is authenticated. */
   readonly onAuthenticated: (socket: AnySocket) => void
 }
@@ -23,6 +32,17 @@ export interface Quarantine {
 
 type Join = AnySocket['join']
 type Leave = AnySocket['leave']
+
+// A call, so that a check after an `await` is not narrowed away by the one before it.
+const isConnected = (socket: AnySocket): boolean => socket.connected
+
+/** The `onevent` of a released socket: the prototype's, for string event names only. */
+function stringEventsOnly(this: AnySocket, packet: { data?: unknown }): void {
+  if (Array.isArray(packet.data) && typeof packet.data[0] === 'string') {
+    const onevent = (Object.getPrototypeOf(this) as { onevent: (packet: unknown) => void }).onevent
+    onevent.call(this, packet)
+  }
+}
 
 /**
  * Puts a connected socket in quarantine: it receives no broadcast (not even `io.emit`) and every
@@ -48,7 +68,10 @@ export function quarantine(socket: AnySocket): Quarantine {
   // Dropped unseen: no handler runs, no ack is called, nothing is sent back. Socket.IO calls
   // `socket.onAny` listeners before any `socket.use` middleware (Socket#onevent), so the packet
   // is stopped there; the middleware is the fallback should that private method ever change.
-  const passes = (event: unknown): boolean => released || event === 'authenticate'
+  // An event name that is not a string (the packet `42[2,{}]`) is never an event of the app's:
+  // it is dropped before and after release alike, as rules keyed by name cannot see it.
+  const passes = (event: unknown): boolean =>
+    typeof event === 'string' && (released || event === 'authenticate')
   const onevent = (Object.getPrototypeOf(socket) as { onevent?: unknown }).onevent
   if (typeof onevent === 'function') {
     const gate = (packet: { data?: unknown }): void => {
@@ -68,11 +91,17 @@ export function quarantine(socket: AnySocket): Quarantine {
     async release(rooms = []) {
       if (released) return
       released = true
-      // Back to the prototype's methods.
+      // Back to the prototype's methods; `onevent` keeps a gate shared by every released socket
+      // that drops event names that are not strings (`onAny` listeners run before `socket.use`).
       const own = socket as unknown as Partial<Record<'join' | 'leave' | 'onevent', unknown>>
       delete own.join
       delete own.leave
-      delete own.onevent
+      if (typeof own.onevent === 'function')
+        Object.defineProperty(socket, 'onevent', {
+          value: stringEventsOnly,
+          configurable: true,
+          writable: true,
+        })
       if (!socket.connected) return
       await socket.join([socket.id, ...pending, ...rooms])
     },
@@ -104,6 +133,7 @@ export function startPostConnect(socket: AnySocket, ctx: PostConnectContext): vo
           ok: false,
           code: 'rate_limited',
           message: 'Authentication is already in progress.',
+          retryAfterMs: Math.max(1, ctx.refreshIntervalMs),
         })
       return
     }
@@ -113,15 +143,25 @@ export function startPostConnect(socket: AnySocket, ctx: PostConnectContext): vo
         ? (payload as { token?: unknown }).token
         : payload
     ctx
-      .authenticate(token, socket)
-      .then(async (auth: SocketAuth) => {
+      .checkLimit(socket)
+      .then(async () => ctx.authenticate(token, socket))
+      .then(async ({ auth, mark }) => {
         // Lost the race with the timeout, or the client left meanwhile.
         if (state !== 'verifying' || !socket.connected) return
         ;(socket.data as { auth: SocketAuth }).auth = auth
-        await held.release(ctx.roomsOf(auth.claims))
+        // The commit point: from here revocation finds the socket (quarantined or not); one
+        // that came while the token was being checked ends it now.
+        if (!ctx.admit(socket, mark)) {
+          state = 'done'
+          clearTimeout(timer)
+          return
+        }
+        await held.release()
         state = 'done'
         clearTimeout(timer)
         socket.off('authenticate', onAuthenticate)
+        // Revoked while its rooms were being given back: already told and disconnected.
+        if (!isConnected(socket)) return
         ctx.onAuthenticated(socket)
         reply?.({ ok: true, expiresAt: auth.expiresAt })
         socket.emit('authenticated', { expiresAt: auth.expiresAt })
@@ -131,8 +171,9 @@ export function startPostConnect(socket: AnySocket, ctx: PostConnectContext): vo
         if (state === 'done' && !held.released) return
         state = 'done'
         clearTimeout(timer)
-        const coded = toAuthError(error)
+        const coded = guardError(error)
         ctx.reportFailure(coded, socket)
+        ctx.countFailure(socket, coded)
         reply?.({ ok: false, ...wireError(coded) })
         rejectSocket(socket, coded)
       })

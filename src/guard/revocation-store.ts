@@ -27,7 +27,10 @@ export type RevocationListener = (target: RevocationTarget, revokedAt: number) =
 export interface RevocationStore {
   /** Revokes every token of `sub` issued before `at` (ms); the entry may go after `ttlMs`. */
   revokeSubject(sub: string, at: number, ttlMs: number): void | Promise<void>
-  /** Revokes the token `(iss, jti)` until `until` (ms). */
+  /**
+   * Revokes the token `(iss, jti)` until `until` (ms); with `iss` undefined, the token id `jti`
+   * of every issuer.
+   */
   revokeToken(iss: string | undefined, jti: string, until: number): void | Promise<void>
   /** True when the token with these claims is revoked at `now` (ms). */
   isRevoked(claims: JwtClaims, now: number): boolean | Promise<boolean>
@@ -65,6 +68,28 @@ interface Entry {
 /** The key of a token id: issuer and id, so two issuers' ids never collide. */
 export function tokenKey(iss: string | undefined, jti: string): string {
   return `${iss ?? ''}\u0000${jti}`
+}
+
+/**
+ * True when a token with these claims is the token id `jti` revoked for `iss`. Without `iss` the
+ * revocation names that token id from any issuer (over-revoking is the safe side).
+ */
+export function matchesToken(claims: JwtClaims, iss: string | undefined, jti: string): boolean {
+  return claims.jti === jti && (iss === undefined || claims.iss === iss)
+}
+
+/**
+ * True when a token with these claims falls under `target`, revoked at `revokedAt` (ms): a
+ * subject's tokens issued up to then, or the token id (see {@link matchesToken}).
+ */
+export function matchesRevocation(
+  claims: JwtClaims,
+  target: RevocationTarget,
+  revokedAt: number,
+): boolean {
+  if (typeof target.sub === 'string')
+    return claims.sub === target.sub && issuedBefore(claims, revokedAt)
+  return typeof target.jti === 'string' && matchesToken(claims, target.iss, target.jti)
 }
 
 /** True when a token with these claims falls under a subject revocation made at `revokedAt`. */
@@ -110,6 +135,10 @@ export function createMemoryRevocationStore(): RevocationStore {
       if (claims.jti !== undefined) {
         const until = tokens.get(tokenKey(claims.iss, claims.jti))
         if (until !== undefined && until > now) return true
+        // A revocation of the token id without an issuer covers every issuer's.
+        const any =
+          claims.iss === undefined ? undefined : tokens.get(tokenKey(undefined, claims.jti))
+        if (any !== undefined && any > now) return true
       }
       return false
     },

@@ -83,6 +83,13 @@ export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
    * @defaultValue 0
    */
   readonly clockToleranceMs?: number
+  /**
+   * The least time between two refreshes (`authenticate` on a connected socket) of one socket,
+   * in ms, on the guard's clock. One sooner is answered `{ ok: false, code: 'rate_limited',
+   * retryAfterMs }` and the socket keeps its session. `0` turns the floor off.
+   * @defaultValue 1000
+   */
+  readonly refreshIntervalMs?: number
   /** Where revocations are kept. @defaultValue an in-memory store */
   readonly revocationStore?: RevocationStore
   /** How long a subject revocation is kept: the longest token lifetime you issue, in ms. @defaultValue 86400000 */
@@ -104,12 +111,16 @@ export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
   readonly revocationSweepMs?: number
   /**
    * Called after a token verified and before the socket connects (and after each refresh):
-   * load the user, or throw (an `AuthError` keeps its code) to refuse.
+   * load the user, or throw an `AuthError` (it keeps its code) to refuse. Any other error is a
+   * `server_error` for the client, without its message.
    */
   readonly onAuthenticated?: (claims: TClaims, socket: AnySocket) => void | Promise<void>
   /** Called for every refusal, to log it; it never receives the token. */
   readonly onFailure?: (error: AuthError, socket: AnySocket) => void
-  /** Failed-handshake rate limit per client address; off when omitted. */
+  /**
+   * Failed-authentication rate limit per client address (failed handshakes, and failed
+   * `authenticate`s in post-connect mode); off when omitted.
+   */
   readonly rateLimit?: RateLimitOptions | false
   /** Clock in ms since the epoch (a test seam). @defaultValue Date.now */
   readonly now?: () => number
@@ -135,7 +146,9 @@ export interface Guard<TClaims extends JwtClaims = JwtClaims> {
   attach<TServer extends AnyServer>(io: TServer): TServer
   /**
    * Revokes a subject's tokens, or one token by `jti`: they are refused from now on, and live
-   * sockets holding them get `unauthorized` `{ code: 'token_revoked' }` and are disconnected.
+   * sockets holding them get `unauthorized` `{ code: 'token_revoked' }` and are disconnected,
+   * including those whose authentication was in flight. `{ jti }` alone revokes that token id
+   * from any issuer; `{ jti, iss }` only that issuer's.
    * In order: this node's sockets, then the store, then the other nodes (adapter and store feed).
    * @throws {AuthError} `store_unavailable` when the store could not keep the revocation (this
    * node's sockets are disconnected all the same, the other nodes are still told).

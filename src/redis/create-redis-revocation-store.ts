@@ -144,7 +144,12 @@ export function createRedisRevocationStore(
       const sub = typeof claims.sub === 'string' ? names.push(keys.subject(claims.sub)) - 1 : -1
       const jti =
         typeof claims.jti === 'string' ? names.push(keys.token(claims.iss, claims.jti)) - 1 : -1
-      return [claims, sub, jti] as const
+      // A revocation of the token id without an issuer covers every issuer's: its key too.
+      const anyIss =
+        typeof claims.jti === 'string' && claims.iss !== undefined
+          ? names.push(keys.token(undefined, claims.jti)) - 1
+          : -1
+      return [claims, sub, jti, anyIss] as const
     })
     if (names.length === 0) return slots.map(() => false)
     if (closed) throw unavailable('The revocation store is closed.')
@@ -157,12 +162,15 @@ export function createRedisRevocationStore(
     }
     if (!Array.isArray(values) || values.length !== names.length)
       throw unavailable('The revocation store gave an unexpected answer.')
-    return slots.map(([claims, sub, jti]) => {
+    const live = (slot: number): boolean => {
+      const until = slot === -1 ? undefined : parseTokenEntry(values[slot])
+      return until !== undefined && until > now
+    }
+    return slots.map(([claims, sub, jti, anyIss]) => {
       const subject = sub === -1 ? undefined : parseSubjectEntry(values[sub])
       if (subject !== undefined && subject.until > now && issuedBefore(claims, subject.at))
         return true
-      const until = jti === -1 ? undefined : parseTokenEntry(values[jti])
-      return until !== undefined && until > now
+      return live(jti) || live(anyIss)
     })
   }
 

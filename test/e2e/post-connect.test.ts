@@ -187,7 +187,7 @@ describe('post-connect mode', () => {
 
   it('then runs the live session: a refresh keeps the socket, another subject is refused', async () => {
     await using server = await startServer({
-      guard: { mode: 'post-connect', timeoutMs: 5_000 },
+      guard: { mode: 'post-connect', timeoutMs: 5_000, refreshIntervalMs: 0 },
       middlewareOnly: true,
     })
     const client = await connected(server.connect())

@@ -187,6 +187,8 @@ describe('in-band refresh', () => {
       onAuthenticated: async (claims: { slow?: boolean }) => {
         if (claims.slow === true) await delay(300)
       },
+      // No floor between refreshes here: only the one in flight refuses the second.
+      refreshIntervalMs: 0,
     })
     const { server, client, seen } = session
     const token = server.issuer.sign({ iat: EPOCH_S - 70, exp: EPOCH_S + 600, slow: true })
@@ -197,6 +199,7 @@ describe('in-band refresh', () => {
       ok: false,
       code: 'rate_limited',
       message: expect.any(String) as unknown,
+      retryAfterMs: expect.any(Number) as unknown,
     })
     expect(await first).toEqual({ ok: true, expiresAt: (EPOCH_S + 600) * 1000 })
     expect(client.connected).toBe(true)

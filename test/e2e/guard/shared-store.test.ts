@@ -78,6 +78,8 @@ describe('a shared store that cannot answer', () => {
         revocationStore: shared.store,
         revocationSweepMs: 50,
         rateLimit: { points: 1 },
+        // The retry below comes sooner than the default floor between refreshes.
+        refreshIntervalMs: 0,
         onFailure: (error) => codes.push(error.code),
       },
     })

@@ -68,11 +68,22 @@ export function revocationStoreCases(makeStore: () => RevocationStore): void {
     it('keys token ids by issuer: the same jti from another issuer is not revoked', async () => {
       const store = makeStore()
       await store.revokeToken('https://idp.example', 'j-1', T + 60_000)
-      await store.revokeToken(undefined, 'j-2', T + 60_000)
       expect(await store.isRevoked({ iss: 'https://other.example', jti: 'j-1' }, T)).toBe(false)
       expect(await store.isRevoked({ jti: 'j-1' }, T)).toBe(false)
+      expect(await store.isRevoked({ iss: 'https://idp.example', jti: 'j-1' }, T)).toBe(true)
+    })
+
+    it('a token id revoked without an issuer is revoked for every issuer', async () => {
+      const store = makeStore()
+      await store.revokeToken(undefined, 'j-2', T + 60_000)
       expect(await store.isRevoked({ jti: 'j-2' }, T)).toBe(true)
-      expect(await store.isRevoked({ iss: 'https://idp.example', jti: 'j-2' }, T)).toBe(false)
+      expect(await store.isRevoked({ iss: 'https://idp.example', jti: 'j-2' }, T)).toBe(true)
+      expect(
+        await store.isRevokedMany?.([{ iss: 'https://a', jti: 'j-2' }, { jti: 'j-3' }], T),
+      ).toEqual(store.isRevokedMany === undefined ? undefined : [true, false])
+      expect(await store.isRevoked({ iss: 'https://idp.example', jti: 'j-2' }, T + 60_000)).toBe(
+        false,
+      )
     })
 
     it('a later revocation of the same token extends it, an earlier one does not shorten it', async () => {
