@@ -35,9 +35,16 @@ function verifierFor(key: unknown, settings: CompatSettings, option: string): Ve
   let material = key
   if (material instanceof KeyObject && material.type === 'secret') material = material.export()
   if (hmac) {
-    if (typeof material === 'string' && material.includes('-----BEGIN ')) {
-      // socketio-jwt let jsonwebtoken infer RS256 from a PEM key. As an HMAC secret, a public
-      // key would let anyone who has it sign tokens.
+    const text =
+      typeof material === 'string'
+        ? material
+        : material instanceof Uint8Array
+          ? Buffer.from(material).toString('latin1')
+          : ''
+    if (text.includes('-----BEGIN')) {
+      // socketio-jwt let jsonwebtoken infer RS256 from a PEM key (a string or the Buffer of
+      // `fs.readFileSync`). As an HMAC secret, a public key would let anyone who has it sign
+      // tokens. Other encodings (DER, JWK text) are refused by createVerifier itself.
       throw new InvalidOptionError(
         option,
         'is a PEM key but `algorithms` are HMAC; pass the key\'s algorithms, e.g. ["RS256"]',
@@ -49,6 +56,8 @@ function verifierFor(key: unknown, settings: CompatSettings, option: string): Ve
       algorithms: settings.algorithms,
     } as VerifierOptions)
   }
+  // jsonwebtoken read a Buffer as PEM: `secret: fs.readFileSync('public.pem')` with RS256.
+  if (material instanceof Uint8Array) material = Buffer.from(material).toString('utf8')
   try {
     return createVerifier({
       ...settings.policy,
