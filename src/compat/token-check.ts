@@ -10,7 +10,8 @@ import { createVerifier } from '../verifier/create-verifier.js'
 import { HMAC_ALGORITHMS } from '../verifier/algorithms.js'
 import type { VerifiedToken, Verifier, VerifierOptions } from '../verifier/types.js'
 import type { CompatSettings } from './options.js'
-import { UnauthorizedError } from './unauthorized-error.js'
+import type { RefusalContext } from './jwt-message.js'
+import { UnauthorizedError, toUnauthorizedError } from './unauthorized-error.js'
 import type { SecretCallback, UnverifiedJson } from './types.js'
 
 /** Verifies a token for the handshake `request` it came with. */
@@ -129,6 +130,26 @@ function lookUpSecret(
  * @throws {InvalidOptionError} for a bad secret, key, algorithm or verifier policy option.
  */
 export function createTokenCheck(settings: CompatSettings): TokenCheck {
+  const check = createUnwordedCheck(settings)
+  const { policy } = settings
+  // jsonwebtoken named the expected values in its messages; a `verifier` keeps its own.
+  const expected: RefusalContext['expected'] =
+    settings.key.kind === 'verifier'
+      ? { jwtid: settings.jwtid }
+      : {
+          audience: policy.audience,
+          issuer: policy.issuer,
+          subject: policy.subject,
+          jwtid: settings.jwtid,
+          maxAge: policy.maxTokenAgeMs !== undefined,
+        }
+  return (token, request) =>
+    check(token, request).catch((error: unknown) => {
+      throw toUnauthorizedError(error, { token, expected })
+    })
+}
+
+function createUnwordedCheck(settings: CompatSettings): TokenCheck {
   const checkJti = (result: VerifiedToken): VerifiedToken => {
     if (settings.jwtid !== undefined && result.claims.jti !== settings.jwtid)
       throw new ClaimInvalidError('jti', 'The token id is not the expected one.')
