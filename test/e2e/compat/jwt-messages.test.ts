@@ -69,7 +69,12 @@ function oracle(token: string, options: Fields): string {
 
 async function postConnectMessage(options: Fields, token: string): Promise<string> {
   await using server = await startPlainServer((io) => {
-    io.on('connection', authorize({ secret: SECRET, ...options } as AuthorizeOptions))
+    io.on(
+      'connection',
+      authorize({ secret: SECRET, ...options, handshake: false } as AuthorizeOptions & {
+        handshake: false
+      }),
+    )
   })
   const client: ClientSocket = server.connect()
   await nextEvent(client, 'connect')
@@ -82,7 +87,11 @@ async function postConnectMessage(options: Fields, token: string): Promise<strin
 
 async function handshakeMessage(options: Fields, token: string): Promise<string> {
   await using server = await startPlainServer((io) => {
-    io.use(authorize({ secret: SECRET, ...options, handshake: true } as AuthorizeOptions))
+    io.use(
+      authorize({ secret: SECRET, ...options, handshake: true } as AuthorizeOptions & {
+        handshake: true
+      }),
+    )
   })
   const error = await nextEvent<Error & { data: { message: string } }>(
     server.connect({ query: { token } }),
