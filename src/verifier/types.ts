@@ -163,7 +163,11 @@ export interface IssuerUrlOptions
   readonly algorithms: readonly AsymmetricAlgorithm[]
 }
 
-/** A custom key lookup. Strings it returns are secrets for HMAC algorithms, PEM otherwise. */
+/**
+ * A custom key lookup. Strings it returns are secrets for HMAC algorithms, PEM otherwise. For HMAC
+ * algorithms, a result that is or reads as a public or private key (PEM, JWK JSON text, DER, a
+ * public/private KeyObject) refuses the token with `key_not_found`: it is never used as a secret.
+ */
 export interface GetKeyOptions extends VerifierPolicyOptions, Only<'getKey'> {
   readonly getKey: GetKey
   readonly algorithms: readonly Algorithm[]
