@@ -32,6 +32,8 @@ function shapeMessage(token: string): string | undefined {
   if (header === undefined) return 'invalid token'
   // Checked before the algorithm: an `alg: none` token is "unsigned", not "of a wrong algorithm".
   if ((parts[2] ?? '').trim() === '') return 'jwt signature is required'
+  // jsonwebtoken looked `alg` up in its list: a header without one is of no allowed algorithm.
+  if (typeof header.alg !== 'string') return 'invalid algorithm'
   return undefined
 }
 
