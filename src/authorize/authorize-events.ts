@@ -2,6 +2,7 @@
 // given to `socket.use` is not given the socket, and namespace middlewares are skipped for
 // recovered sessions). A denied event never reaches its handler; the client is told why.
 import type { DefaultEventsMap, Socket } from 'socket.io'
+import { InvalidOptionError } from '../errors.js'
 import type { SocketAuth } from '../guard/types.js'
 import type { JwtClaims } from '../verifier/types.js'
 import type { EventRule } from './rules.js'
@@ -87,7 +88,12 @@ const MESSAGE = 'You are not allowed to do that.'
  * `{ event, code: 'forbidden', message }`. A socket without `socket.data.auth` is denied every
  * listed event. `authenticate` (the guard's refresh) is never blocked.
  *
- * @throws {TypeError} when the policy is not an object of functions.
+ * An event whose name is not a string (Socket.IO's parser lets a number through) is always
+ * refused, listed or not.
+ *
+ * @throws {InvalidOptionError} (`code: 'invalid_option'`) when the policy is not an object of
+ * functions (`option: 'policy.<event>'`), or for an unknown option or an `unlisted` other than
+ * `'allow'` or `'deny'`.
  *
  * @example
  * io.on('connection', authorizeEvents<ClientEvents>({ 'admin:kick': requireScope('admin') }))
@@ -100,16 +106,7 @@ export function authorizeEvents<
   options: AuthorizeEventsOptions = {},
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 ): (socket: Socket<TListen, any, any>) => void {
-  if (typeof policy !== 'object' || (policy as unknown) === null)
-    throw new TypeError('authorizeEvents needs a policy object')
-  const rules = new Map<string, EventRule>()
-  for (const [event, rule] of Object.entries(policy)) {
-    if (typeof rule !== 'function')
-      throw new TypeError(`authorizeEvents: the rule for "${event}" must be a function`)
-    rules.set(event, rule as EventRule)
-  }
-  const deny = options.unlisted === 'deny'
-
+  const { rules, deny } = normalize(policy, options)
   return (socket) => {
     const refuse = (packet: unknown[]): void => {
       const ack = packet[packet.length - 1]
@@ -127,7 +124,14 @@ export function authorizeEvents<
         })
     }
     socket.use((packet, next) => {
-      const event = packet[0]
+      const event: unknown = packet[0]
+      // Socket.IO's parser also accepts a number as the event name (`42[2,{}]`), and the
+      // EventEmitter then runs the listeners of "2": looked up by the number, the rule for "2"
+      // would be missed. An app never names events with numbers, so such an event is refused.
+      if (typeof event !== 'string') {
+        refuse(packet)
+        return
+      }
       const rule = rules.get(event)
       if (rule === undefined) {
         // `authenticate` is the guard's own refresh event and is never blocked here.
@@ -164,6 +168,33 @@ export function authorizeEvents<
       } else refuse(packet)
     })
   }
+}
+
+const OPTIONS = new Set(['unlisted'])
+
+function normalize(
+  policy: unknown,
+  options: unknown,
+): { rules: ReadonlyMap<string, EventRule>; deny: boolean } {
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy))
+    throw new InvalidOptionError('policy', 'must be an object of event name -> rule function')
+  const rules = new Map<string, EventRule>()
+  for (const [event, rule] of Object.entries(policy)) {
+    if (typeof rule !== 'function')
+      throw new InvalidOptionError(`policy.${event}`, 'must be a rule function')
+    rules.set(event, rule as EventRule)
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new InvalidOptionError('options', 'must be an object')
+  for (const name of Object.keys(options)) {
+    // A typo (`unlistd`) must not silently leave every unlisted event allowed.
+    if (!OPTIONS.has(name))
+      throw new InvalidOptionError(name, 'is not an option of authorizeEvents')
+  }
+  const unlisted: unknown = (options as { unlisted?: unknown }).unlisted ?? 'allow'
+  if (unlisted !== 'allow' && unlisted !== 'deny')
+    throw new InvalidOptionError('unlisted', 'must be "allow" or "deny"')
+  return { rules, deny: unlisted === 'deny' }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,6 +1,12 @@
 // Ready-made per-event rules: scopes and claim values. A rule is a predicate over the socket's
 // current claims (and the event's arguments); false or a throw denies.
+import { InvalidOptionError } from '../errors.js'
 import type { JwtClaims } from '../verifier/types.js'
+
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+const CLAIM_NAME = /^\S+$/
+const PROTOTYPE_NAMES = new Set(['__proto__', 'constructor', 'prototype'])
 
 /** A per-event rule: the socket's claims and the event's arguments in, allow or deny out. */
 export type EventRule<
@@ -26,33 +32,51 @@ export function scopesOf(claims: JwtClaims): ReadonlySet<string> {
 /**
  * Allows the event when the token grants every one of `scopes`.
  *
+ * @throws {InvalidOptionError} (`option: 'scopes'`) for no scope, or one that is empty, not a
+ * string, or holds whitespace.
+ *
  * @example
  * io.on('connection', authorizeEvents({ 'admin:kick': requireScope('admin') }))
  */
 export function requireScope(...scopes: [string, ...string[]]): EventRule {
-  if (
-    scopes.length === 0 ||
-    !scopes.every((s) => typeof s === 'string' && s !== '' && !s.includes(' '))
-  ) {
-    throw new TypeError('requireScope needs one or more scope names without spaces')
+  if (scopes.length === 0 || !scopes.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))) {
+    throw new InvalidOptionError(
+      'scopes',
+      'must be one or more non-empty scope names without whitespace (RFC 6749 §3.3)',
+    )
   }
+  const required = Object.freeze([...scopes])
   return (claims) => {
     const granted = scopesOf(claims)
-    return scopes.every((scope) => granted.has(scope))
+    return required.every((scope) => granted.has(scope))
   }
 }
 
 /**
  * Allows the event when claim `name` equals `value` (or, for an array claim, contains it).
  *
+ * @throws {InvalidOptionError} (`option: 'name'`) for a name that is empty, not a string, has
+ * whitespace or is `__proto__`, `constructor` or `prototype`; (`option: 'value'`) for a value that
+ * is not a string, a finite number or a boolean.
+ *
  * @example
  * authorizeEvents({ 'billing:refund': requireClaim('role', 'finance') })
  */
 export function requireClaim(name: string, value: string | number | boolean): EventRule {
-  if (typeof name !== 'string' || name === '')
-    throw new TypeError('requireClaim needs a claim name')
+  if (typeof name !== 'string' || !CLAIM_NAME.test(name) || PROTOTYPE_NAMES.has(name))
+    throw new InvalidOptionError(
+      'name',
+      'must be a claim name: a non-empty string without whitespace',
+    )
+  if (!(
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  ))
+    throw new InvalidOptionError('value', 'must be a string, a finite number or a boolean')
   return (claims) => {
-    const actual = claims[name]
+    // Own members only: `claims.toString` is no claim.
+    const actual: unknown = Object.hasOwn(claims, name) ? claims[name] : undefined
     return Array.isArray(actual) ? actual.includes(value) : actual === value
   }
 }

@@ -1,8 +1,10 @@
 // connect(): a socket.io-client socket that sends a token from `getToken()` with every connection
 // attempt, refreshes it in-band when the server warns of expiry, retries the handshake once after
-// `token_expired`, and stops on every other auth failure instead of retrying a bad token forever.
+// `token_expired`, retries with a backoff when the server failed (`server_error`) or rate-limited
+// a refresh, and stops on every other auth failure instead of retrying a bad token forever.
 import { io, type Socket } from 'socket.io-client'
 import { authErrorOf, type AuthErrorData } from './auth-error-codes.js'
+import { createBackoff, type Backoff } from './backoff.js'
 import { invalidOption } from './invalid-option.js'
 import type { ConnectOptions, DefaultEventsMap, EventsMap, GetToken } from './types.js'
 
@@ -25,16 +27,21 @@ type RawSocket = Socket & {
  *   the handshake's `auth.token`.
  * - A handshake refused with `token_expired` is retried once with
  *   `getToken({ forceRefresh: true })`; the retry is spent until a connection succeeds.
+ * - `server_error` (the server failed, not the token: a refused handshake, or `unauthorized` before
+ *   the server disconnects) reconnects after an exponential backoff with jitter (`retry`), up to
+ *   `retry.maxAttempts` times in a row; only then is it reported.
  * - Any other refusal (`token_invalid`, `token_revoked`, `claim_invalid`, ...) is final: no retry.
  * - On `auth:expiring` the socket emits `authenticate` `{ token }` with a fresh token, keeping the
- *   connection and socket id.
+ *   connection and socket id. A refresh answered `{ ok: false, code: 'rate_limited', retryAfterMs }`
+ *   is sent again after `retryAfterMs` (or the backoff without it), one answered `server_error`
+ *   after the backoff; the socket stays connected meanwhile.
  * - A `getToken` that throws or gives no token stops the socket with `token_missing`.
  *
  * Each terminal failure is passed once to `onAuthError`; `connect_error` and `unauthorized`
  * listeners on the socket see every error as usual.
  *
  * @throws {TypeError} with `code: 'invalid_option'` and `option` for a bad option (a missing
- * `getToken`, an `auth` option, a bad `refreshTimeoutMs`).
+ * `getToken`, an `auth` option, a bad `refreshTimeoutMs`, a bad `retry.<field>`).
  *
  * @example
  * const socket = connect<ServerToClient, ClientToServer>('https://chat.example', {
@@ -47,7 +54,10 @@ export function connect<
   TListen extends EventsMap = DefaultEventsMap,
   TEmit extends EventsMap = TListen,
 >(url: string, options: ConnectOptions): Socket<TListen, TEmit> {
-  const { getToken, onAuthError, refreshTimeoutMs, ...socketOptions } = normalize(url, options)
+  const { getToken, onAuthError, refreshTimeoutMs, backoff, ...socketOptions } = normalize(
+    url,
+    options,
+  )
 
   let attempt = 0 // the current handshake's getToken call; stale answers are dropped
   let forceRefresh = false // the next handshake asks for a fresh token
@@ -55,6 +65,9 @@ export function connect<
   let refreshing = false // an in-band refresh is running
   let reportedRefreshFailure: string | undefined // the `unauthorized` that follows it is not new
   const localErrors = new WeakSet<Error>()
+  let serverFailures = 0 // `server_error`s in a row; reset by a connection
+  let retryTimer: ReturnType<typeof setTimeout> | undefined
+  let serverErrorBeforeDisconnect: AuthErrorData | undefined
 
   const report = (error: AuthErrorData): void => {
     // A new connection the app starts after a terminal failure gets its own retry.
@@ -117,11 +130,49 @@ export function connect<
 
   const socket = io(url, { ...socketOptions, auth }) as RawSocket
 
+  const cancelRetry = (): void => {
+    clearTimeout(retryTimer)
+    retryTimer = undefined
+  }
+  // The app's `disconnect()` (or `close()`) during a backoff means "stop": no reconnect follows.
+  const disconnect = socket.disconnect.bind(socket)
+  socket.disconnect = (): RawSocket => {
+    cancelRetry()
+    serverErrorBeforeDisconnect = undefined
+    return disconnect()
+  }
+
+  /** Reconnects after the backoff, or reports `error` when the retries are spent. */
+  const reconnectLater = (error: AuthErrorData): void => {
+    if (serverFailures >= backoff.maxAttempts) {
+      serverFailures = 0
+      report(error)
+      return
+    }
+    cancelRetry()
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined
+      // Not if the app connected meanwhile.
+      if (!socket.active) socket.connect()
+    }, backoff.delay(serverFailures++))
+  }
+
   // Registered before the caller can add listeners, so theirs run after these: when a refusal is
   // retried, their `connect_error` listener already sees `socket.active === true`.
   socket.on('connect', () => {
     retried = false
     reportedRefreshFailure = undefined
+    serverFailures = 0
+    serverErrorBeforeDisconnect = undefined
+    cancelRetry()
+  })
+
+  socket.on('disconnect', (reason) => {
+    const error = serverErrorBeforeDisconnect
+    serverErrorBeforeDisconnect = undefined
+    // After `unauthorized` `server_error` the server closes the socket, and socket.io-client
+    // does not reconnect a socket the server closed.
+    if (error !== undefined && reason === 'io server disconnect') reconnectLater(error)
   })
 
   socket.on('connect_error', (error: Error & { data?: unknown }) => {
@@ -129,6 +180,10 @@ export function connect<
     // Transport errors (socket.io-client retries them itself) and other middlewares' refusals.
     const data = authErrorOf(error.data)
     if (data === undefined) return
+    if (data.code === 'server_error') {
+      reconnectLater(data)
+      return
+    }
     if (data.code === 'token_expired' && !retried) {
       retried = true
       forceRefresh = true
@@ -143,12 +198,61 @@ export function connect<
   socket.on('unauthorized', (payload: unknown) => {
     const data = authErrorOf(payload)
     if (data === undefined) return
+    if (data.code === 'server_error') {
+      serverErrorBeforeDisconnect = data
+      return
+    }
     if (reportedRefreshFailure === data.code) {
       reportedRefreshFailure = undefined
       return
     }
     report(data)
   })
+
+  /**
+   * Sends one refresh. Resolves with the ms to wait before sending it again, or `undefined` when
+   * it is settled (accepted, refused and reported, timed out, or the socket went away).
+   */
+  const sendRefresh = (token: string, attempt: number): Promise<number | undefined> =>
+    new Promise((resolve) => {
+      // The callback form runs as the ack arrives, so the `unauthorized` that follows a refusal
+      // (in the same read, maybe) is known to be reported already.
+      socket
+        .timeout(refreshTimeoutMs)
+        .emit('authenticate', { token }, (timeout: Error | null, ack: unknown) => {
+          // No ack in time, or the socket disconnected meanwhile. Nothing is retried: the server
+          // still holds the old token, and ends the session with `unauthorized` when it expires.
+          if (timeout !== null) {
+            resolve(undefined)
+            return
+          }
+          const failure = ackFailure(ack)
+          if (failure === undefined) {
+            resolve(undefined)
+            return
+          }
+          const wait = refreshRetryDelay(failure, ack, attempt, backoff)
+          if (wait === undefined) {
+            reportedRefreshFailure = failure.code
+            report(failure)
+          }
+          resolve(wait)
+        })
+    })
+
+  /** Resolves `true` after `ms` if the socket is still connected, `false` as soon as it is not. */
+  const whileConnected = (ms: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const onDisconnect = (): void => {
+        clearTimeout(timer)
+        resolve(false)
+      }
+      const timer = setTimeout(() => {
+        socket.off('disconnect', onDisconnect)
+        resolve(socket.connected)
+      }, ms)
+      socket.once('disconnect', onDisconnect)
+    })
 
   const refresh = async (): Promise<void> => {
     const result = await tokenFor(true)
@@ -159,23 +263,11 @@ export function connect<
       report(result.error)
       return
     }
-    const { token } = result
-    // The callback form runs as the ack arrives, so the `unauthorized` that follows a refusal
-    // (in the same read, maybe) is known to be reported already.
-    await new Promise<void>((resolve) => {
-      socket
-        .timeout(refreshTimeoutMs)
-        .emit('authenticate', { token }, (timeout: Error | null, ack: unknown) => {
-          resolve()
-          // No ack in time, or the socket disconnected meanwhile. Nothing is retried: the server
-          // still holds the old token, and ends the session with `unauthorized` when it expires.
-          if (timeout !== null) return
-          const failure = ackFailure(ack)
-          if (failure === undefined) return
-          reportedRefreshFailure = failure.code
-          report(failure)
-        })
-    })
+    // A refresh refused for now is sent again with the same token: it is still fresh.
+    for (let attempt = 0; ; attempt++) {
+      const wait = await sendRefresh(result.token, attempt)
+      if (wait === undefined || !(await whileConnected(wait))) return
+    }
   }
 
   socket.on('auth:expiring', () => {
@@ -189,9 +281,10 @@ export function connect<
   return socket
 }
 
-interface Normalized extends Omit<ConnectOptions, 'refreshTimeoutMs'> {
+interface Normalized extends Omit<ConnectOptions, 'refreshTimeoutMs' | 'retry'> {
   readonly getToken: GetToken
   readonly refreshTimeoutMs: number
+  readonly backoff: Backoff
 }
 
 function normalize(url: unknown, options: unknown): Normalized {
@@ -213,7 +306,28 @@ function normalize(url: unknown, options: unknown): Normalized {
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_MS) {
     throw invalidOption('refreshTimeoutMs', `must be an integer from 1 to ${MAX_TIMEOUT_MS}`)
   }
-  return { ...(given as ConnectOptions), refreshTimeoutMs: timeout }
+  const { retry, ...rest } = given as ConnectOptions
+  return { ...rest, refreshTimeoutMs: timeout, backoff: createBackoff(retry) }
+}
+
+/**
+ * How long to wait before sending a refused refresh again, or `undefined` if it is final:
+ * `rate_limited` waits the server's `retryAfterMs` (the backoff without one), `server_error` the
+ * backoff; both only `maxAttempts` times in a row.
+ */
+function refreshRetryDelay(
+  failure: AuthErrorData,
+  ack: unknown,
+  attempt: number,
+  backoff: Backoff,
+): number | undefined {
+  if (attempt >= backoff.maxAttempts) return undefined
+  if (failure.code === 'server_error') return backoff.delay(attempt)
+  if (failure.code !== 'rate_limited') return undefined
+  const after = (ack as { retryAfterMs?: unknown }).retryAfterMs
+  return typeof after === 'number' && Number.isFinite(after) && after >= 0
+    ? Math.min(Math.ceil(after), MAX_TIMEOUT_MS)
+    : backoff.delay(attempt)
 }
 
 /** The `{ code, message }` of a refused `authenticate` ack, or `undefined` if it succeeded. */

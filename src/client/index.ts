@@ -5,6 +5,7 @@ export { connect } from './connect.js'
 export { io } from './io.js'
 export { AUTH_ERROR_CODES, isAuthErrorCode } from './auth-error-codes.js'
 export type { AuthErrorCode, AuthErrorData } from './auth-error-codes.js'
+export type { RetryOptions } from './backoff.js'
 export type { ClientOptionError } from './invalid-option.js'
 export type { CompatIo, CompatLookup, CompatSocket } from './io.js'
 export type {

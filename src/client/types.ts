@@ -2,6 +2,7 @@
 // socket.io-client (declared here so the published types need no import from its dependencies).
 import type { ManagerOptions, SocketOptions } from 'socket.io-client'
 import type { AuthErrorData } from './auth-error-codes.js'
+import type { RetryOptions } from './backoff.js'
 
 /** An event map: event names to listener signatures (socket.io-client's `EventsMap`). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -49,4 +50,10 @@ export interface ConnectOptions extends Omit<SocketIoOptions, 'auth'> {
    * @defaultValue 10000
    */
   readonly refreshTimeoutMs?: number
+  /**
+   * The backoff after `server_error` (the server failed, not the token) and between refreshes the
+   * server refused for now (`rate_limited`, `server_error`): exponential with jitter, bounded.
+   * @defaultValue `{ initialDelayMs: 1000, maxDelayMs: 30000, factor: 2, maxAttempts: 10 }`
+   */
+  readonly retry?: RetryOptions
 }

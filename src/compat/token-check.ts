@@ -10,7 +10,8 @@ import { createVerifier } from '../verifier/create-verifier.js'
 import { HMAC_ALGORITHMS } from '../verifier/algorithms.js'
 import type { VerifiedToken, Verifier, VerifierOptions } from '../verifier/types.js'
 import type { CompatSettings } from './options.js'
-import { UnauthorizedError } from './unauthorized-error.js'
+import type { RefusalContext } from './jwt-message.js'
+import { UnauthorizedError, toUnauthorizedError } from './unauthorized-error.js'
 import type { SecretCallback, UnverifiedJson } from './types.js'
 
 /** Verifies a token for the handshake `request` it came with. */
@@ -35,9 +36,16 @@ function verifierFor(key: unknown, settings: CompatSettings, option: string): Ve
   let material = key
   if (material instanceof KeyObject && material.type === 'secret') material = material.export()
   if (hmac) {
-    if (typeof material === 'string' && material.includes('-----BEGIN ')) {
-      // socketio-jwt let jsonwebtoken infer RS256 from a PEM key. As an HMAC secret, a public
-      // key would let anyone who has it sign tokens.
+    const text =
+      typeof material === 'string'
+        ? material
+        : material instanceof Uint8Array
+          ? Buffer.from(material).toString('latin1')
+          : ''
+    if (text.includes('-----BEGIN')) {
+      // socketio-jwt let jsonwebtoken infer RS256 from a PEM key (a string or the Buffer of
+      // `fs.readFileSync`). As an HMAC secret, a public key would let anyone who has it sign
+      // tokens. Other encodings (DER, JWK text) are refused by createVerifier itself.
       throw new InvalidOptionError(
         option,
         'is a PEM key but `algorithms` are HMAC; pass the key\'s algorithms, e.g. ["RS256"]',
@@ -49,6 +57,8 @@ function verifierFor(key: unknown, settings: CompatSettings, option: string): Ve
       algorithms: settings.algorithms,
     } as VerifierOptions)
   }
+  // jsonwebtoken read a Buffer as PEM: `secret: fs.readFileSync('public.pem')` with RS256.
+  if (material instanceof Uint8Array) material = Buffer.from(material).toString('utf8')
   try {
     return createVerifier({
       ...settings.policy,
@@ -120,6 +130,26 @@ function lookUpSecret(
  * @throws {InvalidOptionError} for a bad secret, key, algorithm or verifier policy option.
  */
 export function createTokenCheck(settings: CompatSettings): TokenCheck {
+  const check = createUnwordedCheck(settings)
+  const { policy } = settings
+  // jsonwebtoken named the expected values in its messages; a `verifier` keeps its own.
+  const expected: RefusalContext['expected'] =
+    settings.key.kind === 'verifier'
+      ? { jwtid: settings.jwtid }
+      : {
+          audience: policy.audience,
+          issuer: policy.issuer,
+          subject: policy.subject,
+          jwtid: settings.jwtid,
+          maxAge: policy.maxTokenAgeMs !== undefined,
+        }
+  return (token, request) =>
+    check(token, request).catch((error: unknown) => {
+      throw toUnauthorizedError(error, { token, expected })
+    })
+}
+
+function createUnwordedCheck(settings: CompatSettings): TokenCheck {
   const checkJti = (result: VerifiedToken): VerifiedToken => {
     if (settings.jwtid !== undefined && result.claims.jti !== settings.jwtid)
       throw new ClaimInvalidError('jti', 'The token id is not the expected one.')

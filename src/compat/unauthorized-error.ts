@@ -1,6 +1,7 @@
 // socketio-jwt's error, as its clients read it: `{ message, inner, data: { message, code, type } }`,
 // with jsonwebtoken's messages ('jwt expired') so that client code branching on them still works.
-import { isAuthError, type AuthError } from '../errors.js'
+import { isAuthError } from '../errors.js'
+import { jwtMessage, type RefusalContext } from './jwt-message.js'
 
 /** The `data` of an {@link UnauthorizedError}: what socketio-jwt clients branch on. */
 export interface UnauthorizedData {
@@ -44,41 +45,13 @@ export class UnauthorizedError extends Error {
   }
 }
 
-const CLAIM_NAMES: Readonly<Record<string, string>> = {
-  aud: 'audience',
-  iss: 'issuer',
-  sub: 'subject',
-  jti: 'jwtid',
-}
-
-/** jsonwebtoken's wording of a sockguard refusal. */
-function jwtMessage(error: AuthError): string {
-  switch (error.code) {
-    case 'token_missing':
-      return 'jwt must be provided'
-    case 'token_malformed':
-      return 'jwt malformed'
-    case 'token_invalid':
-      return 'invalid signature'
-    case 'token_expired':
-      return error.claim === 'iat' ? 'maxAge exceeded' : 'jwt expired'
-    case 'token_not_active':
-      return 'jwt not active'
-    case 'claim_invalid': {
-      const name = error.claim === undefined ? undefined : CLAIM_NAMES[error.claim]
-      return name === undefined ? error.message : `jwt ${name} invalid`
-    }
-    default:
-      return error.message
-  }
-}
-
 /**
  * socketio-jwt's error for a refusal: verification failures are `invalid_token` with
  * jsonwebtoken's message; key lookups that fail are `invalid_secret`; anything that is not a
- * sockguard error keeps no text of its own (it may hold server details).
+ * sockguard error keeps no text of its own (it may hold server details). With `context` (the
+ * token and the expected claim values) the message is the one jsonwebtoken gave for that token.
  */
-export function toUnauthorizedError(error: unknown): UnauthorizedError {
+export function toUnauthorizedError(error: unknown, context?: RefusalContext): UnauthorizedError {
   if (error instanceof UnauthorizedError) return error
   if (!isAuthError(error))
     return new UnauthorizedError('invalid_token', { message: 'invalid token' }, { cause: error })
@@ -86,5 +59,5 @@ export function toUnauthorizedError(error: unknown): UnauthorizedError {
     error.code === 'key_not_found' || error.code === 'keys_unavailable'
       ? 'invalid_secret'
       : 'invalid_token'
-  return new UnauthorizedError(code, { message: jwtMessage(error) }, { cause: error })
+  return new UnauthorizedError(code, { message: jwtMessage(error, context) }, { cause: error })
 }

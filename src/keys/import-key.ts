@@ -5,6 +5,7 @@ import { KeyObject, createPublicKey, createSecretKey } from 'node:crypto'
 import { InvalidOptionError } from '../errors.js'
 import { decodeBase64url } from '../internal/base64url.js'
 import { ALGORITHMS, algorithmSpec, type Algorithm, type KeyKind } from '../verifier/algorithms.js'
+import { asymmetricKeyForm } from './asymmetric-key-form.js'
 import { isRocaModulus } from './roca.js'
 
 /** A public JSON Web Key (RFC 7517) as found in a JWK set; private members are refused. */
@@ -52,14 +53,31 @@ function fail(option: string, message: string, cause?: unknown): never {
   throw new InvalidOptionError(option, message, cause === undefined ? undefined : { cause })
 }
 
-/** Imports an HMAC secret given as a string (UTF-8) or bytes. */
+/**
+ * Imports an HMAC secret given as a string (UTF-8), bytes or a secret KeyObject. Anything that is
+ * or reads as asymmetric key material (PEM, JWK JSON text, DER key or certificate, a public or
+ * private KeyObject) is refused: as an HMAC secret, a public key lets anyone who has it sign.
+ */
 export function importSecret(secret: unknown, ctx: ImportContext): VerificationKey {
   let bytes: Buffer
   if (typeof secret === 'string') bytes = Buffer.from(secret, 'utf8')
   else if (secret instanceof Uint8Array) bytes = Buffer.from(secret)
-  else return fail(ctx.option, 'must be a string or a Uint8Array')
+  else if (secret instanceof KeyObject) {
+    if (secret.type !== 'secret') {
+      fail(ctx.option, `is a ${secret.type} key; an HMAC secret must be a secret key`)
+    }
+    bytes = secret.export()
+  } else return fail(ctx.option, 'must be a string, a Uint8Array or a secret KeyObject')
   if (bytes.length === 0) fail(ctx.option, 'is empty')
+  refuseAsymmetric(bytes, ctx.option)
   return checkKey(createSecretKey(bytes), undefined, undefined, ctx)
+}
+
+function refuseAsymmetric(bytes: Uint8Array, option: string): void {
+  const form = asymmetricKeyForm(bytes)
+  if (form !== undefined) {
+    fail(option, `is ${form}, not an HMAC secret: whoever has a public key could sign tokens`)
+  }
 }
 
 /**
@@ -120,6 +138,7 @@ export function importJwk(jwk: unknown, ctx: ImportContext): VerificationKey {
     const bytes = typeof jwk.k === 'string' ? decodeBase64url(jwk.k) : undefined
     if (bytes === undefined) return fail(`${ctx.option}.k`, 'must be canonical base64url')
     if (bytes.length === 0) fail(`${ctx.option}.k`, 'is empty')
+    refuseAsymmetric(bytes, `${ctx.option}.k`)
     key = createSecretKey(bytes)
   } else if (kty === 'RSA' || kty === 'EC' || kty === 'OKP') {
     if (PRIVATE_MEMBERS.some((member) => member in jwk)) {

@@ -122,9 +122,12 @@ type Without<TKeys extends string> = { readonly [K in TKeys]?: never }
 type KeySourceName = 'secret' | 'publicKey' | 'jwks' | 'jwksUri' | 'issuerUrl' | 'getKey'
 type Only<TKey extends KeySourceName> = Without<Exclude<KeySourceName, TKey>>
 
-/** An HMAC secret: at least as long as the hash output (32 bytes for HS256). */
+/**
+ * An HMAC secret: at least as long as the hash output (32 bytes for HS256). A public or private
+ * key in any form (PEM, JWK JSON text, DER, a public/private KeyObject) is refused.
+ */
 export interface SecretKeyOptions extends VerifierPolicyOptions, Only<'secret'> {
-  readonly secret: string | Uint8Array
+  readonly secret: string | Uint8Array | KeyObject
   readonly algorithms: readonly HmacAlgorithm[]
 }
 
@@ -160,7 +163,11 @@ export interface IssuerUrlOptions
   readonly algorithms: readonly AsymmetricAlgorithm[]
 }
 
-/** A custom key lookup. Strings it returns are secrets for HMAC algorithms, PEM otherwise. */
+/**
+ * A custom key lookup. Strings it returns are secrets for HMAC algorithms, PEM otherwise. For HMAC
+ * algorithms, a result that is or reads as a public or private key (PEM, JWK JSON text, DER, a
+ * public/private KeyObject) refuses the token with `key_not_found`: it is never used as a secret.
+ */
 export interface GetKeyOptions extends VerifierPolicyOptions, Only<'getKey'> {
   readonly getKey: GetKey
   readonly algorithms: readonly Algorithm[]

@@ -22,6 +22,9 @@ const EVENTS = [
   'async:boom',
   'truthy',
   'other',
+  // What a numeric event name (`42[2,{}]`) becomes as an EventEmitter key.
+  '2',
+  '3',
 ]
 
 /** A server whose handler of each of EVENTS records its call and acks 'done'. */
@@ -216,5 +219,81 @@ describe('authorizeEvents', () => {
     expect(() => authorizeEvents({ chat: 'admin' as never })).toThrow(TypeError)
     expect(() => requireScope('two words')).toThrow(TypeError)
     expect(() => requireClaim('', 'x')).toThrow(TypeError)
+  })
+
+  it('refuses an event whose name is a JSON number (42[2,...]): never past its rule to the handler of "2"', async () => {
+    await using server = await serve({ '2': requireScope('admin') })
+    const client = await as(server, { scope: 'chat' })
+    // socket.io-client sends the number as is: the packet is `42[2,"x"]` plus an ack id.
+    expect(await client.emitWithAck(2 as never, 'x')).toEqual(FORBIDDEN)
+    const forbidden = nextEvent<Record<string, unknown>>(client, 'forbidden')
+    client.emit(2 as never, 'y')
+    expect(await forbidden).toEqual({
+      event: '2',
+      code: 'forbidden',
+      message: expect.any(String) as string,
+    })
+    // An unlisted numeric name is refused as well (the default `unlisted: 'allow'` is for names).
+    expect(await client.emitWithAck(3 as never, 'z')).toEqual(FORBIDDEN)
+    // The round trip that proves the handlers of '2' and '3' never ran.
+    expect(await client.emitWithAck('chat', 'control')).toBe('done')
+    expect(server.calls).toEqual([['chat', 'control']])
+  })
+
+  it('an admin still reaches the handler of "2" by its string name', async () => {
+    await using server = await serve({ '2': requireScope('admin') })
+    const client = await as(server, { scope: 'admin' })
+    expect(await client.emitWithAck('2', 'x')).toBe('done')
+    expect(server.calls).toEqual([['2', 'x']])
+  })
+})
+
+describe('options are validated at creation (InvalidOptionError naming the option)', () => {
+  const invalid = (option: string) =>
+    expect.objectContaining({ name: 'InvalidOptionError', code: 'invalid_option', option }) as Error
+
+  it.each([
+    ['a typo in unlisted', { unlisted: 'Deny' }, 'unlisted'],
+    ['a non-string unlisted', { unlisted: true }, 'unlisted'],
+    ['an unknown option', { unlistd: 'deny' }, 'unlistd'],
+    ['options that are not an object', 'deny', 'options'],
+  ])('authorizeEvents refuses %s', (_name, options, option) => {
+    expect(() => authorizeEvents({}, options as never)).toThrow(invalid(option))
+  })
+
+  it.each([
+    ['null', null, 'policy'],
+    ['an array', [() => true], 'policy'],
+    ['a string rule', { chat: 'admin' }, 'policy.chat'],
+    ['a null rule', { chat: null }, 'policy.chat'],
+  ])('authorizeEvents refuses a policy that is %s', (_name, policy, option) => {
+    expect(() => authorizeEvents(policy as never)).toThrow(invalid(option))
+  })
+
+  it.each([
+    ['no scope', []],
+    ['an empty scope', ['']],
+    ['a scope with a space', ['two words']],
+    ['a scope with a tab', ['a\tb']],
+    ['a non-string scope', [42]],
+  ])('requireScope refuses %s', (_name, scopes) => {
+    expect(() => requireScope(...(scopes as [string]))).toThrow(invalid('scopes'))
+  })
+
+  it.each([
+    ['an empty name', '', 'x', 'name'],
+    ['a non-string name', 42, 'x', 'name'],
+    ['a name with spaces', ' role ', 'x', 'name'],
+    ['__proto__', '__proto__', 'x', 'name'],
+    ['an object value', 'role', { admin: true }, 'value'],
+    ['a NaN value', 'role', Number.NaN, 'value'],
+  ])('requireClaim refuses %s', (_name, name, value, option) => {
+    expect(() => requireClaim(name as string, value as string)).toThrow(invalid(option))
+  })
+
+  it('defaults stay as documented: an explicit { unlisted: "allow" } and no options are accepted', () => {
+    expect(typeof authorizeEvents({}, { unlisted: 'allow' })).toBe('function')
+    expect(typeof authorizeEvents({}, { unlisted: 'deny' })).toBe('function')
+    expect(typeof authorizeEvents({})).toBe('function')
   })
 })

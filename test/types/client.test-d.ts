@@ -12,6 +12,7 @@ import {
   type CompatSocket,
   type GetToken,
   type GetTokenContext,
+  type RetryOptions,
 } from 'sockguard/client'
 import {
   AUTH_ERROR_CODES as SERVER_AUTH_ERROR_CODES,
@@ -115,3 +116,18 @@ typedCompat.on('message', (text) => {
 })
 // @ts-expect-error `send` takes a string
 typedCompat.emit('send', 1)
+
+// The backoff after server_error is typed; its fields are numbers and an injectable random().
+connect(url, {
+  getToken: () => 't',
+  retry: {
+    initialDelayMs: 10,
+    maxDelayMs: 100,
+    factor: 2,
+    maxAttempts: Infinity,
+    random: () => 0.5,
+  },
+})
+expectTypeOf<RetryOptions['random']>().toEqualTypeOf<(() => number) | undefined>()
+// @ts-expect-error delays are numbers of ms
+connect(url, { getToken: () => 't', retry: { initialDelayMs: '1s' } })

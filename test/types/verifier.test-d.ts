@@ -48,3 +48,6 @@ createVerifier({ secret: 'x'.repeat(32), algorithms: ['HS256'], cooldownMs: 1 })
 declare const error: AuthError
 expectTypeOf(error.code).toEqualTypeOf<AuthErrorCode>()
 expectTypeOf<'token_expired'>().toExtend<AuthErrorCode>()
+
+// A secret KeyObject is an HMAC secret too (public and private ones are refused at run time).
+createVerifier({ secret: key, algorithms: ['HS256'] })

@@ -215,3 +215,29 @@ describe('importLocalKeySet', () => {
     )
   })
 })
+
+describe('importSecret and asymmetric key material', () => {
+  it('never mistakes random secrets (bytes, base64, hex) for key material', () => {
+    for (let i = 0; i < 500; i++) {
+      const bytes = randomBytes(32 + (i % 33))
+      for (const secret of [bytes, bytes.toString('base64'), bytes.toString('hex')]) {
+        expect(importSecret(secret, ctx(['HS256'], 'secret')).kind).toBe('secret')
+      }
+    }
+  })
+
+  it('refuses a JWK set "oct" key whose bytes are a public key', () => {
+    const der = p256.publicKey.export({ type: 'spki', format: 'der' })
+    refused(
+      () => importJwk({ kty: 'oct', k: der.toString('base64url') }, ctx(['HS256'], 'jwks.keys[0]')),
+      'jwks.keys[0].k',
+    )
+  })
+
+  it('accepts a secret KeyObject and refuses public and private ones', () => {
+    const secret = createSecretKey(randomBytes(32))
+    expect(importSecret(secret, ctx(['HS256'], 'secret')).kind).toBe('secret')
+    refused(() => importSecret(ed25519.publicKey, ctx(['HS256'], 'secret')), 'secret')
+    refused(() => importSecret(ed25519.privateKey, ctx(['HS256'], 'secret')), 'secret')
+  })
+})

@@ -1,0 +1,207 @@
+// Attack: a public key used as an HMAC secret. Whoever has the public key (it is public) MACs a
+// token with it; a verifier that took the key as an HS256 secret accepts the forgery. Every form
+// of asymmetric key material is refused as a secret, at creation for configured secrets and with
+// a coded error for secrets looked up per token (getKey, the drop-in's secret function).
+import {
+  X509Certificate,
+  createHmac,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto'
+import type { Socket } from 'socket.io'
+import { afterAll, describe, expect, it } from 'vitest'
+import { requireAuth } from '../../../src/express/index.js'
+import {
+  authorize,
+  type SecretFunction,
+  type UnauthorizedPayload,
+} from '../../../src/compat/socketio-jwt.js'
+import { createGuard, createVerifier, isAuthError } from '../../../src/index.js'
+import { startPlainServer } from '../compat/support.js'
+import { connected, expectRefused, watchProcess } from '../../support/guard-e2e.js'
+import { nextEvent, startServer } from '../../support/socket-server.js'
+
+// A self-signed P-256 certificate (openssl req -x509), for the certificate encodings.
+const CERTIFICATE_PEM = `-----BEGIN CERTIFICATE-----
+MIIBiDCCAS+gAwIBAgIUXVUmO+ZjYZsw22Ey+5FYG3NE198wCgYIKoZIzj0EAwIw
+GTEXMBUGA1UEAwwOc29ja2d1YXJkIHRlc3QwIBcNMjYxMjA2MjAxNjE4WhgPMjEy
+NjExMTIyMDE2MThaMBkxFzAVBgNVBAMMDnNvY2tndWFyZCB0ZXN0MFkwEwYHKoZI
+zj0CAQYIKoZIzj0DAQcDQgAEV3pc59YCmf3cwJt+u+QjH1eIv+c5DjFEAxK+x7rX
+3Q5S1gX78JYwNaj5qSskxLVc5MikF4Focy0rjPlkJvV936NTMFEwHQYDVR0OBBYE
+FPLQFAFGqvDOT92/yNI2cXOXL7BzMB8GA1UdIwQYMBaAFPLQFAFGqvDOT92/yNI2
+cXOXL7BzMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgIVsr4GtX
+QXMFdy2SnqVPMWSFWDousdQq+PmmXybfv1MCIHJUlUb0hz0+PNBIOFOhq0/sb36A
+VqKAmCOCgKsI8D0Z
+-----END CERTIFICATE-----
+`
+
+const pairs = {
+  RSA: generateKeyPairSync('rsa', { modulusLength: 2048 }),
+  EC: generateKeyPairSync('ec', { namedCurve: 'P-256' }),
+  Ed25519: generateKeyPairSync('ed25519'),
+}
+
+type Material = string | Buffer | KeyObject
+
+/** Every encoding in which a key pair's public (and private) half can be handed over. */
+function encodings(name: string, pair: { publicKey: KeyObject; privateKey: KeyObject }) {
+  const { publicKey, privateKey } = pair
+  const spkiDer = publicKey.export({ type: 'spki', format: 'der' })
+  const list: [string, Material][] = [
+    [`${name} SPKI PEM string`, publicKey.export({ type: 'spki', format: 'pem' })],
+    [`${name} SPKI PEM Buffer`, Buffer.from(publicKey.export({ type: 'spki', format: 'pem' }))],
+    [`${name} JWK JSON text`, JSON.stringify(publicKey.export({ format: 'jwk' }))],
+    [`${name} JWK JSON Buffer`, Buffer.from(JSON.stringify(publicKey.export({ format: 'jwk' })))],
+    [`${name} SPKI DER bytes`, spkiDer],
+    [`${name} SPKI DER as a Uint8Array`, new Uint8Array(spkiDer) as Buffer],
+    [`${name} SPKI DER in base64 (a PEM body)`, spkiDer.toString('base64')],
+    [`${name} public KeyObject`, publicKey],
+    [`${name} private KeyObject`, privateKey],
+    [`${name} PKCS#8 private PEM`, privateKey.export({ type: 'pkcs8', format: 'pem' })],
+    [`${name} PKCS#8 private DER`, privateKey.export({ type: 'pkcs8', format: 'der' })],
+  ]
+  if (name === 'RSA') {
+    list.push(
+      ['RSA PKCS#1 PEM string', publicKey.export({ type: 'pkcs1', format: 'pem' })],
+      ['RSA PKCS#1 DER bytes', publicKey.export({ type: 'pkcs1', format: 'der' })],
+    )
+  }
+  return list
+}
+
+const CERTIFICATE_DER = Buffer.from(new X509Certificate(CERTIFICATE_PEM).raw)
+const FORMS: [string, Material][] = [
+  ...Object.entries(pairs).flatMap(([name, pair]) => encodings(name, pair)),
+  ['X.509 certificate PEM string', CERTIFICATE_PEM],
+  ['X.509 certificate DER bytes', CERTIFICATE_DER],
+  [
+    'PEM armour of any kind',
+    `-----BEGIN SOMETHING-----\n${'A'.repeat(64)}\n-----END SOMETHING-----`,
+  ],
+]
+// The forms whose bytes an attacker could MAC with (a KeyObject has no bytes of its own).
+const BYTE_FORMS = FORMS.filter(
+  (entry): entry is [string, string | Buffer] =>
+    typeof entry[1] === 'string' || Buffer.isBuffer(entry[1]),
+)
+
+/** An HS256 token MACed with `material` as jsonwebtoken would: a string's UTF-8 bytes. */
+function forge(material: string | Buffer, claims: Record<string, unknown> = {}): string {
+  const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const now = Math.floor(Date.now() / 1000)
+  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'mallory', iat: now, exp: now + 60, ...claims })}`
+  return `${input}.${createHmac('sha256', material).update(input).digest('base64url')}`
+}
+
+const invalidSecret = (option = 'secret') =>
+  expect.objectContaining({ code: 'invalid_option', option }) as Error
+
+const crashes = watchProcess()
+afterAll(() => {
+  crashes.stop()
+  expect(crashes.errors).toEqual([])
+})
+
+describe('a public key as an HMAC secret', () => {
+  it('controls: real secrets (random bytes, text, a secret KeyObject) still verify', async () => {
+    for (const secret of [randomBytes(32), 'a text secret of well over thirty-two bytes']) {
+      const verifier = createVerifier({ secret, algorithms: ['HS256'] })
+      await expect(verifier.verify(forge(secret))).resolves.toMatchObject({
+        claims: { sub: 'mallory' },
+      })
+    }
+  })
+
+  it.each(FORMS)('createVerifier refuses %s as `secret`', (_name, material) => {
+    expect(() => createVerifier({ secret: material, algorithms: ['HS256'] })).toThrow(
+      invalidSecret(),
+    )
+  })
+
+  it.each(FORMS)('createGuard refuses %s as `secret`', (_name, material) => {
+    expect(() => createGuard({ secret: material, algorithms: ['HS256'] })).toThrow(invalidSecret())
+  })
+
+  it.each(FORMS)('requireAuth refuses %s as `secret`', (_name, material) => {
+    expect(() => requireAuth({ secret: material, algorithms: ['HS256'] })).toThrow(invalidSecret())
+  })
+
+  it.each(FORMS)('the drop-in refuses %s as `secret`', (_name, material) => {
+    expect(() => authorize({ secret: material as string })).toThrow(invalidSecret())
+  })
+
+  it('the drop-in refuses `fs.readFileSync("public.pem")` (a Buffer) with HMAC algorithms', () => {
+    const file = Buffer.from(pairs.RSA.publicKey.export({ type: 'spki', format: 'pem' }))
+    expect(() => authorize({ secret: file, handshake: true })).toThrow(invalidSecret())
+    // The same key with its own algorithm is what the app meant, and still works.
+    expect(() => authorize({ secret: file, algorithms: ['RS256'] })).not.toThrow()
+  })
+
+  it.each(BYTE_FORMS)(
+    'a getKey that returns %s for HS256 gives a coded refusal of the forged token',
+    async (_name, material) => {
+      const verifier = createVerifier({ getKey: () => material, algorithms: ['HS256'] })
+      const error: unknown = await verifier.verify(forge(material)).catch((e: unknown) => e)
+      expect(isAuthError(error)).toBe(true)
+      expect((error as { code: string }).code).toBe('key_not_found')
+    },
+  )
+
+  it('a getKey that returns a public KeyObject for HS256 gives a coded refusal', async () => {
+    const verifier = createVerifier({ getKey: () => pairs.EC.publicKey, algorithms: ['HS256'] })
+    await expect(verifier.verify(forge('x'.repeat(32)))).rejects.toMatchObject({
+      code: 'key_not_found',
+    })
+  })
+
+  it('over a real socket: the guard whose getKey returns a PEM public key refuses the forgery', async () => {
+    const pem = pairs.RSA.publicKey.export({ type: 'spki', format: 'pem' }) as string
+    await using server = await startServer({
+      guard: {
+        verifier: createVerifier({ getKey: () => Promise.resolve(pem), algorithms: ['HS256'] }),
+      },
+    })
+    const forged = forge(pem)
+    await expectRefused(server.connect({ auth: { token: forged } }), 'key_not_found', forged)
+    // The server is still up: a control with a legitimate secret behind the same port works.
+    await using control = await startServer()
+    await connected(control.connect({ auth: { token: control.issuer.sign() } }))
+  })
+
+  it('the drop-in with a secret function that returns a public key: invalid_secret, no crash', async () => {
+    const pem = Buffer.from(pairs.EC.publicKey.export({ type: 'spki', format: 'pem' }))
+    const jwkText = JSON.stringify(pairs.Ed25519.publicKey.export({ format: 'jwk' }))
+    const lookups = [pem, jwkText, pairs.RSA.publicKey.export({ type: 'spki', format: 'der' })]
+    let next = 0
+    const authenticated: Socket[] = []
+    await using server = await startPlainServer((io) => {
+      io.on(
+        'connection',
+        authorize({
+          secret: ((_request, _payload, callback) => {
+            callback(null, lookups[next++ % lookups.length])
+          }) satisfies SecretFunction,
+        }),
+      )
+      io.on('authenticated' as never, (socket: Socket) => {
+        authenticated.push(socket)
+      })
+    })
+    for (const material of lookups) {
+      const client = server.connect()
+      await nextEvent(client, 'connect')
+      const token = forge(material)
+      const refused = nextEvent<UnauthorizedPayload>(client, 'unauthorized')
+      client.emit('authenticate', { token })
+      const payload = await refused
+      expect(payload).toEqual({
+        message: 'invalid secret',
+        inner: { message: 'invalid secret' },
+        data: { message: 'invalid secret', code: 'invalid_secret', type: 'UnauthorizedError' },
+      })
+      expect(JSON.stringify(payload)).not.toContain(token.split('.')[2])
+    }
+    expect(authenticated).toEqual([])
+  })
+})
