@@ -1,0 +1,251 @@
+// The wire protocol as a non-JavaScript client sees it: python-socketio, running the module of
+// docs/clients/python.md, against the reference server over WebSocket and over polling. Tokens
+// are minted here (the server runs with JWT_SECRET) and live a few seconds, so expiry is real.
+import { createHmac, randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServer, type StartedServer } from '../../../server/start-server.js'
+import { issue } from '../server/support.js'
+import { guideModule, pythonProblem, runPython, type Line, type Scenario } from './run-python.js'
+
+const SECRET = randomBytes(32).toString('hex')
+const nowSeconds = (): number => Math.floor(Date.now() / 1000)
+
+/** An HS256 token for the server's secret; `iat` now and `exp` in 60 s and scope `chat` unless given. */
+function sign(claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): string {
+  const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const body = { iat: nowSeconds(), exp: nowSeconds() + 60, scope: 'chat', ...claims }
+  const input = `${b64({ alg: 'HS256', typ: 'JWT', ...header })}.${b64(body)}`
+  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`
+}
+
+/** The token with its signature changed (still well formed). */
+function tamper(token: string): string {
+  const [header, payload, signature = ''] = token.split('.')
+  return `${header}.${payload}.${(signature.startsWith('A') ? 'B' : 'A') + signature.slice(1)}`
+}
+
+const problem = pythonProblem()
+let module: ReturnType<typeof guideModule> | undefined
+let server: StartedServer | undefined
+
+beforeAll(async () => {
+  // Failing, not skipping: a conformance test that silently does not run proves nothing.
+  if (problem !== undefined) throw new Error(problem)
+  module = guideModule()
+  server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    jwtSecret: SECRET,
+    // The refusals below would trip the handshake limit; it has its own server further down.
+    handshakeRateLimit: 0,
+  })
+})
+
+afterAll(async () => {
+  await server?.close()
+  module?.dispose()
+})
+
+function run(
+  transport: Scenario['transport'],
+  group: string,
+  tokens: Record<string, unknown>,
+  url = server?.url,
+): Promise<Line[]> {
+  if (module === undefined || url === undefined) throw new Error('not started')
+  return runPython(module.dir, { url, transport, group, tokens })
+}
+
+const step = (lines: Line[], name: string): Line => {
+  const found = lines.find((line) => line.step === name)
+  if (found === undefined) throw new Error(`no step "${name}" in ${JSON.stringify(lines)}`)
+  return found
+}
+
+/**
+ * The events up to the first `disconnect`: python-socketio 5.7 may run the disconnect handler a
+ * second time (the server's DISCONNECT packet, then the transport closing).
+ */
+const untilDisconnect = (order: unknown): unknown[] => {
+  const events = order as unknown[]
+  const end = events.indexOf('disconnect')
+  return end === -1 ? events : events.slice(0, end + 1)
+}
+
+const eventsOf = (lines: Line[], client: string): Line[] =>
+  lines.filter((line) => line.client === client)
+
+describe.each(['websocket', 'polling'] as const)('python-socketio over %s', (transport) => {
+  it('connects with auth { token }, with a Bearer prefix and with the Authorization header', async () => {
+    const lines = await run(transport, 'connect', { alice: sign({ sub: `alice-${transport}` }) })
+    for (const form of ['auth', 'auth-bearer', 'header']) {
+      expect(step(lines, form).ack).toEqual({ ok: true })
+      expect(eventsOf(lines, form).find((line) => line.event === 'message')?.data).toMatchObject({
+        from: `alice-${transport}`,
+        text: `hello by ${form}`,
+      })
+    }
+  })
+
+  it('reads every handshake refusal code from the connect_error handler', async () => {
+    const now = nowSeconds()
+    const refusals: [string, string | null][] = [
+      ['token_missing', null],
+      ['token_malformed', 'not-a-jwt'],
+      ['token_invalid', tamper(sign({ sub: 'alice' }))],
+      ['token_expired', sign({ sub: 'alice', iat: now - 120, exp: now - 60 })],
+      ['token_not_active', sign({ sub: 'alice', nbf: now + 600 })],
+      ['claim_invalid', sign({})],
+    ]
+    const lines = await run(transport, 'refusals', { refusals })
+    for (const [code] of refusals) {
+      const outcome = step(lines, code)
+      expect(outcome).toMatchObject({ connected: false, code })
+      expect(outcome.message).toEqual(expect.any(String))
+    }
+  })
+
+  it('gets no connect_error at all for a bare-string auth', async () => {
+    const lines = await run(transport, 'bare-string', { alice: sign({ sub: 'alice' }) })
+    expect(step(lines, 'bare-string')).toMatchObject({
+      connected: false,
+      error: 'One or more namespaces failed to connect',
+      connect_errors: [],
+    })
+  })
+
+  it('warns auth:expiring, refreshes in-band on the same socket, then ends with unauthorized before the disconnect', async () => {
+    const now = nowSeconds()
+    // Lifetimes of 4 and 7 s: the warning comes at half the lifetime.
+    const lines = await run(transport, 'session', {
+      short: sign({ sub: `carol-${transport}`, iat: now, exp: now + 4 }),
+      longer: sign({ sub: `carol-${transport}`, iat: now, exp: now + 7 }),
+    })
+    const session = eventsOf(lines, 'session')
+    expect(session[0]).toMatchObject({
+      event: 'auth:expiring',
+      data: { expiresAt: (now + 4) * 1000 },
+    })
+    expect(step(lines, 'refreshed')).toMatchObject({ expiresAt: (now + 7) * 1000, same: true })
+    expect(session.find((line) => line.event === 'authenticated')?.data).toEqual({
+      expiresAt: (now + 7) * 1000,
+    })
+    expect(untilDisconnect(step(lines, 'ended').order)).toEqual([
+      'auth:expiring',
+      'unauthorized',
+      'disconnect',
+    ])
+    expect(session.find((line) => line.event === 'unauthorized')?.data).toEqual({
+      code: 'token_expired',
+      message: expect.any(String) as unknown,
+    })
+  }, 20_000)
+
+  it("refuses a refresh with another subject's token: the ack, then unauthorized, then the disconnect", async () => {
+    const lines = await run(transport, 'refresh-refused', {
+      alice: sign({ sub: `dave-${transport}` }),
+      mallory: sign({ sub: `mallory-${transport}` }),
+    })
+    expect(step(lines, 'refresh')).toMatchObject({ ok: false, code: 'claim_invalid' })
+    expect(untilDisconnect(step(lines, 'ended').order)).toEqual(['unauthorized', 'disconnect'])
+  })
+
+  it('answers a denied event with a forbidden ack, or the forbidden event, and stays connected', async () => {
+    const lines = await run(transport, 'forbidden', {
+      alice: sign({ sub: `erin-${transport}` }),
+      reader: sign({ sub: `frank-${transport}`, scope: 'read' }),
+    })
+    const refusal = { ok: false, code: 'forbidden', message: expect.any(String) as unknown }
+    expect(step(lines, 'with-ack').ack).toEqual(refusal)
+    expect(eventsOf(lines, 'forbidden').find((l) => l.event === 'forbidden')?.data).toEqual({
+      event: 'admin:kick',
+      code: 'forbidden',
+      message: expect.any(String) as unknown,
+    })
+    expect(step(lines, 'after').ack).toEqual({ ok: true })
+    expect(step(lines, 'no-scope').ack).toEqual(refusal)
+  })
+
+  it('ends a kicked user with unauthorized token_revoked, then refuses its token', async () => {
+    const victimSub = `bob-${transport}`
+    const lines = await run(transport, 'kick', {
+      victim: sign({ sub: victimSub }),
+      victimSub,
+      admin: sign({ sub: `root-${transport}`, scope: 'chat admin' }),
+    })
+    expect(step(lines, 'kick').ack).toEqual({ ok: true })
+    expect(untilDisconnect(step(lines, 'kicked').order)).toEqual(['unauthorized', 'disconnect'])
+    expect(eventsOf(lines, 'victim')[0]?.data).toEqual({
+      code: 'token_revoked',
+      message: expect.any(String) as unknown,
+    })
+    expect(step(lines, 'reconnect')).toMatchObject({ connected: false, code: 'token_revoked' })
+  })
+})
+
+describe('python-socketio and other server configurations', () => {
+  it('is refused key_not_found for a kid the key set does not have (development issuer)', async () => {
+    // JWT_SECRET is one fixed key, which does not consult `kid`: a key set is needed.
+    await using dev = await startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent' })
+    const token = await issue(dev.url, { username: 'alice', scope: 'chat' })
+    const [header = '', payload, signature] = token.split('.')
+    const forged = {
+      ...(JSON.parse(Buffer.from(header, 'base64url').toString()) as Record<string, unknown>),
+      kid: 'no-such-key',
+    }
+    const unknownKid = `${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${payload}.${signature}`
+    const lines = await run(
+      'websocket',
+      'refusals',
+      {
+        refusals: [
+          ['unknown-kid', unknownKid],
+          ['valid', token],
+        ],
+      },
+      dev.url,
+    )
+    expect(step(lines, 'unknown-kid')).toMatchObject({ connected: false, code: 'key_not_found' })
+    expect(step(lines, 'valid')).toMatchObject({ connected: true })
+  })
+
+  it('is refused rate_limited after too many failed handshakes', async () => {
+    await using limited = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      jwtSecret: SECRET,
+      handshakeRateLimit: 2,
+    })
+    const bad = tamper(sign({ sub: 'alice' }))
+    const lines = await run(
+      'websocket',
+      'refusals',
+      {
+        refusals: [
+          ['first', bad],
+          ['second', bad],
+          ['third', sign({ sub: 'alice' })],
+        ],
+      },
+      limited.url,
+    )
+    expect(step(lines, 'first')).toMatchObject({ code: 'token_invalid' })
+    expect(step(lines, 'second')).toMatchObject({ code: 'token_invalid' })
+    // Even a valid token: the address is locked out for the rest of the window.
+    expect(step(lines, 'third')).toMatchObject({ connected: false, code: 'rate_limited' })
+  })
+
+  it('does not retry a refused handshake by itself (python-socketio 5.7, default reconnection)', async () => {
+    const now = nowSeconds()
+    const lines = await run('websocket', 'no-retry', {
+      expired: sign({ sub: 'alice', iat: now - 120, exp: now - 60 }),
+    })
+    expect(step(lines, 'no-retry')).toMatchObject({
+      connected: false,
+      error: 'One or more namespaces failed to connect',
+      refusals: [['token_expired', expect.any(String)]],
+    })
+  })
+})

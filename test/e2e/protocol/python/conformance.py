@@ -1,0 +1,208 @@
+"""Drives a sockguard server with python-socketio, one scenario group per run.
+
+Reads {url, transport, group, tokens} as JSON on stdin and writes one JSON object per line on
+stdout: what the server sent, in the order it arrived, so the test can check payloads and order.
+Every wait is bounded; the last line is {"done": true}. It uses sockguard_client, the module of
+docs/clients/python.md, which the test extracts from the guide next to this file.
+"""
+import json
+import os
+import sys
+import threading
+import time
+
+import socketio
+
+import sockguard_client as guard
+
+SPEC = json.load(sys.stdin)
+URL = SPEC['url']
+TRANSPORTS = [SPEC['transport']]
+TOKENS = SPEC['tokens']
+WAIT = 8  # seconds: the longest any single step may take
+START = time.monotonic()
+
+
+OUTPUT = threading.Lock()
+
+
+def out(**fields):
+    fields['t'] = round((time.monotonic() - START) * 1000)
+    # One write per line under a lock: handlers run on their own threads, and print() writes
+    # the text and its newline separately.
+    with OUTPUT:
+        sys.stdout.write(json.dumps(fields) + '\n')
+        sys.stdout.flush()
+
+
+class Recorder:
+    """A client whose server events are recorded in arrival order, and can be awaited."""
+
+    def __init__(self, name, events):
+        self.name = name
+        self.sio = socketio.Client(reconnection=False)
+        self.seen = []
+        self.changed = threading.Condition()
+        for event in events:
+            self.sio.on(event, self._recorder(event))
+        self.sio.on('disconnect', self._recorder('disconnect'))
+
+    def _recorder(self, event):
+        def record(*args):
+            with self.changed:
+                self.seen.append(event)
+            out(client=self.name, event=event, data=args[0] if args else None)
+            with self.changed:
+                self.changed.notify_all()
+
+        return record
+
+    def wait_for(self, event, timeout=WAIT):
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while event not in self.seen:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f'{self.name}: no {event}')
+                self.changed.wait(left)
+
+
+def attempt(name, token, header=False):
+    """One handshake; reports its outcome and closes the socket."""
+    sio = socketio.Client(reconnection=False)
+    try:
+        guard.connect(sio, URL, token, transports=TRANSPORTS, header=header, timeout=WAIT)
+        out(step=name, connected=True, sid=sio.get_sid())
+        sio.disconnect()
+    except guard.Refused as refused:
+        out(step=name, connected=False, code=refused.code, message=refused.message)
+    except TimeoutError:
+        out(step=name, connected=False, code=None, timeout=True)
+
+
+def group_connect():
+    """The three ways to send the token, each followed by a chat round trip."""
+    for form, token, header in [
+        ('auth', TOKENS['alice'], False),
+        ('auth-bearer', 'Bearer ' + TOKENS['alice'], False),
+        ('header', TOKENS['alice'], True),
+    ]:
+        client = Recorder(form, ['message', 'presence'])
+        guard.connect(client.sio, URL, token, transports=TRANSPORTS, header=header, timeout=WAIT)
+        ack = client.sio.call('message', f'hello by {form}', timeout=WAIT)
+        client.wait_for('message')
+        out(step=form, sid=client.sio.get_sid(), ack=ack)
+        client.sio.disconnect()
+
+
+def group_refusals():
+    """Every refusal a client can provoke at the handshake, in the order the test sent them."""
+    for name, token in TOKENS['refusals']:
+        attempt(name, token)
+
+
+def group_bare_string():
+    """`auth` as a bare string instead of {'token': ...}: what does the client see?"""
+    sio = socketio.Client(reconnection=False)
+    errors = []
+    sio.on('connect_error', lambda data=None: errors.append(data))
+    try:
+        sio.connect(URL, auth=TOKENS['alice'], transports=TRANSPORTS, wait_timeout=2)
+        out(step='bare-string', connected=True)
+    except socketio.exceptions.ConnectionError as error:
+        out(step='bare-string', connected=False, error=str(error), connect_errors=errors)
+    sio.disconnect()
+
+
+def group_no_retry():
+    """Plain sio.connect() with the default reconnection: the refusal, then no retry."""
+    sio = socketio.Client()
+    codes = []
+    sio.on('connect_error', lambda data=None: codes.append(guard.refusal_of(data)))
+    try:
+        sio.connect(URL, auth={'token': TOKENS['expired']}, transports=TRANSPORTS)
+        out(step='no-retry', connected=True)
+    except socketio.exceptions.ConnectionError as error:
+        time.sleep(2.5)  # longer than the client's first reconnection delay (1 s)
+        out(step='no-retry', connected=False, error=str(error), refusals=codes)
+    sio.disconnect()
+
+
+def group_session():
+    """auth:expiring, an in-band refresh on the same socket, then expiry."""
+    client = Recorder('session', ['auth:expiring', 'authenticated', 'unauthorized'])
+    guard.connect(client.sio, URL, TOKENS['short'], transports=TRANSPORTS, timeout=WAIT)
+    sid = client.sio.get_sid()
+    out(step='connected', sid=sid)
+    client.wait_for('auth:expiring')
+    expires_at = guard.refresh(client.sio, TOKENS['longer'], timeout=WAIT)
+    client.wait_for('authenticated')
+    out(step='refreshed', expiresAt=expires_at, sid=client.sio.get_sid(), same=client.sio.get_sid() == sid)
+    # The second warning is for the refreshed token; left unanswered, the session ends.
+    with client.changed:
+        client.seen.clear()
+    client.wait_for('auth:expiring')
+    client.wait_for('disconnect')
+    out(step='ended', order=client.seen)
+
+
+def group_refresh_refused():
+    """A refresh with another subject's token is refused, and the socket is ended."""
+    client = Recorder('refresh-refused', ['unauthorized'])
+    guard.connect(client.sio, URL, TOKENS['alice'], transports=TRANSPORTS, timeout=WAIT)
+    try:
+        guard.refresh(client.sio, TOKENS['mallory'], timeout=WAIT)
+        out(step='refresh', ok=True)
+    except guard.Refused as refused:
+        out(step='refresh', ok=False, code=refused.code)
+    client.wait_for('disconnect')
+    out(step='ended', order=client.seen)
+
+
+def group_forbidden():
+    """Events the policy denies: an ack gets the refusal, an event without ack gets `forbidden`."""
+    client = Recorder('forbidden', ['forbidden', 'message'])
+    guard.connect(client.sio, URL, TOKENS['alice'], transports=TRANSPORTS, timeout=WAIT)
+    out(step='with-ack', ack=client.sio.call('admin:kick', {'sub': 'bob'}, timeout=WAIT))
+    client.sio.emit('admin:kick', {'sub': 'bob'})
+    client.wait_for('forbidden')
+    # Still connected: a round trip on the same socket.
+    out(step='after', ack=client.sio.call('message', 'still here', timeout=WAIT))
+    client.sio.disconnect()
+    reader = Recorder('reader', ['forbidden'])
+    guard.connect(reader.sio, URL, TOKENS['reader'], transports=TRANSPORTS, timeout=WAIT)
+    out(step='no-scope', ack=reader.sio.call('message', 'hi', timeout=WAIT))
+    reader.sio.disconnect()
+
+
+def group_kick():
+    """admin:kick revokes a user: `unauthorized` token_revoked, the disconnect, then refusals."""
+    victim = Recorder('victim', ['unauthorized'])
+    guard.connect(victim.sio, URL, TOKENS['victim'], transports=TRANSPORTS, timeout=WAIT)
+    admin = Recorder('admin', [])
+    guard.connect(admin.sio, URL, TOKENS['admin'], transports=TRANSPORTS, timeout=WAIT)
+    out(step='kick', ack=admin.sio.call('admin:kick', {'sub': TOKENS['victimSub']}, timeout=WAIT))
+    victim.wait_for('disconnect')
+    out(step='kicked', order=victim.seen)
+    admin.sio.disconnect()
+    attempt('reconnect', TOKENS['victim'])
+
+
+GROUPS = {
+    'connect': group_connect,
+    'refusals': group_refusals,
+    'bare-string': group_bare_string,
+    'no-retry': group_no_retry,
+    'session': group_session,
+    'refresh-refused': group_refresh_refused,
+    'forbidden': group_forbidden,
+    'kick': group_kick,
+}
+
+try:
+    GROUPS[SPEC['group']]()
+except Exception as error:  # reported, so that the test shows it rather than a bare exit code
+    out(failure=f'{type(error).__name__}: {error}')
+out(done=True)
+# Client threads left behind by a failed step must not keep the process alive.
+os._exit(0)
