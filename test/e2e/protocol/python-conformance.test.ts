@@ -4,6 +4,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type StartedServer } from '../../../server/start-server.js'
+import { startServer as startGuardedServer } from '../../support/socket-server.js'
 import { issue } from '../server/support.js'
 import { guideModule, pythonProblem, runPython, type Line, type Scenario } from './run-python.js'
 
@@ -147,8 +148,20 @@ describe.each(['websocket', 'polling'] as const)('python-socketio over %s', (tra
       alice: sign({ sub: `dave-${transport}` }),
       mallory: sign({ sub: `mallory-${transport}` }),
     })
-    expect(step(lines, 'refresh')).toMatchObject({ ok: false, code: 'claim_invalid' })
-    expect(untilDisconnect(step(lines, 'ended').order)).toEqual(['unauthorized', 'disconnect'])
+    const events = eventsOf(lines, 'refresh-refused')
+    expect(events.find((line) => line.event === 'ack')?.data).toEqual({
+      ok: false,
+      code: 'claim_invalid',
+      message: expect.any(String) as unknown,
+    })
+    expect(events.find((line) => line.event === 'unauthorized')?.data).toMatchObject({
+      code: 'claim_invalid',
+    })
+    expect(untilDisconnect(events.map((line) => line.event))).toEqual([
+      'ack',
+      'unauthorized',
+      'disconnect',
+    ])
   })
 
   it('answers a denied event with a forbidden ack, or the forbidden event, and stays connected', async () => {
@@ -185,6 +198,38 @@ describe.each(['websocket', 'polling'] as const)('python-socketio over %s', (tra
 })
 
 describe('python-socketio and other server configurations', () => {
+  it.each(['websocket', 'polling'] as const)(
+    'follows the post-connect flow over %s: events dropped until authenticate, the login, the timeout',
+    async (transport) => {
+      await using postConnect = await startGuardedServer({
+        guard: { mode: 'post-connect', timeoutMs: 1_500 },
+        setup: (io) => {
+          io.on('connection', (socket) => {
+            socket.on('echo', (text: unknown, ack: unknown) => {
+              if (typeof ack === 'function') (ack as (reply: unknown) => void)(text)
+            })
+          })
+        },
+      })
+      const alice = postConnect.issuer.sign({ sub: 'alice' })
+      const lines = await run(
+        transport,
+        'post-connect',
+        { alice, forged: tamper(alice) },
+        postConnect.url,
+      )
+      expect(step(lines, 'login').expiresAt).toEqual(expect.any(Number))
+      // Answered after the login, while the echo sent before it never was.
+      expect(step(lines, 'echo')).toMatchObject({ reply: 'after', order: ['authenticated'] })
+      expect(eventsOf(lines, 'post-connect').map((line) => line.event)).not.toContain('early-echo')
+      expect(untilDisconnect(step(lines, 'timeout').order)).toEqual(['unauthorized', 'disconnect'])
+      expect(eventsOf(lines, 'late')[0]?.data).toMatchObject({ code: 'auth_timeout' })
+      expect(step(lines, 'wrong')).toMatchObject({ ok: false, code: 'token_invalid' })
+      expect(eventsOf(lines, 'wrong')[0]?.data).toMatchObject({ code: 'token_invalid' })
+    },
+    15_000,
+  )
+
   it('is refused key_not_found for a kid the key set does not have (development issuer)', async () => {
     // JWT_SECRET is one fixed key, which does not consult `kid`: a key set is needed.
     await using dev = await startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent' })

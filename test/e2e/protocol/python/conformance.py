@@ -44,15 +44,15 @@ class Recorder:
         self.seen = []
         self.changed = threading.Condition()
         for event in events:
-            self.sio.on(event, self._recorder(event))
-        self.sio.on('disconnect', self._recorder('disconnect'))
+            self.sio.on(event, self.recorder(event))
+        self.sio.on('disconnect', self.recorder('disconnect'))
 
-    def _recorder(self, event):
+    def recorder(self, event):
         def record(*args):
+            # Printed before anyone waiting can see it: the run may end right after the wait.
             with self.changed:
+                out(client=self.name, event=event, data=args[0] if args else None)
                 self.seen.append(event)
-            out(client=self.name, event=event, data=args[0] if args else None)
-            with self.changed:
                 self.changed.notify_all()
 
         return record
@@ -135,7 +135,7 @@ def group_session():
     sid = client.sio.get_sid()
     out(step='connected', sid=sid)
     client.wait_for('auth:expiring')
-    expires_at = guard.refresh(client.sio, TOKENS['longer'], timeout=WAIT)
+    expires_at = guard.authenticate(client.sio, TOKENS['longer'], timeout=WAIT)
     client.wait_for('authenticated')
     out(step='refreshed', expiresAt=expires_at, sid=client.sio.get_sid(), same=client.sio.get_sid() == sid)
     # The second warning is for the refreshed token; left unanswered, the session ends.
@@ -150,11 +150,8 @@ def group_refresh_refused():
     """A refresh with another subject's token is refused, and the socket is ended."""
     client = Recorder('refresh-refused', ['unauthorized'])
     guard.connect(client.sio, URL, TOKENS['alice'], transports=TRANSPORTS, timeout=WAIT)
-    try:
-        guard.refresh(client.sio, TOKENS['mallory'], timeout=WAIT)
-        out(step='refresh', ok=True)
-    except guard.Refused as refused:
-        out(step='refresh', ok=False, code=refused.code)
+    # emit with a callback rather than authenticate(): the ack is recorded in arrival order.
+    client.sio.emit('authenticate', {'token': TOKENS['mallory']}, callback=client.recorder('ack'))
     client.wait_for('disconnect')
     out(step='ended', order=client.seen)
 
@@ -188,6 +185,32 @@ def group_kick():
     attempt('reconnect', TOKENS['victim'])
 
 
+def group_post_connect():
+    """A post-connect server: events dropped until `authenticate`, then the login, or the timeout."""
+    client = Recorder('post-connect', ['authenticated', 'unauthorized'])
+    guard.connect(client.sio, URL, None, transports=TRANSPORTS, timeout=WAIT)
+    client.sio.emit('echo', 'before', callback=client.recorder('early-echo'))
+    out(step='login', expiresAt=guard.authenticate(client.sio, TOKENS['alice'], timeout=WAIT))
+    client.wait_for('authenticated')
+    # The round trip that proves the early event was dropped: this one is answered.
+    out(step='echo', reply=client.sio.call('echo', 'after', timeout=WAIT), order=list(client.seen))
+    client.sio.disconnect()
+
+    late = Recorder('late', ['unauthorized'])
+    guard.connect(late.sio, URL, None, transports=TRANSPORTS, timeout=WAIT)
+    late.wait_for('disconnect')
+    out(step='timeout', order=late.seen)
+
+    wrong = Recorder('wrong', ['unauthorized'])
+    guard.connect(wrong.sio, URL, None, transports=TRANSPORTS, timeout=WAIT)
+    try:
+        guard.authenticate(wrong.sio, TOKENS['forged'], timeout=WAIT)
+        out(step='wrong', ok=True)
+    except guard.Refused as refused:
+        out(step='wrong', ok=False, code=refused.code)
+    wrong.wait_for('disconnect')
+
+
 GROUPS = {
     'connect': group_connect,
     'refusals': group_refusals,
@@ -197,6 +220,7 @@ GROUPS = {
     'refresh-refused': group_refresh_refused,
     'forbidden': group_forbidden,
     'kick': group_kick,
+    'post-connect': group_post_connect,
 }
 
 try:
