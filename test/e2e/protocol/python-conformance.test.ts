@@ -77,127 +77,142 @@ const untilDisconnect = (order: unknown): unknown[] => {
 const eventsOf = (lines: Line[], client: string): Line[] =>
   lines.filter((line) => line.client === client)
 
-describe.each(['websocket', 'polling'] as const)('python-socketio over %s', (transport) => {
-  it('connects with auth { token }, with a Bearer prefix and with the Authorization header', async () => {
-    const lines = await run(transport, 'connect', { alice: sign({ sub: `alice-${transport}` }) })
-    for (const form of ['auth', 'auth-bearer', 'header']) {
-      expect(step(lines, form).ack).toEqual({ ok: true })
-      expect(eventsOf(lines, form).find((line) => line.event === 'message')?.data).toMatchObject({
-        from: `alice-${transport}`,
-        text: `hello by ${form}`,
+// Concurrent: one Python process per group, each with its own users, so the slow groups (real
+// token lifetimes of a few seconds) overlap.
+describe.concurrent.each(['websocket', 'polling'] as const)(
+  'python-socketio over %s',
+  (transport) => {
+    it('connects with auth { token }, with a Bearer prefix and with the Authorization header', async () => {
+      const lines = await run(transport, 'connect', { alice: sign({ sub: `alice-${transport}` }) })
+      for (const form of ['auth', 'auth-bearer', 'header']) {
+        expect(step(lines, form).ack).toEqual({ ok: true })
+        // Other groups run meanwhile and chat too: find this client's own broadcast.
+        const own = eventsOf(lines, form).find(
+          (line) => (line.data as { text?: unknown } | null)?.text === `hello by ${form}`,
+        )
+        expect(own?.data).toMatchObject({ from: `alice-${transport}` })
+      }
+    })
+
+    it('reads every handshake refusal code from the connect_error handler', async () => {
+      const now = nowSeconds()
+      const refusals: [string, string | null][] = [
+        ['token_missing', null],
+        ['token_malformed', 'not-a-jwt'],
+        ['token_invalid', tamper(sign({ sub: 'alice' }))],
+        ['token_expired', sign({ sub: 'alice', iat: now - 120, exp: now - 60 })],
+        ['token_not_active', sign({ sub: 'alice', nbf: now + 600 })],
+        ['claim_invalid', sign({})],
+      ]
+      const lines = await run(transport, 'refusals', { refusals })
+      for (const [code] of refusals) {
+        const outcome = step(lines, code)
+        expect(outcome).toMatchObject({ connected: false, code })
+        expect(outcome.message).toEqual(expect.any(String))
+      }
+    })
+
+    it('gets no connect_error at all for a bare-string auth', async () => {
+      const lines = await run(transport, 'bare-string', { alice: sign({ sub: 'alice' }) })
+      expect(step(lines, 'bare-string')).toMatchObject({
+        connected: false,
+        error: 'One or more namespaces failed to connect',
+        connect_errors: [],
       })
-    }
-  })
+    })
 
-  it('reads every handshake refusal code from the connect_error handler', async () => {
-    const now = nowSeconds()
-    const refusals: [string, string | null][] = [
-      ['token_missing', null],
-      ['token_malformed', 'not-a-jwt'],
-      ['token_invalid', tamper(sign({ sub: 'alice' }))],
-      ['token_expired', sign({ sub: 'alice', iat: now - 120, exp: now - 60 })],
-      ['token_not_active', sign({ sub: 'alice', nbf: now + 600 })],
-      ['claim_invalid', sign({})],
-    ]
-    const lines = await run(transport, 'refusals', { refusals })
-    for (const [code] of refusals) {
-      const outcome = step(lines, code)
-      expect(outcome).toMatchObject({ connected: false, code })
-      expect(outcome.message).toEqual(expect.any(String))
-    }
-  })
+    it("refuses a refresh with another subject's token: the ack, then unauthorized, then the disconnect", async () => {
+      const lines = await run(transport, 'refresh-refused', {
+        alice: sign({ sub: `dave-${transport}` }),
+        mallory: sign({ sub: `mallory-${transport}` }),
+      })
+      const events = eventsOf(lines, 'refresh-refused')
+      expect(events.find((line) => line.event === 'ack')?.data).toEqual({
+        ok: false,
+        code: 'claim_invalid',
+        message: expect.any(String) as unknown,
+      })
+      expect(events.find((line) => line.event === 'unauthorized')?.data).toMatchObject({
+        code: 'claim_invalid',
+      })
+      expect(untilDisconnect(events.map((line) => line.event))).toEqual([
+        'ack',
+        'unauthorized',
+        'disconnect',
+      ])
+    })
 
-  it('gets no connect_error at all for a bare-string auth', async () => {
-    const lines = await run(transport, 'bare-string', { alice: sign({ sub: 'alice' }) })
-    expect(step(lines, 'bare-string')).toMatchObject({
-      connected: false,
-      error: 'One or more namespaces failed to connect',
-      connect_errors: [],
+    it('answers a denied event with a forbidden ack, or the forbidden event, and stays connected', async () => {
+      const lines = await run(transport, 'forbidden', {
+        alice: sign({ sub: `erin-${transport}` }),
+        reader: sign({ sub: `frank-${transport}`, scope: 'read' }),
+      })
+      const refusal = { ok: false, code: 'forbidden', message: expect.any(String) as unknown }
+      expect(step(lines, 'with-ack').ack).toEqual(refusal)
+      expect(eventsOf(lines, 'forbidden').find((l) => l.event === 'forbidden')?.data).toEqual({
+        event: 'admin:kick',
+        code: 'forbidden',
+        message: expect.any(String) as unknown,
+      })
+      expect(step(lines, 'after').ack).toEqual({ ok: true })
+      expect(step(lines, 'no-scope').ack).toEqual(refusal)
     })
-  })
 
-  it('warns auth:expiring, refreshes in-band on the same socket, then ends with unauthorized before the disconnect', async () => {
-    const now = nowSeconds()
-    // Lifetimes of 4 and 7 s: the warning comes at half the lifetime.
-    const lines = await run(transport, 'session', {
-      short: sign({ sub: `carol-${transport}`, iat: now, exp: now + 4 }),
-      longer: sign({ sub: `carol-${transport}`, iat: now, exp: now + 7 }),
+    it('ends a kicked user with unauthorized token_revoked, then refuses its token', async () => {
+      const victimSub = `bob-${transport}`
+      const lines = await run(transport, 'kick', {
+        victim: sign({ sub: victimSub }),
+        victimSub,
+        admin: sign({ sub: `root-${transport}`, scope: 'chat admin' }),
+      })
+      expect(step(lines, 'kick').ack).toEqual({ ok: true })
+      expect(untilDisconnect(step(lines, 'kicked').order)).toEqual(['unauthorized', 'disconnect'])
+      expect(eventsOf(lines, 'victim')[0]?.data).toEqual({
+        code: 'token_revoked',
+        message: expect.any(String) as unknown,
+      })
+      expect(step(lines, 'reconnect')).toMatchObject({ connected: false, code: 'token_revoked' })
+      // The server's disconnect is not retried by the client (python-socketio 5.7, default
+      // reconnection): no connect nor connect_error after it.
+      expect(untilDisconnect(step(lines, 'after-kick').order)).toEqual(
+        step(lines, 'after-kick').order,
+      )
     })
-    const session = eventsOf(lines, 'session')
-    expect(session[0]).toMatchObject({
-      event: 'auth:expiring',
-      data: { expiresAt: (now + 4) * 1000 },
-    })
-    expect(step(lines, 'refreshed')).toMatchObject({ expiresAt: (now + 7) * 1000, same: true })
-    expect(session.find((line) => line.event === 'authenticated')?.data).toEqual({
-      expiresAt: (now + 7) * 1000,
-    })
-    expect(untilDisconnect(step(lines, 'ended').order)).toEqual([
-      'auth:expiring',
-      'unauthorized',
-      'disconnect',
-    ])
-    expect(session.find((line) => line.event === 'unauthorized')?.data).toEqual({
-      code: 'token_expired',
-      message: expect.any(String) as unknown,
-    })
-  }, 20_000)
+  },
+)
 
-  it("refuses a refresh with another subject's token: the ack, then unauthorized, then the disconnect", async () => {
-    const lines = await run(transport, 'refresh-refused', {
-      alice: sign({ sub: `dave-${transport}` }),
-      mallory: sign({ sub: `mallory-${transport}` }),
-    })
-    const events = eventsOf(lines, 'refresh-refused')
-    expect(events.find((line) => line.event === 'ack')?.data).toEqual({
-      ok: false,
-      code: 'claim_invalid',
-      message: expect.any(String) as unknown,
-    })
-    expect(events.find((line) => line.event === 'unauthorized')?.data).toMatchObject({
-      code: 'claim_invalid',
-    })
-    expect(untilDisconnect(events.map((line) => line.event))).toEqual([
-      'ack',
-      'unauthorized',
-      'disconnect',
-    ])
-  })
+// Real token lifetimes of a few seconds: the slowest group, run beside the others.
+describe.concurrent.each(['websocket', 'polling'] as const)(
+  'python-socketio session over %s',
+  (transport) => {
+    it('warns auth:expiring, refreshes in-band on the same socket, then ends with unauthorized before the disconnect', async () => {
+      // The program mints its tokens itself (with the server's secret) right before it
+      // connects, so that its start-up time under load does not eat into their few seconds.
+      const lines = await run(transport, 'session', { secret: SECRET, sub: `carol-${transport}` })
+      const { short, longer } = step(lines, 'minted') as { short: number; longer: number }
+      const session = eventsOf(lines, 'session')
+      expect(session[0]).toMatchObject({
+        event: 'auth:expiring',
+        data: { expiresAt: short * 1000 },
+      })
+      expect(step(lines, 'refreshed')).toMatchObject({ expiresAt: longer * 1000, same: true })
+      expect(session.find((line) => line.event === 'authenticated')?.data).toEqual({
+        expiresAt: longer * 1000,
+      })
+      expect(untilDisconnect(step(lines, 'ended').order)).toEqual([
+        'auth:expiring',
+        'unauthorized',
+        'disconnect',
+      ])
+      expect(session.find((line) => line.event === 'unauthorized')?.data).toEqual({
+        code: 'token_expired',
+        message: expect.any(String) as unknown,
+      })
+    }, 20_000)
+  },
+)
 
-  it('answers a denied event with a forbidden ack, or the forbidden event, and stays connected', async () => {
-    const lines = await run(transport, 'forbidden', {
-      alice: sign({ sub: `erin-${transport}` }),
-      reader: sign({ sub: `frank-${transport}`, scope: 'read' }),
-    })
-    const refusal = { ok: false, code: 'forbidden', message: expect.any(String) as unknown }
-    expect(step(lines, 'with-ack').ack).toEqual(refusal)
-    expect(eventsOf(lines, 'forbidden').find((l) => l.event === 'forbidden')?.data).toEqual({
-      event: 'admin:kick',
-      code: 'forbidden',
-      message: expect.any(String) as unknown,
-    })
-    expect(step(lines, 'after').ack).toEqual({ ok: true })
-    expect(step(lines, 'no-scope').ack).toEqual(refusal)
-  })
-
-  it('ends a kicked user with unauthorized token_revoked, then refuses its token', async () => {
-    const victimSub = `bob-${transport}`
-    const lines = await run(transport, 'kick', {
-      victim: sign({ sub: victimSub }),
-      victimSub,
-      admin: sign({ sub: `root-${transport}`, scope: 'chat admin' }),
-    })
-    expect(step(lines, 'kick').ack).toEqual({ ok: true })
-    expect(untilDisconnect(step(lines, 'kicked').order)).toEqual(['unauthorized', 'disconnect'])
-    expect(eventsOf(lines, 'victim')[0]?.data).toEqual({
-      code: 'token_revoked',
-      message: expect.any(String) as unknown,
-    })
-    expect(step(lines, 'reconnect')).toMatchObject({ connected: false, code: 'token_revoked' })
-  })
-})
-
-describe('python-socketio and other server configurations', () => {
+describe.concurrent('python-socketio and other server configurations', () => {
   it.each(['websocket', 'polling'] as const)(
     'follows the post-connect flow over %s: events dropped until authenticate, the login, the timeout',
     async (transport) => {

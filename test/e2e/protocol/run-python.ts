@@ -98,7 +98,7 @@ export function runPython(moduleDir: string, scenario: Scenario): Promise<Line[]
         reject(
           new Error(
             `python ${scenario.group}/${scenario.transport} (exit ${String(status)}): ` +
-              `${JSON.stringify(failed ?? lines.at(-1))}\n${stderr.slice(-2000)}`,
+              `${JSON.stringify(failed ?? lines.at(-1))}\n${lines.map((line) => JSON.stringify(line)).join('\n')}\n${stderr.slice(-2000)}`,
           ),
         )
         return

@@ -5,6 +5,9 @@ stdout: what the server sent, in the order it arrived, so the test can check pay
 Every wait is bounded; the last line is {"done": true}. It uses sockguard_client, the module of
 docs/clients/python.md, which the test extracts from the guide next to this file.
 """
+import base64
+import hashlib
+import hmac
 import json
 import os
 import sys
@@ -38,9 +41,9 @@ def out(**fields):
 class Recorder:
     """A client whose server events are recorded in arrival order, and can be awaited."""
 
-    def __init__(self, name, events):
+    def __init__(self, name, events, reconnection=False):
         self.name = name
-        self.sio = socketio.Client(reconnection=False)
+        self.sio = socketio.Client(reconnection=reconnection)
         self.seen = []
         self.changed = threading.Condition()
         for event in events:
@@ -107,7 +110,7 @@ def group_bare_string():
     errors = []
     sio.on('connect_error', lambda data=None: errors.append(data))
     try:
-        sio.connect(URL, auth=TOKENS['alice'], transports=TRANSPORTS, wait_timeout=2)
+        sio.connect(URL, auth=TOKENS['alice'], transports=TRANSPORTS)
         out(step='bare-string', connected=True)
     except socketio.exceptions.ConnectionError as error:
         out(step='bare-string', connected=False, error=str(error), connect_errors=errors)
@@ -123,19 +126,37 @@ def group_no_retry():
         sio.connect(URL, auth={'token': TOKENS['expired']}, transports=TRANSPORTS)
         out(step='no-retry', connected=True)
     except socketio.exceptions.ConnectionError as error:
-        time.sleep(2.5)  # longer than the client's first reconnection delay (1 s)
+        time.sleep(2)  # past the client's first reconnection delay (1 s, randomized by half)
         out(step='no-retry', connected=False, error=str(error), refusals=codes)
     sio.disconnect()
 
 
+def sign(claims):
+    """An HS256 token with the test's secret, minted here so that its lifetime starts now."""
+
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b'=').decode()
+
+    header = b64(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())
+    body = b64(json.dumps(claims).encode())
+    signature = hmac.new(TOKENS['secret'].encode(), f'{header}.{body}'.encode(), hashlib.sha256)
+    return f'{header}.{body}.{b64(signature.digest())}'
+
+
 def group_session():
     """auth:expiring, an in-band refresh on the same socket, then expiry."""
+    # Lifetimes of 6 and 10 s, from the moment the client is ready to connect: the warning comes
+    # at half the lifetime, at least 2 s from now, and for the second token after the refresh.
+    now = int(time.time())
+    short = {'sub': TOKENS['sub'], 'scope': 'chat', 'iat': now, 'exp': now + 6}
+    longer = dict(short, exp=now + 10)
+    out(step='minted', short=short['exp'], longer=longer['exp'])
     client = Recorder('session', ['auth:expiring', 'authenticated', 'unauthorized'])
-    guard.connect(client.sio, URL, TOKENS['short'], transports=TRANSPORTS, timeout=WAIT)
+    guard.connect(client.sio, URL, sign(short), transports=TRANSPORTS, timeout=WAIT)
     sid = client.sio.get_sid()
     out(step='connected', sid=sid)
     client.wait_for('auth:expiring')
-    expires_at = guard.authenticate(client.sio, TOKENS['longer'], timeout=WAIT)
+    expires_at = guard.authenticate(client.sio, sign(longer), timeout=WAIT)
     client.wait_for('authenticated')
     out(step='refreshed', expiresAt=expires_at, sid=client.sio.get_sid(), same=client.sio.get_sid() == sid)
     # The second warning is for the refreshed token; left unanswered, the session ends.
@@ -174,8 +195,11 @@ def group_forbidden():
 
 def group_kick():
     """admin:kick revokes a user: `unauthorized` token_revoked, the disconnect, then refusals."""
-    victim = Recorder('victim', ['unauthorized'])
+    # With the client's default reconnection, to see whether it retries after the kick.
+    victim = Recorder('victim', ['unauthorized'], reconnection=True)
     guard.connect(victim.sio, URL, TOKENS['victim'], transports=TRANSPORTS, timeout=WAIT)
+    for event in ['connect', 'connect_error']:  # connect() registered its own handlers
+        victim.sio.on(event, victim.recorder(event))
     admin = Recorder('admin', [])
     guard.connect(admin.sio, URL, TOKENS['admin'], transports=TRANSPORTS, timeout=WAIT)
     out(step='kick', ack=admin.sio.call('admin:kick', {'sub': TOKENS['victimSub']}, timeout=WAIT))
@@ -183,6 +207,9 @@ def group_kick():
     out(step='kicked', order=victim.seen)
     admin.sio.disconnect()
     attempt('reconnect', TOKENS['victim'])
+    time.sleep(2)  # past the client's first reconnection delay (1 s, randomized by half)
+    out(step='after-kick', order=victim.seen)
+    victim.sio.disconnect()
 
 
 def group_post_connect():
