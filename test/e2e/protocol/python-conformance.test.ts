@@ -201,9 +201,14 @@ describe.concurrent.each(['websocket', 'polling'] as const)(
       })
       expect(untilDisconnect(step(lines, 'ended').order)).toEqual([
         'auth:expiring',
+        'authenticated',
+        'auth:expiring',
         'unauthorized',
         'disconnect',
       ])
+      expect(session.filter((line) => line.event === 'auth:expiring')[1]?.data).toEqual({
+        expiresAt: longer * 1000,
+      })
       expect(session.find((line) => line.event === 'unauthorized')?.data).toEqual({
         code: 'token_expired',
         message: expect.any(String) as unknown,
