@@ -96,8 +96,11 @@ describe.concurrent.each(['websocket', 'polling'] as const)(
 
     it('reads every handshake refusal code from the connect_error handler', async () => {
       const now = nowSeconds()
-      const refusals: [string, string | null][] = [
+      // [the expected code, then after a dash what is special about the case; the token]
+      const refusals: [string, unknown][] = [
         ['token_missing', null],
+        ['token_missing-empty', ''],
+        ['token_malformed-number', 42],
         ['token_malformed', 'not-a-jwt'],
         ['token_invalid', tamper(sign({ sub: 'alice' }))],
         ['token_expired', sign({ sub: 'alice', iat: now - 120, exp: now - 60 })],
@@ -105,9 +108,9 @@ describe.concurrent.each(['websocket', 'polling'] as const)(
         ['claim_invalid', sign({})],
       ]
       const lines = await run(transport, 'refusals', { refusals })
-      for (const [code] of refusals) {
-        const outcome = step(lines, code)
-        expect(outcome).toMatchObject({ connected: false, code })
+      for (const [name] of refusals) {
+        const outcome = step(lines, name)
+        expect(outcome).toMatchObject({ connected: false, code: name.split('-')[0] })
         expect(outcome.message).toEqual(expect.any(String))
       }
     })
