@@ -29,7 +29,7 @@ function fakeHost(options: {
   const commands: string[] = []
   const PROVIDES: Record<string, () => void> = {
     chromium: () => files.add(DEFAULT_CHROMIUM),
-    'python3-socketio': () => (socketio = true),
+    'python3-socketio python3-requests python3-websocket': () => (socketio = true),
     'redis-server': () => files.add('/usr/bin/redis-server'),
   }
   const host: Host = {
@@ -43,7 +43,7 @@ function fakeHost(options: {
         if ((options.aptStatus ?? 0) !== 0) {
           return { status: options.aptStatus ?? 1, output: 'E: Unable to locate package\n' }
         }
-        PROVIDES[args.at(-1) ?? '']?.()
+        PROVIDES[args.slice(4).join(' ')]?.()
       }
       return { status: 0, output: '' }
     },
@@ -95,20 +95,20 @@ describe('ensureChromium', () => {
 })
 
 describe('ensurePythonSocketio', () => {
-  it('runs /usr/bin/python3 -c "import socketio" and stops there when it succeeds', () => {
+  it('runs /usr/bin/python3 -c "import socketio, requests, websocket" and stops there when it succeeds', () => {
     const machine = fakeHost({ root: true, socketio: true })
     ensurePythonSocketio(machine.host, machine.apt)
-    expect(machine.commands).toEqual(['/usr/bin/python3 -c import socketio'])
+    expect(machine.commands).toEqual(['/usr/bin/python3 -c import socketio, requests, websocket'])
   })
 
   it('as root, installs python3-socketio and checks the import again', () => {
     const machine = fakeHost({ root: true })
     ensurePythonSocketio(machine.host, machine.apt)
     expect(machine.commands).toEqual([
-      '/usr/bin/python3 -c import socketio',
+      '/usr/bin/python3 -c import socketio, requests, websocket',
       'apt-get update -qq',
-      `${APT_INSTALL} python3-socketio`,
-      '/usr/bin/python3 -c import socketio',
+      `${APT_INSTALL} python3-socketio python3-requests python3-websocket`,
+      '/usr/bin/python3 -c import socketio, requests, websocket',
     ])
   })
 
@@ -117,7 +117,7 @@ describe('ensurePythonSocketio', () => {
     expect(() => {
       ensurePythonSocketio(machine.host, machine.apt)
     }).toThrow(
-      /needs python-socketio for \/usr\/bin\/python3: install it with `sudo apt-get install --no-install-recommends python3-socketio`\.$/,
+      /needs python-socketio for \/usr\/bin\/python3: install it with `sudo apt-get install --no-install-recommends python3-socketio python3-requests python3-websocket`\.$/,
     )
   })
 })

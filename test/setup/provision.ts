@@ -38,7 +38,7 @@ export class ProvisionError extends Error {
 
 /** Installs Debian packages, running `apt-get update` before the first install only. */
 export interface Apt {
-  install(pkg: string): void
+  install(...pkgs: string[]): void
 }
 
 /** An {@link Apt} on `host`. */
@@ -52,14 +52,15 @@ export function createApt(host: Host): Apt {
     }
   }
   return {
-    install(pkg) {
+    install(...pkgs) {
+      const pkg = pkgs.join(' ')
       if (!updated) {
         host.log('apt-get update (once)')
         apt(['update', '-qq'], 'apt-get update')
         updated = true
       }
       host.log(`apt-get install ${pkg}`)
-      apt(['install', '-y', '-qq', '--no-install-recommends', pkg], `apt-get install ${pkg}`)
+      apt(['install', '-y', '-qq', '--no-install-recommends', ...pkgs], `apt-get install ${pkg}`)
     },
   }
 }
@@ -95,8 +96,14 @@ export function ensureChromium(host: Host, apt: Apt, override: string | undefine
   return DEFAULT_CHROMIUM
 }
 
+/**
+ * Debian's python3-socketio does not pull in the transports' libraries: `requests` for polling
+ * and `websocket` (websocket-client) for WebSocket; the conformance test drives both.
+ */
+export const PYTHON_PACKAGES = ['python3-socketio', 'python3-requests', 'python3-websocket']
+
 function pythonImportsSocketio(host: Host): boolean {
-  return host.run(SYSTEM_PYTHON, ['-c', 'import socketio']).status === 0
+  return host.run(SYSTEM_PYTHON, ['-c', 'import socketio, requests, websocket']).status === 0
 }
 
 /** /usr/bin/python3 with python-socketio: Debian's `python3-socketio`, installed when root. */
@@ -104,13 +111,13 @@ export function ensurePythonSocketio(host: Host, apt: Apt): void {
   if (pythonImportsSocketio(host)) return
   if (!host.isRoot) {
     throw new ProvisionError(
-      `The Python client conformance test needs python-socketio for ${SYSTEM_PYTHON}: install it with \`sudo apt-get install --no-install-recommends python3-socketio\`.`,
+      `The Python client conformance test needs python-socketio for ${SYSTEM_PYTHON}: install it with \`sudo apt-get install --no-install-recommends ${PYTHON_PACKAGES.join(' ')}\`.`,
     )
   }
-  apt.install('python3-socketio')
+  apt.install(...PYTHON_PACKAGES)
   if (!pythonImportsSocketio(host)) {
     throw new ProvisionError(
-      `apt-get installed python3-socketio but \`${SYSTEM_PYTHON} -c 'import socketio'\` still fails.`,
+      `apt-get installed ${PYTHON_PACKAGES.join(' ')} but \`${SYSTEM_PYTHON} -c 'import socketio, requests, websocket'\` still fails.`,
     )
   }
 }
