@@ -63,7 +63,8 @@ export function observeGuard(
         if (event !== 'authenticated') return
         refreshing.delete(socket)
         metrics.refresh('ok')
-        logger.info({ sub, socketId: socket.id }, 'token refreshed')
+        // Debug, not info: a client may refresh every refreshIntervalMs, and each is routine.
+        logger.debug({ sub, socketId: socket.id }, 'token refreshed')
       })
       socket.on('disconnect', (reason) => {
         logger.info({ sub, socketId: socket.id, reason }, 'socket disconnected')

@@ -213,7 +213,7 @@ function openSocket(s) {
     connection.textContent = socket.id
     connection.dataset.socketId = socket.id
     connection.dataset.connectCount = String(s.connects)
-    // Socket.IO starts on HTTP long-polling and upgrades to a WebSocket when it can.
+    // This page asks for a WebSocket first (polling is the fallback when one cannot open).
     const engine = socket.io.engine
     const showTransport = () => {
       const transport = byId('transport')
