@@ -15,6 +15,7 @@ import {
 } from './live-session.js'
 import { createTimerHeap } from '../internal/timer-heap.js'
 import { normalizeGuardOptions } from './normalize-guard-options.js'
+import { limitReplay, markReceiving } from './recovery-offsets.js'
 import { startPostConnect } from './post-connect.js'
 import { createRevocationLog } from './revocation-log.js'
 import { issuedBefore, matchesToken, type RevocationTarget } from './revocation-store.js'
@@ -253,6 +254,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   }
 
   const begin = (socket: AnySocket): void => {
+    markReceiving(socket)
     startSession(socket, context)
   }
 
@@ -353,7 +355,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       restoreSession?: (
         pid: string,
         offset: string,
-      ) => Promise<{ data?: unknown } | null | undefined>
+      ) => Promise<{ data?: unknown; missedPackets?: unknown } | null | undefined>
     }
     const restore = adapter.restoreSession
     if (typeof restore !== 'function' || restoredBy.has(adapter)) return
@@ -361,7 +363,9 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     adapter.restoreSession = async function (pid, offset) {
       const session = await restore.call(this, pid, offset)
       if (session === null || session === undefined) return null
-      return (await mayRestore(session.data)) ? session : null
+      const limited = limitReplay(session, offset)
+      if (limited === null) return null
+      return (await mayRestore(limited.data)) ? limited : null
     }
   }
 

@@ -130,3 +130,128 @@ describe('connection-state recovery and missed broadcasts', () => {
     expect(seen.filter((e) => e.event === 'chat')).toEqual([])
   })
 })
+
+describe('connection-state recovery from an offset the session was never sent', () => {
+  /** A recovering server where `say` broadcasts to everyone (each broadcast carries an offset). */
+  function chatServer(now: () => number): Promise<TestServer> {
+    return startServer({
+      guard: { now },
+      server: { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } },
+      setup(io) {
+        io.on('connection', (socket) => {
+          socket.on('say', (text: string) => io.emit('message', text))
+        })
+      },
+    })
+  }
+
+  /** Connects a client that reconnects (and so recovers) when its transport drops. */
+  async function join(server: TestServer, token: string): Promise<ClientSocket> {
+    const client = server.connect({
+      auth: { token },
+      reconnection: true,
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 50,
+      randomizationFactor: 0,
+    })
+    await connected(client)
+    return client
+  }
+
+  /** Broadcasts `text` from `from` and waits until `to` has it: the broadcast has gone out. */
+  async function say(from: ClientSocket, to: ClientSocket, text: string): Promise<void> {
+    const seen = nextEvent(to, 'message')
+    from.emit('say', text)
+    expect(await seen).toBe(text)
+  }
+
+  /** Sets the offset the client will name when it recovers, then drops its transport. */
+  async function recoverFrom(client: ClientSocket, offset: string | undefined): Promise<void> {
+    ;(client as unknown as { _lastOffset: string | undefined })._lastOffset = offset
+    const back = nextEvent(client, 'connect')
+    client.io.engine.close()
+    await back
+  }
+
+  const lastOffset = (client: ClientSocket): string | undefined =>
+    (client as unknown as { _lastOffset?: string })._lastOffset
+
+  it('a revoked user, back with a new token, cannot replay from the offset of his old session', async () => {
+    const clock = testClock()
+    clock.set(E_MS)
+    await using server = await chatServer(clock.now)
+    const alice = await join(
+      server,
+      server.issuer.sign({ sub: 'alice', iat: EPOCH_S, exp: EPOCH_S + 600 }),
+    )
+    let bob = await join(
+      server,
+      server.issuer.sign({ sub: 'bob', iat: EPOCH_S, exp: EPOCH_S + 600 }),
+    )
+    await say(alice, bob, 'before')
+    const oldOffset = lastOffset(bob)
+    expect(oldOffset).toBeDefined()
+    const told = nextEvent(bob, 'unauthorized')
+    await server.guard.revoke({ sub: 'bob' })
+    await told
+    bob.close()
+    for (const i of [1, 2, 3]) await say(alice, alice, `${SECRET} ${i}`)
+    // Bob logs in again (a token issued after the revocation), then names his old offset.
+    clock.set(E_MS + 2_000)
+    await delay(5) // a later millisecond than the secrets' offsets (real clock, as the adapter's)
+    bob = await join(
+      server,
+      server.issuer.sign({ sub: 'bob', iat: EPOCH_S + 2, exp: EPOCH_S + 600 }),
+    )
+    const seen = recordEvents(bob)
+    await recoverFrom(bob, oldOffset)
+    // Round trip: a broadcast after the reconnection reaches bob, and nothing before it did.
+    await say(alice, bob, 'after')
+    expect(seen.filter((e) => e.event === 'message').map((e) => e.args[0])).toEqual(['after'])
+  })
+
+  it('a newcomer who names an older offset (guessed) is not sent what came before', async () => {
+    const clock = testClock()
+    clock.set(E_MS)
+    await using server = await chatServer(clock.now)
+    const token = (sub: string): string =>
+      server.issuer.sign({ sub, iat: EPOCH_S, exp: EPOCH_S + 600 })
+    const alice = await join(server, token('alice'))
+    await say(alice, alice, 'first')
+    const guessed = lastOffset(alice) // the attacker's perfect guess
+    await say(alice, alice, `${SECRET} before eve`)
+    await delay(5)
+    const eve = await join(server, token('eve'))
+    await say(alice, eve, 'hello eve') // eve now has an offset, so her client will recover
+    const seen = recordEvents(eve)
+    await recoverFrom(eve, guessed)
+    await say(alice, eve, 'after')
+    expect(seen.filter((e) => e.event === 'message').map((e) => e.args[0])).toEqual(['after'])
+  })
+
+  it('a client that recovers from its own offset still gets what it missed (the feature)', async () => {
+    const clock = testClock()
+    clock.set(E_MS)
+    await using server = await chatServer(clock.now)
+    const token = (sub: string): string =>
+      server.issuer.sign({ sub, iat: EPOCH_S, exp: EPOCH_S + 600 })
+    const alice = await join(server, token('alice'))
+    const bob = await join(server, token('bob'))
+    await say(alice, bob, 'one')
+    const own = lastOffset(bob)
+    const sockets = await server.io.fetchSockets()
+    const bobServer = sockets.find(
+      (s) => (s.data as { auth?: { claims: { sub?: string } } }).auth?.claims.sub === 'bob',
+    )
+    expect(bobServer).toBeDefined()
+    // Drop bob's transport from the server side and broadcast while he is away.
+    const away = nextEvent(bob, 'disconnect')
+    server.io.of('/').sockets.get(bobServer!.id)?.conn.close()
+    await away
+    await say(alice, alice, 'while away')
+    const back = nextEvent(bob, 'message')
+    expect(lastOffset(bob)).toBe(own)
+    expect(await back).toBe('while away')
+    expect(bob.recovered).toBe(true)
+  })
+})

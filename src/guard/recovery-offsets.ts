@@ -1,0 +1,75 @@
+// Connection-state recovery replays what a socket missed from the offset its client names.
+// Socket.IO checks that the offset exists, not that it was ever sent to that session: a client
+// naming an older offset (kept from a session that was revoked, or guessed) would be sent every
+// broadcast since, including those from before its own session began. The guard records when
+// each session began to receive broadcasts and replays nothing older.
+import type { AnySocket } from './types.js'
+
+/** What the guard keeps in `socket.data.sockguard` (it travels with a recovery session). */
+export interface RecoveryMark {
+  /** When the session began to receive broadcasts, in ms since the epoch (the real clock). */
+  readonly receivingSince: number
+}
+
+const YEAST_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_'
+const YEAST = /^([0-9A-Za-z_-]{1,11})(?:\.[0-9A-Za-z_-]{1,11})?$/
+const STREAM_ID = /^(\d{1,16})-\d{1,16}$/
+
+/**
+ * The time (ms) an offset was made, for the offsets of Socket.IO's own session-aware adapters:
+ * the in-memory adapter's yeast ids (the time in base 64, then `.n` within one millisecond) and the
+ * Redis Streams adapter's stream ids (`<ms>-<seq>`). `undefined` for any other form: the guard
+ * then refuses the replay rather than guess.
+ */
+export function offsetTime(offset: unknown): number | undefined {
+  if (typeof offset !== 'string') return undefined
+  const stream = STREAM_ID.exec(offset)
+  if (stream !== null) return Number(stream[1])
+  const yeast = YEAST.exec(offset)
+  if (yeast === null) return undefined
+  let ms = 0
+  for (const char of yeast[1] ?? '') ms = ms * 64 + YEAST_ALPHABET.indexOf(char)
+  return Number.isSafeInteger(ms) ? ms : undefined
+}
+
+/** True when the socket's server keeps sessions for connection-state recovery. */
+export function recoveryEnabled(socket: AnySocket): boolean {
+  const server = socket.nsp.server as unknown as { _opts?: { connectionStateRecovery?: unknown } }
+  return Boolean(server._opts?.connectionStateRecovery)
+}
+
+/**
+ * Marks a socket that starts to receive broadcasts now (a handshake, or a post-connect socket
+ * released): kept in `socket.data`, so that a recovery session carries it to any node. A restored
+ * socket keeps the mark of the session it continues.
+ */
+export function markReceiving(socket: AnySocket): void {
+  if (socket.recovered || !recoveryEnabled(socket)) return
+  const data = socket.data as { sockguard?: RecoveryMark }
+  data.sockguard = { receivingSince: Date.now() }
+}
+
+/**
+ * A session about to be restored from `offset`, with the packets its session could not have been
+ * sent removed; `null` when the offset is older than the session itself (or of a form the guard
+ * cannot date): no replay, and the client makes a plain handshake that the guard checks.
+ */
+export function limitReplay<TSession extends { data?: unknown; missedPackets?: unknown }>(
+  session: TSession,
+  offset: unknown,
+): TSession | null {
+  const since = (session.data as { sockguard?: Partial<RecoveryMark> } | undefined)?.sockguard
+    ?.receivingSince
+  const at = offsetTime(offset)
+  // The same millisecond counts as the session's own: a greeting sent at `connection` shares it.
+  // (So does a broadcast to everyone in the millisecond before: offsets carry no finer time.)
+  if (typeof since !== 'number' || at === undefined || at < since) return null
+  if (Array.isArray(session.missedPackets)) {
+    const missed = (session.missedPackets as unknown[]).filter((packet) => {
+      const packetAt = Array.isArray(packet) ? offsetTime(packet.at(-1)) : undefined
+      return packetAt !== undefined && packetAt >= since
+    })
+    return { ...session, missedPackets: missed }
+  }
+  return session
+}

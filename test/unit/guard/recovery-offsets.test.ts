@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest'
+import { limitReplay, offsetTime } from '../../../src/guard/recovery-offsets.js'
+
+// socket.io-adapter's yeast encoding of a millisecond time (its contrib/yeast.js).
+const yeast = (ms: number): string => {
+  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_'
+  let out = ''
+  do {
+    out = alphabet[ms % 64]! + out
+    ms = Math.floor(ms / 64)
+  } while (ms > 0)
+  return out
+}
+
+describe('offsetTime', () => {
+  it("dates the in-memory adapter's yeast ids, with or without a seed", () => {
+    const ms = 1_796_590_453_982
+    expect(offsetTime(yeast(ms))).toBe(ms)
+    expect(offsetTime(`${yeast(ms)}.3`)).toBe(ms)
+  })
+
+  it("dates the Redis Streams adapter's stream ids", () => {
+    expect(offsetTime('1796590453982-0')).toBe(1_796_590_453_982)
+    expect(offsetTime('1796590453982-17')).toBe(1_796_590_453_982)
+  })
+
+  it.each([undefined, 42, '', 'a b', 'x'.repeat(40), '1.2.3', '__proto__.x.y'])(
+    'cannot date %j',
+    (offset) => {
+      expect(offsetTime(offset)).toBeUndefined()
+    },
+  )
+})
+
+describe('limitReplay', () => {
+  const since = 1_796_590_000_000
+  const session = (missed: unknown[]) => ({
+    data: { sockguard: { receivingSince: since } },
+    missedPackets: missed,
+  })
+
+  it('refuses an offset older than the session, or one it cannot date', () => {
+    expect(limitReplay(session([]), yeast(since - 1))).toBeNull()
+    expect(limitReplay(session([]), 'not-an-offset')).toBeNull()
+    expect(limitReplay({ data: {}, missedPackets: [] }, yeast(since + 5))).toBeNull()
+  })
+
+  it('keeps only the missed packets made since the session began', () => {
+    const kept = ['message', 'new', yeast(since + 10)]
+    const limited = limitReplay(
+      session([['message', 'old', yeast(since - 10)], kept, ['message', 42]]),
+      yeast(since + 1),
+    )
+    expect(limited?.missedPackets).toEqual([kept])
+  })
+})
