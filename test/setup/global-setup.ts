@@ -4,6 +4,7 @@
 // after this function, with its environment; test/setup/provision.test.ts checks it) and as
 // `inject('redisUrl')`.
 import type { TestProject } from 'vitest/node'
+import { packedPackage } from '../support/packed-package.js'
 import { localHost, localRedis } from './host.js'
 import {
   DEFAULT_REDIS_URL,
@@ -44,5 +45,9 @@ async function provision(project: TestProject): Promise<() => Promise<void>> {
   process.env.REDIS_URL = redis.url
   project.provide('redisUrl', redis.url)
   project.provide('chromiumPath', chromiumPath)
+  // The package as packed, built once here rather than by several workers at once (each would
+  // build the same tarball, and on a busy machine past a test's hook timeout). Cached by the
+  // content of its inputs: an unchanged tree costs a hash.
+  await packedPackage()
   return () => redis.stop()
 }
