@@ -7,7 +7,7 @@ import {
   algorithmSpec,
   isHmacAlgorithm,
   type Algorithm,
-} from '../verifier/algorithms.js'
+} from '../jws/algorithms.js'
 import { readEnvSecret, readFlagFile, type CliIo } from './cli-io.js'
 import { EXIT_OK } from './exit-codes.js'
 import { TOKEN_HELP } from './help.js'

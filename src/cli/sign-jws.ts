@@ -9,7 +9,7 @@ import {
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto'
-import { algorithmSpec, type Algorithm } from '../verifier/algorithms.js'
+import { algorithmSpec, type Algorithm } from '../jws/algorithms.js'
 
 const base64url = (bytes: Buffer | string): string => Buffer.from(bytes).toString('base64url')
 

@@ -3,7 +3,7 @@
 // `staleIfErrorMs` past their age: they keep serving while the set is refreshed in the background
 // and while the endpoint fails. Lookups of known keys are synchronous.
 import { KeyError, type AuthError } from '../errors.js'
-import type { Algorithm } from '../verifier/algorithms.js'
+import type { Algorithm } from '../jws/algorithms.js'
 import { FetchJsonError, fetchJson, type FetchJsonOptions } from './fetch-json.js'
 import { importJwk, type VerificationKey } from './import-key.js'
 import { indexKeys, selectKey, type KeyIndex, type KeySource } from './key-source.js'
