@@ -4,12 +4,12 @@
 import {
   createPublicKey,
   generateKeyPairSync,
-  hash,
   randomUUID,
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto'
 import { SignJWT } from 'jose'
+import { jwkThumbprint } from '../src/jws/jwk-thumbprint.js'
 
 /** The audience of development tokens. */
 export const DEV_AUDIENCE = 'sockguard-chat'
@@ -112,12 +112,7 @@ export function createDevIssuer(options: DevIssuerOptions): DevIssuer {
       ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
       : { privateKey: options.privateKey, publicKey: createPublicKey(options.privateKey) }
   const jwk = publicKey.export({ format: 'jwk' })
-  // RFC 7638 thumbprint: the required members in lexicographic order, no whitespace.
-  const kid = hash(
-    'sha256',
-    JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }),
-    'base64url',
-  )
+  const kid = jwkThumbprint(jwk)
   const published: PublishedJwk = { ...jwk, kid, alg: 'ES256', use: 'sig' }
   const now = options.now ?? Date.now
   return Object.freeze({

@@ -13,17 +13,15 @@ export {
   TokenExpiredError,
   isAuthError,
 } from './errors.js'
-export { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from './verifier/algorithms.js'
+export { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from './jws/algorithms.js'
 export type { AuthErrorCode, AuthErrorDetails } from './errors.js'
-export type { Algorithm, AsymmetricAlgorithm, HmacAlgorithm } from './verifier/algorithms.js'
-export type { JwkSet, KeyInput, PublicJwk } from './keys/import-key.js'
+export type { Algorithm, AsymmetricAlgorithm, HmacAlgorithm } from './jws/algorithms.js'
+export type { GetKey, JwkSet, JwsHeader, KeyInput, PublicJwk } from './jws/types.js'
 export type {
-  GetKey,
   GetKeyOptions,
   IssuerUrlOptions,
   JwksOptions,
   JwksUriOptions,
-  JwsHeader,
   JwtClaims,
   PublicKeyOptions,
   RemoteKeySetOptions,

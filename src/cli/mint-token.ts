@@ -2,12 +2,7 @@
 // key pair generated on the spot whose public half is printed for the verifier's configuration.
 import { createPrivateKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import {
-  ALGORITHMS,
-  algorithmSpec,
-  isHmacAlgorithm,
-  type Algorithm,
-} from '../verifier/algorithms.js'
+import { ALGORITHMS, algorithmSpec, isHmacAlgorithm, type Algorithm } from '../jws/algorithms.js'
 import { readEnvSecret, readFlagFile, type CliIo } from './cli-io.js'
 import { EXIT_OK } from './exit-codes.js'
 import { TOKEN_HELP } from './help.js'

@@ -2,14 +2,14 @@
 // mirror image of the verifier's algorithm table, plus the keys a developer can be given.
 import {
   constants,
-  createHash,
   createHmac,
   generateKeyPairSync,
   sign,
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto'
-import { algorithmSpec, type Algorithm } from '../verifier/algorithms.js'
+import { algorithmSpec, type Algorithm } from '../jws/algorithms.js'
+import { jwkThumbprint } from '../jws/jwk-thumbprint.js'
 
 const base64url = (bytes: Buffer | string): string => Buffer.from(bytes).toString('base64url')
 
@@ -102,20 +102,6 @@ export function generateSigningKey(alg: Algorithm): {
     return generateKeyPairSync('rsa', { modulusLength: 2048 })
   if (spec?.kinds.includes('ed25519') === true) return generateKeyPairSync('ed25519')
   throw new TypeError(`no key pair can be generated for ${alg}`)
-}
-
-// RFC 7638 §3.2: the required members of each key type, in lexicographic order.
-const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
-  EC: ['crv', 'kty', 'x', 'y'],
-  OKP: ['crv', 'kty', 'x'],
-  RSA: ['e', 'kty', 'n'],
-}
-
-/** The RFC 7638 SHA-256 thumbprint of a public JWK: a stable `kid` for a generated key. */
-export function jwkThumbprint(jwk: JsonWebKey): string {
-  const members = THUMBPRINT_MEMBERS[jwk.kty ?? ''] ?? []
-  const canonical = JSON.stringify(Object.fromEntries(members.map((name) => [name, jwk[name]])))
-  return createHash('sha256').update(canonical).digest('base64url')
 }
 
 /** The public JWK of `publicKey`, pinned to `alg`, with `kid` (its thumbprint by default). */

@@ -1,6 +1,6 @@
 // The drop-in's handshake mode (`handshake: true`, for `io.use()`): socketio-jwt's token sources
 // (`Authorization: Bearer`, the `token` query parameter) plus `auth.token`, the v3+ place.
-import { stripToken, type ExtractOptions } from '../guard/extract-token.js'
+import { bearerToken, stripToken, type ExtractOptions } from '../guard/extract-token.js'
 import type { AnySocket } from '../guard/types.js'
 import type { CompatSettings } from './options.js'
 import { admit, type Admission } from './admit.js'
@@ -49,7 +49,8 @@ function findToken(socket: AnySocket, settings: CompatSettings): Found | undefin
   }
   const auth = socket.handshake.auth as Record<string, unknown>
   if (auth.token !== undefined && auth.token !== null && auth.token !== '') {
-    const token = typeof auth.token === 'string' ? auth.token.replace(/^Bearer +/i, '') : auth.token
+    const token =
+      typeof auth.token === 'string' ? (bearerToken(auth.token) ?? auth.token) : auth.token
     return { token, strip: () => delete auth.token }
   }
   const query = socket.handshake.query as Record<string, unknown>

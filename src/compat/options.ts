@@ -4,7 +4,7 @@
 import { Socket } from 'socket.io'
 import { InvalidOptionError } from '../errors.js'
 import type { JwtClaims, Verifier, VerifierPolicyOptions } from '../verifier/types.js'
-import type { Algorithm } from '../verifier/algorithms.js'
+import type { Algorithm } from '../jws/algorithms.js'
 import type { AuthorizeOptions } from './types.js'
 
 /** The drop-in's settings, checked. */

@@ -2,7 +2,7 @@
 // jsonwebtoken verify options it passed through), and what `authorize()` returns.
 import type { KeyObject } from 'node:crypto'
 import type { AnySocket } from '../guard/types.js'
-import type { Algorithm } from '../verifier/algorithms.js'
+import type { Algorithm } from '../jws/algorithms.js'
 import type { JwtClaims, Verifier } from '../verifier/types.js'
 
 /** The header or claims of a token that is not verified yet: read them, never trust them. */

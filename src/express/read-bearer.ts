@@ -1,6 +1,7 @@
 // Reads the bearer token of an HTTP request from its Authorization header only (RFC 6750 §2.1),
 // telling "no credentials at all" apart from "a Bearer header that is not well formed".
 import type { IncomingMessage } from 'node:http'
+import { bearerToken } from '../guard/extract-token.js'
 
 /** What the Authorization header holds. */
 export type BearerHeader =
@@ -11,9 +12,9 @@ export type BearerHeader =
   | { readonly kind: 'token'; readonly token: string }
 
 // `credentials = auth-scheme [ 1*SP b64token ]` (RFC 6750 §2.1, RFC 7235 §2.1); the scheme is
-// case-insensitive. b64token covers a compact JWS (base64url and dots).
-const SCHEME = /^Bearer(?:[ \t]|$)/i
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
+// case-insensitive and read by the guard's `bearerToken`. b64token covers a compact JWS
+// (base64url and dots); the HTTP side refuses anything else after the scheme.
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 
 const MISSING: BearerHeader = Object.freeze({ kind: 'missing' })
 const MALFORMED: BearerHeader = Object.freeze({ kind: 'malformed' })
@@ -39,12 +40,12 @@ export function readBearer(req: IncomingMessage): BearerHeader {
   const header = value.trim()
   // Another scheme is "no bearer credentials" (RFC 6750 §3.1: an unsupported method gets a
   // challenge without an error code), not a malformed bearer token.
-  if (!SCHEME.test(header)) return MISSING
+  if (header.split(/[ \t]/, 1)[0]?.toLowerCase() !== 'bearer') return MISSING
   // Node drops every Authorization field after the first: a second one (two tokens, or a proxy
   // and a client disagreeing on who the caller is) must not be silently ignored.
   if (authorizationFields(req) > 1) return MALFORMED
-  const match = BEARER.exec(header)
-  return match === null ? MALFORMED : { kind: 'token', token: match[1] ?? '' }
+  const token = bearerToken(header)
+  return token !== undefined && B64TOKEN.test(token) ? { kind: 'token', token } : MALFORMED
 }
 
 /**

@@ -1,5 +1,6 @@
 // Finds the token in a Socket.IO handshake, in the configured order, and removes it afterwards
 // so it does not travel on (fetchSockets() ships handshakes through cluster adapters).
+import { parse as parseCookie } from 'cookie'
 import { AuthError } from '../errors.js'
 
 /** Where a handshake token may come from. */
@@ -28,7 +29,18 @@ export interface FoundToken {
   readonly source: TokenSource
 }
 
+// RFC 6750 §2.1: the scheme, case-insensitive, then one or more spaces. The Bearer pattern of
+// src/: the HTTP middleware and the compat layer read the prefix through `bearerToken` too.
 const BEARER = /^Bearer +/i
+
+/**
+ * What follows `Bearer ` in `value` (an Authorization header, or an `auth.token` sent with the
+ * prefix), or `undefined` when `value` does not start with the Bearer scheme and a space.
+ */
+export function bearerToken(value: string): string | undefined {
+  const prefix = BEARER.exec(value)
+  return prefix === null ? undefined : value.slice(prefix[0].length)
+}
 
 function notString(where: string): AuthError {
   return new AuthError('token_malformed', `The token in ${where} must be a string.`)
@@ -36,18 +48,10 @@ function notString(where: string): AuthError {
 
 /** The value of cookie `name` in a Cookie header, or `undefined`. */
 function readCookie(header: string, name: string): string | undefined {
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq !== -1 && part.slice(0, eq).trim() === name) {
-      const raw = part.slice(eq + 1).trim()
-      try {
-        return decodeURIComponent(raw)
-      } catch {
-        return raw
-      }
-    }
-  }
-  return undefined
+  const cookies = parseCookie(header)
+  // `parse` returns a plain object: a cookie name such as `constructor` would otherwise read
+  // Object.prototype's member when the header lacks the cookie.
+  return Object.hasOwn(cookies, name) ? cookies[name] : undefined
 }
 
 function fromSource(
@@ -60,14 +64,13 @@ function fromSource(
       const value = handshake.auth.token
       if (value === undefined || value === null) return undefined
       if (typeof value !== 'string') throw notString('auth.token')
-      return value.replace(BEARER, '')
+      return bearerToken(value) ?? value
     }
     case 'header': {
       const value = handshake.headers.authorization
       if (value === undefined) return undefined
       if (typeof value !== 'string') throw notString('the Authorization header')
-      if (!BEARER.test(value)) return undefined
-      return value.replace(BEARER, '')
+      return bearerToken(value)
     }
     case 'cookie': {
       const header = handshake.headers.cookie
@@ -132,7 +135,10 @@ export function stripToken(handshake: HandshakeLike, options: ExtractOptions): v
       // larger dictionary that every socket keeps.
       const { token, ...rest } = handshake.auth
       handshake.auth = rest
-    } else if (source === 'header' && BEARER.test(String(handshake.headers.authorization))) {
+    } else if (
+      source === 'header' &&
+      bearerToken(String(handshake.headers.authorization)) !== undefined
+    ) {
       const headers = { ...handshake.headers }
       delete headers.authorization
       handshake.headers = headers

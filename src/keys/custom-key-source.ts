@@ -2,8 +2,8 @@
 // remembered (by object identity, or by string for PEM and secrets), so a resolver that hands out
 // the same key keeps verification synchronous and cheap.
 import { isAuthError, KeyError, AuthError } from '../errors.js'
-import { isHmacAlgorithm, type Algorithm } from '../verifier/algorithms.js'
-import type { GetKey } from '../verifier/types.js'
+import { isHmacAlgorithm, type Algorithm } from '../jws/algorithms.js'
+import type { GetKey } from '../jws/types.js'
 import { importPublicKey, importSecret, type VerificationKey } from './import-key.js'
 import type { KeySource } from './key-source.js'
 

@@ -8,6 +8,7 @@ import {
   type RemoteKeySetConfig,
   type RemoteKeySource,
 } from './remote-key-set.js'
+import { createSingleFlight } from './single-flight.js'
 
 /** Settings of a discovered key set: those of the remote set it leads to, without its URL. */
 export type DiscoveredKeySetConfig = Omit<RemoteKeySetConfig, 'url'> & { readonly issuer: string }
@@ -20,42 +21,25 @@ export function discoveryUrl(issuer: string): URL {
 /** Makes a key source that discovers its key set on first use, retrying after the cooldown. */
 export function createDiscoveredKeySet(config: DiscoveredKeySetConfig): RemoteKeySource {
   let remote: RemoteKeySource | undefined
-  let inflight: Promise<void> | undefined
-  let attemptedAt = -Infinity
-  let lastError: unknown
-  let fetches = 0
-
-  const discover = (): Promise<void> => {
-    inflight ??= (async () => {
-      attemptedAt = config.now()
-      fetches++
-      try {
-        const document = await fetchJson(discoveryUrl(config.issuer), config)
-        const { issuer, jwks_uri: jwksUri } = (document ?? {}) as {
-          issuer?: unknown
-          jwks_uri?: unknown
-        }
-        if (issuer !== config.issuer)
-          throw new FetchJsonError('the discovery document names another issuer')
-        if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri))
-          throw new FetchJsonError('no valid jwks_uri')
-        const url = new URL(jwksUri)
-        if (!isAllowedKeyUrl(url))
-          throw new FetchJsonError('jwks_uri must be https (or http on loopback)')
-        remote = createRemoteKeySet({ ...config, url })
-        lastError = undefined
-      } catch (error) {
-        lastError = error
-      } finally {
-        inflight = undefined
-      }
-    })()
-    return inflight
-  }
+  const discovery = createSingleFlight(async () => {
+    const document = await fetchJson(discoveryUrl(config.issuer), config)
+    const { issuer, jwks_uri: jwksUri } = (document ?? {}) as {
+      issuer?: unknown
+      jwks_uri?: unknown
+    }
+    if (issuer !== config.issuer)
+      throw new FetchJsonError('the discovery document names another issuer')
+    if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri))
+      throw new FetchJsonError('no valid jwks_uri')
+    const url = new URL(jwksUri)
+    if (!isAllowedKeyUrl(url))
+      throw new FetchJsonError('jwks_uri must be https (or http on loopback)')
+    remote = createRemoteKeySet({ ...config, url })
+  }, config.now)
 
   const unavailable = (): KeyError =>
     new KeyError('keys_unavailable', "The issuer's discovery document could not be used.", {
-      cause: lastError,
+      cause: discovery.lastError,
     })
 
   return {
@@ -63,13 +47,13 @@ export function createDiscoveredKeySet(config: DiscoveredKeySetConfig): RemoteKe
       return remote?.version ?? 0
     },
     get fetches() {
-      return fetches + (remote?.fetches ?? 0)
+      return discovery.attempts + (remote?.fetches ?? 0)
     },
     resolve(alg, kid, header) {
       if (remote !== undefined) return remote.resolve(alg, kid, header)
-      const coolingDown = config.now() - attemptedAt < config.cooldownMs
-      if (inflight === undefined && lastError !== undefined && coolingDown) throw unavailable()
-      return discover().then(() => {
+      const coolingDown = config.now() - discovery.attemptedAt < config.cooldownMs
+      if (!discovery.busy && discovery.lastError !== undefined && coolingDown) throw unavailable()
+      return discovery.run().then(() => {
         if (remote === undefined) throw unavailable()
         return remote.resolve(alg, kid, header)
       })

@@ -4,27 +4,9 @@
 import { KeyObject, createPublicKey, createSecretKey } from 'node:crypto'
 import { InvalidOptionError } from '../errors.js'
 import { decodeBase64url } from '../internal/base64url.js'
-import { ALGORITHMS, algorithmSpec, type Algorithm, type KeyKind } from '../verifier/algorithms.js'
+import { ALGORITHMS, algorithmSpec, type Algorithm, type KeyKind } from '../jws/algorithms.js'
 import { asymmetricKeyForm } from './asymmetric-key-form.js'
 import { isRocaModulus } from './roca.js'
-
-/** A public JSON Web Key (RFC 7517) as found in a JWK set; private members are refused. */
-export interface PublicJwk {
-  readonly kty: string
-  readonly kid?: string
-  readonly alg?: string
-  readonly use?: string
-  readonly key_ops?: readonly string[]
-  readonly [member: string]: unknown
-}
-
-/** A JWK set (RFC 7517 §5). */
-export interface JwkSet {
-  readonly keys: readonly PublicJwk[]
-}
-
-/** Key material a verifier accepts for one key. Strings are read by the configured algorithms. */
-export type KeyInput = string | Uint8Array | PublicJwk | KeyObject
 
 /** A key ready for the hot path. */
 export interface VerificationKey {

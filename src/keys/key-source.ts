@@ -1,8 +1,8 @@
 // Where the verifier finds the key for a token: the interface every key source implements, and
 // the exact-match selection shared by local and remote key sets.
 import { AuthError, KeyError } from '../errors.js'
-import type { Algorithm } from '../verifier/algorithms.js'
-import type { JwsHeader } from '../verifier/types.js'
+import type { Algorithm } from '../jws/algorithms.js'
+import type { JwsHeader } from '../jws/types.js'
 import type { VerificationKey } from './import-key.js'
 
 /** A source of verification keys. */

@@ -1,6 +1,6 @@
 // Imports a local JWK set (the `jwks` option) once, at creation, refusing ambiguous sets.
 import { InvalidOptionError } from '../errors.js'
-import type { Algorithm } from '../verifier/algorithms.js'
+import type { Algorithm } from '../jws/algorithms.js'
 import { importJwk, type VerificationKey } from './import-key.js'
 import { indexKeys, type KeyIndex } from './key-source.js'
 

@@ -3,10 +3,11 @@
 // `staleIfErrorMs` past their age: they keep serving while the set is refreshed in the background
 // and while the endpoint fails. Lookups of known keys are synchronous.
 import { KeyError, type AuthError } from '../errors.js'
-import type { Algorithm } from '../verifier/algorithms.js'
+import type { Algorithm } from '../jws/algorithms.js'
 import { FetchJsonError, fetchJson, type FetchJsonOptions } from './fetch-json.js'
 import { importJwk, type VerificationKey } from './import-key.js'
 import { indexKeys, selectKey, type KeyIndex, type KeySource } from './key-source.js'
+import { createSingleFlight } from './single-flight.js'
 
 /** The normalised settings of a remote key set. */
 export interface RemoteKeySetConfig extends FetchJsonOptions {
@@ -29,38 +30,25 @@ export function createRemoteKeySet(config: RemoteKeySetConfig): RemoteKeySource 
   let index: KeyIndex | undefined
   let fingerprint: string | undefined
   let fetchedAt = -Infinity
-  let attemptedAt = -Infinity
-  let lastError: unknown
-  let inflight: Promise<void> | undefined
   let version = 0
-  let fetches = 0
 
-  // Never rejects: the outcome is in `index`, `fetchedAt` and `lastError`.
-  const load = (): Promise<void> => {
-    inflight ??= (async () => {
-      attemptedAt = config.now()
-      fetches++
-      try {
-        const document = await fetchJson(config.url, config)
-        const { keys, print } = importRemoteKeys(document, config.algorithms)
-        index = indexKeys(keys)
-        if (print !== fingerprint) {
-          fingerprint = print
-          version++
-        }
-        fetchedAt = config.now()
-        lastError = undefined
-      } catch (error) {
-        lastError = error
-      } finally {
-        inflight = undefined
-      }
-    })()
-    return inflight
-  }
+  // Never rejects: the outcome is in `index`, `fetchedAt` and `loader.lastError`.
+  const loader = createSingleFlight(async () => {
+    const document = await fetchJson(config.url, config)
+    const { keys, print } = importRemoteKeys(document, config.algorithms)
+    index = indexKeys(keys)
+    if (print !== fingerprint) {
+      fingerprint = print
+      version++
+    }
+    fetchedAt = config.now()
+  }, config.now)
+  const load = (): Promise<void> => loader.run()
 
   const unavailable = (): KeyError =>
-    new KeyError('keys_unavailable', 'The key set could not be fetched.', { cause: lastError })
+    new KeyError('keys_unavailable', 'The key set could not be fetched.', {
+      cause: loader.lastError,
+    })
 
   const inStaleWindow = (now: number): boolean =>
     index !== undefined && now - fetchedAt < config.cacheMaxAgeMs + config.staleIfErrorMs
@@ -72,7 +60,7 @@ export function createRemoteKeySet(config: RemoteKeySetConfig): RemoteKeySource 
     try {
       return selectKey(index, alg, kid)
     } catch (error) {
-      if ((error as AuthError).code === 'key_not_found' && lastError !== undefined)
+      if ((error as AuthError).code === 'key_not_found' && loader.lastError !== undefined)
         throw unavailable()
       throw error
     }
@@ -94,7 +82,7 @@ export function createRemoteKeySet(config: RemoteKeySetConfig): RemoteKeySource 
       if ((error as AuthError).code === 'key_not_found') return undefined
       throw error
     }
-    if (inflight === undefined && now - attemptedAt >= config.cooldownMs) void load()
+    if (!loader.busy && now - loader.attemptedAt >= config.cooldownMs) void load()
     return key
   }
 
@@ -103,7 +91,7 @@ export function createRemoteKeySet(config: RemoteKeySetConfig): RemoteKeySource 
       return version
     },
     get fetches() {
-      return fetches
+      return loader.attempts
     },
     resolve(alg, kid) {
       const now = config.now()
@@ -115,19 +103,19 @@ export function createRemoteKeySet(config: RemoteKeySetConfig): RemoteKeySource 
           if ((error as AuthError).code !== 'key_not_found') throw error
           // When the set could not be refreshed, the kid may be real: say "retry later".
           const settle = (): VerificationKey => {
-            if (lastError !== undefined) throw unavailable()
+            if (loader.lastError !== undefined) throw unavailable()
             return selectKey(index ?? indexKeys([]), alg, kid)
           }
-          if (inflight === undefined && now - attemptedAt < config.cooldownMs) return settle()
+          if (!loader.busy && now - loader.attemptedAt < config.cooldownMs) return settle()
           return load().then(settle)
         }
       }
       const stale = staleKey(alg, kid, now)
       if (stale !== undefined) return stale
       if (
-        inflight === undefined &&
-        lastError !== undefined &&
-        now - attemptedAt < config.cooldownMs
+        !loader.busy &&
+        loader.lastError !== undefined &&
+        now - loader.attemptedAt < config.cooldownMs
       ) {
         return fromStale(alg, kid, now)
       }

@@ -1,5 +1,6 @@
 // The part of an ioredis client that sockguard/redis uses. A structural type, so the library
 // neither imports ioredis nor pins its major version: the app passes its own client.
+import { within } from '../internal/within.js'
 
 /**
  * An ioredis client (`new Redis(url)`), or anything with the same `call`, `duplicate`, `on`,
@@ -40,16 +41,8 @@ export function isAway(redis: RedisConnection): boolean {
 
 /** `promise`, or a rejection once `ms` have passed (the late answer is then ignored). */
 export function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`Redis did not answer within ${ms} ms.`))
-    }, ms)
-    timer.unref()
-  })
-  // race() subscribes to both, so a late rejection of `promise` is handled, never unhandled.
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer)
+  return within(promise, ms, () => {
+    throw new Error(`Redis did not answer within ${ms} ms.`)
   })
 }
 

@@ -3,8 +3,8 @@
 import { AuthError } from '../errors.js'
 import { decodeBase64url } from '../internal/base64url.js'
 import { parseJsonObject } from '../internal/parse-json-object.js'
-import { algorithmSpec, type Algorithm, type AlgorithmSpec } from './algorithms.js'
-import type { JwsHeader } from './types.js'
+import { algorithmSpec, type Algorithm, type AlgorithmSpec } from '../jws/algorithms.js'
+import type { JwsHeader } from '../jws/types.js'
 
 /** A checked header, ready for key lookup. */
 export interface CheckedHeader {

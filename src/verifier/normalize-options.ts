@@ -9,10 +9,10 @@ import { importPublicKey, importSecret } from '../keys/import-key.js'
 import { localKeySource, singleKeySource, type KeySource } from '../keys/key-source.js'
 import { importLocalKeySet } from '../keys/local-key-set.js'
 import { createRemoteKeySet } from '../keys/remote-key-set.js'
-import { algorithmSpec, isHmacAlgorithm, type Algorithm } from './algorithms.js'
+import { algorithmSpec, isHmacAlgorithm, type Algorithm } from '../jws/algorithms.js'
 import type { ClaimsPolicy } from './check-claims.js'
 import { normalizeTyp, type HeaderPolicy } from './check-header.js'
-import type { GetKey } from './types.js'
+import type { GetKey } from '../jws/types.js'
 
 /** Everything a verifier needs, checked. */
 export interface NormalizedVerifier {

@@ -1,7 +1,7 @@
 // The verifier's public types: options, the verified result, header and claims shapes.
 import type { KeyObject } from 'node:crypto'
-import type { KeyInput, JwkSet, PublicJwk } from '../keys/import-key.js'
-import type { Algorithm, AsymmetricAlgorithm, HmacAlgorithm } from './algorithms.js'
+import type { GetKey, JwkSet, JwsHeader, PublicJwk } from '../jws/types.js'
+import type { Algorithm, AsymmetricAlgorithm, HmacAlgorithm } from '../jws/algorithms.js'
 
 /** The registered claims of a JWT (RFC 7519 §4.1), as sockguard checks their types. */
 export interface JwtClaims {
@@ -16,14 +16,6 @@ export interface JwtClaims {
   readonly iat?: number
   readonly jti?: string
   readonly [claim: string]: unknown
-}
-
-/** The protected header of a verified token. */
-export interface JwsHeader {
-  readonly alg: Algorithm
-  readonly kid?: string
-  readonly typ?: string
-  readonly [parameter: string]: unknown
 }
 
 /** What {@link Verifier.verify} resolves with. */
@@ -56,9 +48,6 @@ export interface Verifier<TClaims extends JwtClaims = JwtClaims> {
   /** Stops background work (none today) and drops cached tokens and keys. */
   close(): void
 }
-
-/** A custom key lookup, for multi-tenant apps: the header in, key material out. */
-export type GetKey = (header: JwsHeader) => KeyInput | Promise<KeyInput>
 
 /** The token and claims policy shared by every key source. */
 export interface VerifierPolicyOptions {

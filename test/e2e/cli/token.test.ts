@@ -10,7 +10,7 @@ import {
   type JWK,
 } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../../../src/verifier/algorithms.js'
+import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../../../src/jws/algorithms.js'
 import { cli, mint, printedJwk, tempDir } from './support.js'
 
 const NOW = 1_900_000_000_000

@@ -12,7 +12,7 @@ import { importLocalKeySet } from '../../../src/keys/local-key-set.js'
 import { selectKey } from '../../../src/keys/key-source.js'
 import { isRocaModulus } from '../../../src/keys/roca.js'
 import { createVerifier } from '../../../src/verifier/create-verifier.js'
-import type { Algorithm } from '../../../src/verifier/algorithms.js'
+import type { Algorithm } from '../../../src/jws/algorithms.js'
 
 const ctx = (algorithms?: Algorithm[], option = 'publicKey') => ({ option, algorithms })
 const jwkOf = (key: KeyObject) =>

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { createVerifier } from '../../../src/index.js'
 import { localKeySource } from '../../../src/keys/key-source.js'
 import { importLocalKeySet } from '../../../src/keys/local-key-set.js'
-import type { Algorithm } from '../../../src/verifier/algorithms.js'
+import type { Algorithm } from '../../../src/jws/algorithms.js'
 import type { VerifierOptions } from '../../../src/verifier/types.js'
 import { createJwsVerifier, type VerifiedJws } from '../../../src/verifier/verify-jws.js'
 
