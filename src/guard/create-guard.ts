@@ -13,6 +13,11 @@ import {
   type Authenticated,
   type SessionContext,
 } from './live-session.js'
+import {
+  filterRestoredSessions,
+  namespacesOf,
+  prependMiddleware,
+} from '../internal/socket-io-private.js'
 import { createTimerHeap } from '../internal/timer-heap.js'
 import { normalizeGuardOptions } from './normalize-guard-options.js'
 import { startPostConnect } from './post-connect.js'
@@ -105,7 +110,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   const hooked = new WeakSet<AnyNamespace>()
   function* guarded(): Generator<AnyNamespace> {
     for (const server of servers)
-      for (const nsp of server._nsps.values()) if (hooked.has(nsp)) yield nsp
+      for (const nsp of namespacesOf(server)) if (hooked.has(nsp)) yield nsp
   }
   const namespaces: Iterable<AnyNamespace> = { [Symbol.iterator]: guarded }
   let closed = false
@@ -349,20 +354,9 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   // Adapters whose restoreSession this guard wraps (once each; another guard wraps its own).
   const restoredBy = new WeakSet<object>()
   const guardRecovery = (nsp: AnyNamespace): void => {
-    const adapter = nsp.adapter as unknown as {
-      restoreSession?: (
-        pid: string,
-        offset: string,
-      ) => Promise<{ data?: unknown } | null | undefined>
-    }
-    const restore = adapter.restoreSession
-    if (typeof restore !== 'function' || restoredBy.has(adapter)) return
-    restoredBy.add(adapter)
-    adapter.restoreSession = async function (pid, offset) {
-      const session = await restore.call(this, pid, offset)
-      if (session === null || session === undefined) return null
-      return (await mayRestore(session.data)) ? session : null
-    }
+    const adapter = nsp.adapter
+    if (restoredBy.has(adapter)) return
+    if (filterRestoredSessions(adapter, mayRestore)) restoredBy.add(adapter)
   }
 
   /** Ends this node's sockets (of `nsp` when given) that hold the token `(iss, jti)`. */
@@ -529,12 +523,9 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       const protect = (nsp: AnyNamespace): void => {
         hook(nsp)
         // Authentication runs before the app's own middlewares, whenever they were added.
-        const fns = (nsp as unknown as { _fns?: unknown[] })._fns
-        if (Array.isArray(fns)) {
-          if (!fns.includes(middleware)) fns.unshift(middleware)
-        } else nsp.use(middleware)
+        prependMiddleware(nsp, middleware)
       }
-      for (const nsp of io._nsps.values()) protect(nsp)
+      for (const nsp of namespacesOf(io)) protect(nsp)
       // Fired for every namespace created later, including children of dynamic namespaces.
       io.on('new_namespace', protect)
       return io

@@ -2,6 +2,7 @@
 // in-band refresh (`authenticate` on a connected socket). Both keep the connection and socket id.
 import { AuthError, isAuthError } from '../errors.js'
 import type { DeadlineKind, TimerHeap } from '../internal/timer-heap.js'
+import { namespaceCountOf, sendDirect } from '../internal/socket-io-private.js'
 import { wireError, type WireError } from '../internal/wire-error.js'
 import type { JwtClaims } from '../verifier/types.js'
 import type { AnySocket, SocketAuth } from './types.js'
@@ -49,25 +50,14 @@ export type AuthenticateAck =
         retryAfterMs?: number
       })
 
-// socket.io-parser's EVENT packet type.
-const EVENT_PACKET = 2
-
 /**
- * Sends `unauthorized` to one socket, straight to its connection. With connection-state recovery
- * on, `socket.emit()` goes through the adapter (to keep the packet for replay), and a cluster
- * adapter delivers it only after a round trip to Redis: the disconnect that follows would
- * overtake it, and while Redis is away it would be lost. A session the server ends is never
- * recovered, so nothing needs keeping. (A quarantined post-connect socket is outside the
- * adapter altogether.) Falls back to `emit` should Socket.IO's `packet` method ever go.
+ * Sends `unauthorized` to one socket, straight to its connection (see `sendDirect`: an `emit`
+ * through a recovery-keeping adapter could be overtaken by the disconnect that follows, and
+ * lost while Redis is away). A session the server ends is never recovered, so nothing needs
+ * keeping. (A quarantined post-connect socket is outside the adapter altogether.)
  */
 export function sendUnauthorized(socket: AnySocket, payload: WireError): void {
-  const packet = (socket as unknown as { packet?: unknown }).packet
-  if (typeof packet === 'function') {
-    ;(packet as (packet: { type: number; data: unknown[] }) => void).call(socket, {
-      type: EVENT_PACKET,
-      data: ['unauthorized', payload],
-    })
-  } else socket.emit('unauthorized', payload)
+  if (!sendDirect(socket, 'unauthorized', payload)) socket.emit('unauthorized', payload)
 }
 
 /**
@@ -89,8 +79,8 @@ export function rejectSocket(socket: AnySocket, error: unknown): void {
   sendUnauthorized(socket, wireError(error))
   // Only this namespace: others multiplexed on the same connection hold their own tokens. The
   // connection goes with its last namespace, so a refused client cannot keep it open.
-  const sockets = (socket.client as unknown as { sockets?: ReadonlyMap<unknown, unknown> }).sockets
-  socket.disconnect(sockets === undefined || sockets.size <= 1)
+  const open = namespaceCountOf(socket)
+  socket.disconnect(open === undefined || open <= 1)
 }
 
 function authOf(socket: AnySocket): SocketAuth {
