@@ -21,8 +21,12 @@ import {
 import { createTimerHeap } from '../internal/timer-heap.js'
 import { normalizeGuardOptions } from './normalize-guard-options.js'
 import { startPostConnect } from './post-connect.js'
-import { createRevocationLog } from './revocation-log.js'
-import { issuedBefore, matchesToken, type RevocationTarget } from './revocation-store.js'
+import { createRevocationLog } from '../revocation/revocation-log.js'
+import {
+  issuedBefore,
+  matchesToken,
+  type RevocationTarget,
+} from '../revocation/revocation-store.js'
 import { startRevocationSweep } from './revocation-sweep.js'
 import { createSessionIndex } from './session-index.js'
 import type {

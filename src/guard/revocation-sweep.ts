@@ -2,7 +2,7 @@
 // revocation whose cluster message was lost (a Redis blip, a node that was reconnecting) still
 // reaches its sockets within one interval.
 import type { JwtClaims } from '../verifier/types.js'
-import type { RevocationStore } from './revocation-store.js'
+import type { RevocationStore } from '../revocation/revocation-store.js'
 import type { AnyNamespace, AnySocket, SocketAuth } from './types.js'
 
 /** Sockets per store query: for Redis one MGET of up to twice as many keys. */
