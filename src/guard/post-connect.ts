@@ -4,13 +4,10 @@
 import { AuthError } from '../errors.js'
 import { gateIncomingEvents, gateStringEventsOnly } from '../internal/socket-io-private.js'
 import { wireError } from '../internal/wire-error.js'
-import {
-  guardError,
-  rejectSocket,
-  type AuthenticateAck,
-  type SessionContext,
-} from './live-session.js'
-import type { AnySocket, SocketAuth } from './types.js'
+import { guardError } from './guard-errors.js'
+import { rejectSocket, type AuthenticateAck, type SessionContext } from './live-session.js'
+import { setAuth } from './socket-auth.js'
+import type { AnySocket } from './types.js'
 
 /** What the post-connect flow needs from its guard. */
 export interface PostConnectContext extends SessionContext {
@@ -129,7 +126,7 @@ export function startPostConnect(socket: AnySocket, ctx: PostConnectContext): vo
       .then(async ({ auth, mark }) => {
         // Lost the race with the timeout, or the client left meanwhile.
         if (state !== 'verifying' || !socket.connected) return
-        ;(socket.data as { auth: SocketAuth }).auth = auth
+        setAuth(socket, auth)
         // The commit point: from here revocation finds the socket (quarantined or not); one
         // that came while the token was being checked ends it now.
         if (!ctx.admit(socket, mark)) {
