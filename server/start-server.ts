@@ -22,6 +22,7 @@ import {
   type RevocationStore,
   type VerifierOptions,
 } from '../src/index.js'
+import { prependMiddleware } from '../src/internal/socket-io-private.js'
 import { createRedisRateLimiter, createRedisRevocationStore } from '../src/redis/index.js'
 import { registerChat } from './chat.js'
 import { clientAddress } from './client-address.js'
@@ -293,10 +294,7 @@ function refuseWhileStopping(io: ChatServer, stopping: () => boolean): void {
   }
   // First, ahead of the guard, which puts itself first in `attach` (Socket.IO has no public way
   // to order middlewares): the chat uses the main namespace only.
-  const nsp = io.of('/')
-  const fns = (nsp as unknown as { _fns?: unknown[] })._fns
-  if (Array.isArray(fns)) fns.unshift(refuse)
-  else nsp.use(refuse)
+  prependMiddleware(io.of('/'), refuse)
 }
 
 /** The failed-handshake limit: in memory, or shared by every node through Redis. */

@@ -1,7 +1,7 @@
 // The public entry point of sockguard: explicit named exports, no logic.
 export { createVerifier } from './verifier/create-verifier.js'
 export { createGuard } from './guard/create-guard.js'
-export { createMemoryRevocationStore } from './guard/revocation-store.js'
+export { createMemoryRevocationStore } from './revocation/revocation-store.js'
 export { authorizeEvents } from './authorize/authorize-events.js'
 export { requireClaim, requireScope, scopesOf } from './authorize/rules.js'
 export {
@@ -48,7 +48,7 @@ export type {
   RevocationListener,
   RevocationStore,
   RevocationTarget,
-} from './guard/revocation-store.js'
+} from './revocation/revocation-store.js'
 export type { AuthenticateAck } from './guard/live-session.js'
 export type { WireError } from './internal/wire-error.js'
 export type {

@@ -5,18 +5,13 @@
 import { io, type Socket } from 'socket.io-client'
 import { authErrorOf, type AuthErrorData } from './auth-error-codes.js'
 import { createBackoff, type Backoff } from './backoff.js'
+import { emitReserved } from './emit-reserved.js'
 import { invalidOption } from './invalid-option.js'
 import type { ConnectOptions, DefaultEventsMap, EventsMap, GetToken } from './types.js'
 
 const DEFAULT_REFRESH_TIMEOUT_MS = 10_000
 // setTimeout fires at once for delays it cannot hold.
 const MAX_TIMEOUT_MS = 2_147_483_647
-
-/** The socket as sockguard drives it: its own events, whatever the app's event maps are. */
-type RawSocket = Socket & {
-  // Protected in socket.io-client's types; it is how the socket emits its reserved events.
-  emitReserved(event: 'connect_error', error: Error): void
-}
 
 /**
  * Connects to a sockguard server: like socket.io-client's `io(url, options)`, with the token
@@ -124,11 +119,11 @@ export function connect<
       })
       localErrors.add(failed)
       report(error)
-      socket.emitReserved('connect_error', failed)
+      emitReserved(socket, 'connect_error', failed)
     })
   }
 
-  const socket = io(url, { ...socketOptions, auth }) as RawSocket
+  const socket = io(url, { ...socketOptions, auth })
 
   const cancelRetry = (): void => {
     clearTimeout(retryTimer)
@@ -136,7 +131,7 @@ export function connect<
   }
   // The app's `disconnect()` (or `close()`) during a backoff means "stop": no reconnect follows.
   const disconnect = socket.disconnect.bind(socket)
-  socket.disconnect = (): RawSocket => {
+  socket.disconnect = (): Socket => {
     cancelRetry()
     serverErrorBeforeDisconnect = undefined
     return disconnect()

@@ -2,6 +2,7 @@
 // socket, as the socketio-jwt client code of the seed document expects:
 // `socket.on('connect', function (socket) { socket.emit('authenticate', { token }) })`.
 import { io as lookup, type Socket } from 'socket.io-client'
+import { wrapEmitReserved } from './emit-reserved.js'
 import type { DefaultEventsMap, EventsMap, SocketIoOptions } from './types.js'
 
 /** A socket.io-client socket whose `connect` listeners are given the socket itself. */
@@ -36,23 +37,23 @@ export interface CompatIo extends CompatLookup {
   readonly connect: CompatLookup
 }
 
-type Emit = (event: string, ...args: unknown[]) => unknown
-
 // Defensive: should `io()` ever hand back a socket it made before, it is not wrapped twice.
 const patched = new WeakSet<object>()
 
 function withSocketArgument(socket: Socket): void {
   if (patched.has(socket)) return
   patched.add(socket)
-  const target = socket as unknown as { emitReserved: Emit }
-  const emitReserved = target.emitReserved
   // socket.io-client emits `connect` with no argument (`emitReserved("connect")`), as every
   // version since 0.9 did; socketio-jwt's README nevertheless read the socket from it.
-  target.emitReserved = function (this: Socket, event, ...args) {
-    return event === 'connect' && args.length === 0
-      ? emitReserved.call(this, event, this)
-      : emitReserved.call(this, event, ...args)
-  }
+  wrapEmitReserved(
+    socket,
+    (emitReserved) =>
+      function (this: Socket, event, ...args) {
+        return event === 'connect' && args.length === 0
+          ? emitReserved.call(this, event, this)
+          : emitReserved.call(this, event, ...args)
+      },
+  )
 }
 
 const compatLookup = ((first?: string | SocketIoOptions, options?: SocketIoOptions): Socket => {

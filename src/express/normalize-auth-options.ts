@@ -2,7 +2,7 @@
 // InvalidOptionError naming the option; the middleware only reads the frozen result.
 import type { IncomingMessage } from 'node:http'
 import { InvalidOptionError, type AuthError } from '../errors.js'
-import type { RevocationStore } from '../guard/revocation-store.js'
+import type { RevocationStore } from '../revocation/revocation-store.js'
 import { integerOption } from '../internal/integer-option.js'
 import type { JwtClaims, Verifier } from '../verifier/types.js'
 import { verifierFromOptions } from '../verifier/verifier-from-options.js'

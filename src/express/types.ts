@@ -3,7 +3,7 @@
 // nor `@types/express` is needed to use or to type-check the middleware.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AuthError, AuthErrorCode } from '../errors.js'
-import type { RevocationStore } from '../guard/revocation-store.js'
+import type { RevocationStore } from '../revocation/revocation-store.js'
 import type { JwtClaims, Verifier, VerifierOptions } from '../verifier/types.js'
 
 /** What {@link requireAuth} puts on `req.auth` (the same shape as `socket.data.auth`). */

@@ -1,9 +1,12 @@
 // The live session of one connected socket: the expiry warning and disconnect timers, and the
 // in-band refresh (`authenticate` on a connected socket). Both keep the connection and socket id.
-import { AuthError, isAuthError } from '../errors.js'
+import { AuthError } from '../errors.js'
 import type { DeadlineKind, TimerHeap } from '../internal/timer-heap.js'
+import { namespaceCountOf, sendDirect } from '../internal/socket-io-private.js'
 import { wireError, type WireError } from '../internal/wire-error.js'
 import type { JwtClaims } from '../verifier/types.js'
+import { expiredError, guardError, revokedError } from './guard-errors.js'
+import { sessionAuthOf, setAuth } from './socket-auth.js'
 import type { AnySocket, SocketAuth } from './types.js'
 
 /** A verified, admitted token, and the revocation-log mark taken before it was checked. */
@@ -49,38 +52,14 @@ export type AuthenticateAck =
         retryAfterMs?: number
       })
 
-// socket.io-parser's EVENT packet type.
-const EVENT_PACKET = 2
-
 /**
- * Sends `unauthorized` to one socket, straight to its connection. With connection-state recovery
- * on, `socket.emit()` goes through the adapter (to keep the packet for replay), and a cluster
- * adapter delivers it only after a round trip to Redis: the disconnect that follows would
- * overtake it, and while Redis is away it would be lost. A session the server ends is never
- * recovered, so nothing needs keeping. (A quarantined post-connect socket is outside the
- * adapter altogether.) Falls back to `emit` should Socket.IO's `packet` method ever go.
+ * Sends `unauthorized` to one socket, straight to its connection (see `sendDirect`: an `emit`
+ * through a recovery-keeping adapter could be overtaken by the disconnect that follows, and
+ * lost while Redis is away). A session the server ends is never recovered, so nothing needs
+ * keeping. (A quarantined post-connect socket is outside the adapter altogether.)
  */
 export function sendUnauthorized(socket: AnySocket, payload: WireError): void {
-  const packet = (socket as unknown as { packet?: unknown }).packet
-  if (typeof packet === 'function') {
-    ;(packet as (packet: { type: number; data: unknown[] }) => void).call(socket, {
-      type: EVENT_PACKET,
-      data: ['unauthorized', payload],
-    })
-  } else socket.emit('unauthorized', payload)
-}
-
-/**
- * Any error of the guard's flow as a coded AuthError: an AuthError keeps its code; anything
- * else is the server's fault (`server_error`), never blamed on the token, and its message (a
- * hook's, a database's) stays off the wire.
- */
-export function guardError(error: unknown): AuthError {
-  return isAuthError(error)
-    ? error
-    : new AuthError('server_error', 'The server could not complete the authentication.', {
-        cause: error,
-      })
+  if (!sendDirect(socket, 'unauthorized', payload)) socket.emit('unauthorized', payload)
 }
 
 /** Sends `unauthorized` and disconnects: the end of every failed session. */
@@ -89,12 +68,8 @@ export function rejectSocket(socket: AnySocket, error: unknown): void {
   sendUnauthorized(socket, wireError(error))
   // Only this namespace: others multiplexed on the same connection hold their own tokens. The
   // connection goes with its last namespace, so a refused client cannot keep it open.
-  const sockets = (socket.client as unknown as { sockets?: ReadonlyMap<unknown, unknown> }).sockets
-  socket.disconnect(sockets === undefined || sockets.size <= 1)
-}
-
-function authOf(socket: AnySocket): SocketAuth {
-  return (socket.data as { auth: SocketAuth }).auth
+  const open = namespaceCountOf(socket)
+  socket.disconnect(open === undefined || open <= 1)
 }
 
 // Every connected socket lives with its session for as long as it is connected, so a session
@@ -103,15 +78,13 @@ function authOf(socket: AnySocket): SocketAuth {
 // emitter calls them with the socket as `this`). A deadline whose token was refreshed, or whose
 // socket left, is recognised as stale when it comes up.
 
-/** The session machinery of one guard: shared by all its sockets. */
+/** The session machinery of one guard's sockets: shared by all of them. */
 interface Sessions {
   readonly warn: DeadlineKind<AnySocket>
   readonly expire: DeadlineKind<AnySocket>
   readonly onAuthenticate: (this: AnySocket, payload: unknown, ack?: unknown) => void
   readonly onDisconnect: (this: AnySocket) => void
 }
-
-const machinery = new WeakMap<SessionContext, Sessions>()
 
 /** When the socket's current token is warned about and when it ends, or null without `exp`. */
 function deadlinesOf(
@@ -130,15 +103,20 @@ function deadlinesOf(
 }
 
 function schedule(socket: AnySocket, ctx: SessionContext, sessions: Sessions): void {
-  const deadlines = deadlinesOf(socket, authOf(socket), ctx)
+  const deadlines = deadlinesOf(socket, sessionAuthOf(socket), ctx)
   if (deadlines === null) return
   if (deadlines.warnAt > ctx.now()) ctx.timers.schedule(sessions.warn, deadlines.warnAt, socket)
   else ctx.timers.schedule(sessions.expire, deadlines.expireAt, socket)
 }
 
-function sessionsOf(ctx: SessionContext): Sessions {
-  const known = machinery.get(ctx)
-  if (known !== undefined) return known
+/** The live sessions of one guard: created by the guard, shared by all its sockets. */
+export interface LiveSessions {
+  /** Starts the session of a socket whose `socket.data.auth` is set. */
+  readonly start: (socket: AnySocket) => void
+}
+
+/** Makes the live-session machinery of one guard. */
+export function createLiveSessions(ctx: SessionContext): LiveSessions {
   // Sockets whose refresh is running: a second `authenticate` meanwhile is refused.
   const refreshing = new WeakSet<AnySocket>()
   // When each socket's last refresh started (only sockets that refreshed have an entry).
@@ -148,28 +126,28 @@ function sessionsOf(ctx: SessionContext): Sessions {
     warn: {
       isLive: (socket, at) =>
         socket.connected &&
-        deadlinesOf(socket, authOf(socket), ctx)?.warnAt === at &&
+        deadlinesOf(socket, sessionAuthOf(socket), ctx)?.warnAt === at &&
         !ctx.isClosed(),
       fire(socket) {
-        const { expiresAt } = authOf(socket)
+        const { expiresAt } = sessionAuthOf(socket)
         socket.emit('auth:expiring', { expiresAt })
-        const deadlines = deadlinesOf(socket, authOf(socket), ctx)
+        const deadlines = deadlinesOf(socket, sessionAuthOf(socket), ctx)
         if (deadlines !== null) ctx.timers.schedule(sessions.expire, deadlines.expireAt, socket)
       },
     },
     expire: {
       isLive: (socket, at) =>
         socket.connected &&
-        deadlinesOf(socket, authOf(socket), ctx)?.expireAt === at &&
+        deadlinesOf(socket, sessionAuthOf(socket), ctx)?.expireAt === at &&
         !ctx.isClosed(),
       fire(socket) {
-        const error = new AuthError('token_expired', 'The token has expired.', { claim: 'exp' })
+        const error = expiredError()
         ctx.reportFailure(error, socket)
         rejectSocket(socket, error)
       },
     },
     onDisconnect() {
-      if (authOf(this).expiresAt !== null) ctx.timers.noteStale()
+      if (sessionAuthOf(this).expiresAt !== null) ctx.timers.noteStale()
     },
     onAuthenticate(payload, ack) {
       handleAuthenticate(this, payload, ack)
@@ -216,8 +194,13 @@ function sessionsOf(ctx: SessionContext): Sessions {
       },
     )
   }
-  machinery.set(ctx, sessions)
-  return sessions
+  return {
+    start(socket) {
+      socket.on('authenticate', sessions.onAuthenticate)
+      socket.on('disconnect', sessions.onDisconnect)
+      schedule(socket, ctx, sessions)
+    },
+  }
 }
 
 async function refresh(
@@ -230,15 +213,15 @@ async function refresh(
     typeof payload === 'object' && payload !== null
       ? (payload as { token?: unknown }).token
       : payload
-  const previous = authOf(socket)
+  const previous = sessionAuthOf(socket)
   // Same issuer and subject, checked by `authenticate` before the store and the hook run: a
   // refresh renews one identity, switching users needs a new connection.
   const { auth: next, mark } = await ctx.authenticate(token, socket, previous.claims)
   if (!socket.connected) return { ok: true, expiresAt: next.expiresAt }
-  ;(socket.data as { auth: SocketAuth }).auth = next
+  setAuth(socket, next)
   // The commit point: a revocation of the new token while it was being checked ends it here.
   if (!ctx.admit(socket, mark)) {
-    const { code, message } = new AuthError('token_revoked', 'The token has been revoked.')
+    const { code, message } = revokedError()
     return { ok: false, code, message }
   }
   const before = deadlinesOf(socket, previous, ctx)
@@ -249,12 +232,4 @@ async function refresh(
     schedule(socket, ctx, sessions)
   }
   return { ok: true, expiresAt: next.expiresAt }
-}
-
-/** Starts the session of a socket whose `socket.data.auth` is set. */
-export function startSession(socket: AnySocket, ctx: SessionContext): void {
-  const sessions = sessionsOf(ctx)
-  socket.on('authenticate', sessions.onAuthenticate)
-  socket.on('disconnect', sessions.onDisconnect)
-  schedule(socket, ctx, sessions)
 }

@@ -10,7 +10,7 @@ import {
   createMemoryRevocationStore,
   isMemoryStore,
   type RevocationStore,
-} from './revocation-store.js'
+} from '../revocation/revocation-store.js'
 import type { GuardOptions } from './types.js'
 
 /** Everything a guard needs, checked. */

@@ -2,14 +2,12 @@
 // must emit `authenticate` `{ token }` within the timeout. Until then it is outside every
 // broadcast and its other events are dropped.
 import { AuthError } from '../errors.js'
+import { gateIncomingEvents, gateStringEventsOnly } from '../internal/socket-io-private.js'
 import { wireError } from '../internal/wire-error.js'
-import {
-  guardError,
-  rejectSocket,
-  type AuthenticateAck,
-  type SessionContext,
-} from './live-session.js'
-import type { AnySocket, SocketAuth } from './types.js'
+import { guardError } from './guard-errors.js'
+import { rejectSocket, type AuthenticateAck, type SessionContext } from './live-session.js'
+import { setAuth } from './socket-auth.js'
+import type { AnySocket } from './types.js'
 
 /** What the post-connect flow needs from its guard. */
 export interface PostConnectContext extends SessionContext {
@@ -35,14 +33,6 @@ type Leave = AnySocket['leave']
 
 // A call, so that a check after an `await` is not narrowed away by the one before it.
 const isConnected = (socket: AnySocket): boolean => socket.connected
-
-/** The `onevent` of a released socket: the prototype's, for string event names only. */
-function stringEventsOnly(this: AnySocket, packet: { data?: unknown }): void {
-  if (Array.isArray(packet.data) && typeof packet.data[0] === 'string') {
-    const onevent = (Object.getPrototypeOf(this) as { onevent: (packet: unknown) => void }).onevent
-    onevent.call(this, packet)
-  }
-}
 
 /**
  * Puts a connected socket in quarantine: it receives no broadcast (not even `io.emit`) and every
@@ -72,14 +62,7 @@ export function quarantine(socket: AnySocket): Quarantine {
   // it is dropped before and after release alike, as rules keyed by name cannot see it.
   const passes = (event: unknown): boolean =>
     typeof event === 'string' && (released || event === 'authenticate')
-  const onevent = (Object.getPrototypeOf(socket) as { onevent?: unknown }).onevent
-  if (typeof onevent === 'function') {
-    const gate = (packet: { data?: unknown }): void => {
-      if (passes(Array.isArray(packet.data) ? packet.data[0] : undefined))
-        (onevent as (packet: unknown) => void).call(socket, packet)
-    }
-    Object.defineProperty(socket, 'onevent', { value: gate, configurable: true, writable: true })
-  }
+  gateIncomingEvents(socket, passes)
   socket.use((packet, next) => {
     if (passes(packet[0])) next()
   })
@@ -93,15 +76,10 @@ export function quarantine(socket: AnySocket): Quarantine {
       released = true
       // Back to the prototype's methods; `onevent` keeps a gate shared by every released socket
       // that drops event names that are not strings (`onAny` listeners run before `socket.use`).
-      const own = socket as unknown as Partial<Record<'join' | 'leave' | 'onevent', unknown>>
+      const own = socket as unknown as Partial<Record<'join' | 'leave', unknown>>
       delete own.join
       delete own.leave
-      if (typeof own.onevent === 'function')
-        Object.defineProperty(socket, 'onevent', {
-          value: stringEventsOnly,
-          configurable: true,
-          writable: true,
-        })
+      gateStringEventsOnly(socket)
       if (!socket.connected) return
       await socket.join([socket.id, ...pending, ...rooms])
     },
@@ -148,7 +126,7 @@ export function startPostConnect(socket: AnySocket, ctx: PostConnectContext): vo
       .then(async ({ auth, mark }) => {
         // Lost the race with the timeout, or the client left meanwhile.
         if (state !== 'verifying' || !socket.connected) return
-        ;(socket.data as { auth: SocketAuth }).auth = auth
+        setAuth(socket, auth)
         // The commit point: from here revocation finds the socket (quarantined or not); one
         // that came while the token was being checked ends it now.
         if (!ctx.admit(socket, mark)) {

@@ -3,6 +3,7 @@
 // naming an older offset (kept from a session that was revoked, or guessed) would be sent every
 // broadcast since, including those from before its own session began. The guard records when
 // each session began to receive broadcasts and replays nothing older.
+import { recoveryEnabled } from '../internal/socket-io-private.js'
 import type { AnySocket } from './types.js'
 
 /** What the guard keeps in `socket.data.sockguard` (it travels with a recovery session). */
@@ -32,19 +33,13 @@ export function offsetTime(offset: unknown): number | undefined {
   return Number.isSafeInteger(ms) ? ms : undefined
 }
 
-/** True when the socket's server keeps sessions for connection-state recovery. */
-export function recoveryEnabled(socket: AnySocket): boolean {
-  const server = socket.nsp.server as unknown as { _opts?: { connectionStateRecovery?: unknown } }
-  return Boolean(server._opts?.connectionStateRecovery)
-}
-
 /**
  * Marks a socket that starts to receive broadcasts now (a handshake, or a post-connect socket
  * released): kept in `socket.data`, so that a recovery session carries it to any node. A restored
  * socket keeps the mark of the session it continues.
  */
 export function markReceiving(socket: AnySocket): void {
-  if (socket.recovered || !recoveryEnabled(socket)) return
+  if (socket.recovered || !recoveryEnabled(socket.nsp.server)) return
   const data = socket.data as { sockguard?: RecoveryMark }
   data.sockguard = { receivingSince: Date.now() }
 }

@@ -2,7 +2,8 @@
 // revocation whose cluster message was lost (a Redis blip, a node that was reconnecting) still
 // reaches its sockets within one interval.
 import type { JwtClaims } from '../verifier/types.js'
-import type { RevocationStore } from './revocation-store.js'
+import type { RevocationStore } from '../revocation/revocation-store.js'
+import { authOf } from './socket-auth.js'
 import type { AnyNamespace, AnySocket, SocketAuth } from './types.js'
 
 /** Sockets per store query: for Redis one MGET of up to twice as many keys. */
@@ -17,10 +18,6 @@ export interface SweepOptions {
   readonly namespaces: Iterable<AnyNamespace>
   /** Ends a socket whose token the store says is revoked. */
   readonly onRevoked: (socket: AnySocket) => void
-}
-
-function authOf(socket: AnySocket): SocketAuth | undefined {
-  return (socket.data as { auth?: SocketAuth } | undefined)?.auth
 }
 
 async function check(

@@ -1,7 +1,8 @@
 // The guard's index of its live sessions: revocation finds sockets here, never through rooms a
 // client could leave (or join) with the app's own handlers. A Set entry per socket and one
 // listener function shared by all of them.
-import type { AnySocket, SocketAuth } from './types.js'
+import { authOf } from './socket-auth.js'
+import type { AnySocket } from './types.js'
 
 /** The sockets of one guard whose authentication has committed, by subject. */
 export interface SessionIndex {
@@ -16,7 +17,7 @@ export interface SessionIndex {
 }
 
 function subjectOf(socket: AnySocket): string | undefined {
-  const sub = (socket.data as { auth?: SocketAuth } | undefined)?.auth?.claims.sub
+  const sub = authOf(socket)?.claims.sub
   return typeof sub === 'string' ? sub : undefined
 }
 

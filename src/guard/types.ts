@@ -3,7 +3,7 @@ import type { Namespace, Server, Socket } from 'socket.io'
 import type { AuthError } from '../errors.js'
 import type { JwtClaims, Verifier, VerifierOptions } from '../verifier/types.js'
 import type { TokenSource } from './extract-token.js'
-import type { RevocationStore, RevocationTarget } from './revocation-store.js'
+import type { RevocationStore, RevocationTarget } from '../revocation/revocation-store.js'
 
 /** What the guard stores on `socket.data.auth`. */
 export interface SocketAuth<TClaims extends JwtClaims = JwtClaims> {

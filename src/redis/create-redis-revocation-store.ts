@@ -6,7 +6,7 @@ import {
   issuedBefore,
   type RevocationListener,
   type RevocationStore,
-} from '../guard/revocation-store.js'
+} from '../revocation/revocation-store.js'
 import { integerOption } from '../internal/integer-option.js'
 import type { JwtClaims } from '../verifier/types.js'
 import {

@@ -2,7 +2,7 @@
 // read by each node on a connection of its own. A stream rather than Pub/Sub because a reader
 // that was away (Redis restarting, its connection re-established after the writer's) resumes from
 // the last entry it saw instead of missing what was published meanwhile.
-import type { RevocationListener, RevocationTarget } from '../guard/revocation-store.js'
+import type { RevocationListener, RevocationTarget } from '../revocation/revocation-store.js'
 import { pause, type RedisConnection } from './redis-connection.js'
 
 // How long one XREAD blocks; the loop then asks again. ioredis 6 fails a blocked read that gets

@@ -1,7 +1,7 @@
 // Where the Redis revocation store keeps things: one key per revoked subject and per revoked
 // token id, named by a hash, and one stream (the change feed).
 import { createHash } from 'node:crypto'
-import { tokenKey } from '../guard/revocation-store.js'
+import { tokenKey } from '../revocation/revocation-store.js'
 
 /** The key names of one store. */
 export interface RevocationKeys {

@@ -7,7 +7,7 @@ import type { RevocationTarget } from '../../src/index.js'
 import { createRedisRevocationStore, type RedisRevocationStore } from '../../src/redis/index.js'
 import { closedPort, watchProcess } from '../support/guard-e2e.js'
 import { createIssuer } from '../support/socket-server.js'
-import { T, revocationStoreCases } from '../unit/guard/revocation-store-cases.js'
+import { T, revocationStoreCases } from '../unit/revocation/revocation-store-cases.js'
 import { REDIS_URL, connectRedis, deleteKeys, eventually, uniquePrefix } from './support.js'
 
 let redis: Redis

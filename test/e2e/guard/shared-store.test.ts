@@ -10,7 +10,7 @@ import {
   createMemoryRevocationStore,
   type RevocationStore,
 } from '../../../src/index.js'
-import type { RevocationListener } from '../../../src/guard/revocation-store.js'
+import type { RevocationListener } from '../../../src/revocation/revocation-store.js'
 import type { JwtClaims } from '../../../src/verifier/types.js'
 import { connected, expectRefused, nothingWithin, watchProcess } from '../../support/guard-e2e.js'
 import { nextEvent, nowSeconds, startServer } from '../../support/socket-server.js'

@@ -137,11 +137,12 @@ describe("a refresh with another user's token", () => {
     expect((socket.data as { auth: SocketAuth }).auth.claims.sub).toBe('alice')
   })
 
-  // FINDING (src/guard/live-session.ts, `refresh`): `ctx.authenticate` runs the app's
-  // `onAuthenticated(claims, socket)` hook with bob's claims on alice's socket before the subject
-  // is compared, so an app that loads the user there (`socket.data.user = await load(sub)`) gives
-  // alice's socket bob's user until the refusal lands. Fix: compare `sub` between `verify` and the
-  // hook (pass the expected subject into `authenticate`, or split it into verify + admit).
+  // FINDING (src/guard/live-session.ts, `refresh`; now src/guard/authenticate.ts):
+  // `ctx.authenticate` runs the app's `onAuthenticated(claims, socket)` hook with bob's claims on
+  // alice's socket before the subject is compared, so an app that loads the user there
+  // (`socket.data.user = await load(sub)`) gives alice's socket bob's user until the refusal lands.
+  // Fix: compare `sub` between `verify` and the hook (pass the expected subject into
+  // `authenticate`, or split it into verify + admit).
   it("onAuthenticated never sees another subject's claims on a live socket", async () => {
     const hooked: string[] = []
     await using server = await startServer({
@@ -328,12 +329,12 @@ describe('dynamic namespaces named by the client', () => {
     expect(nspCount(server)).toBe(before)
   })
 
-  // FINDING (src/guard/create-guard.ts, `hook` and the `namespaces` Set): the guard keeps every
-  // namespace it ever protected. Socket.IO deletes an empty child namespace with
-  // cleanupEmptyChildNamespaces, but the guard's Set still holds it (and its adapter and
-  // listeners), so a client cycling through tenant names grows the guard's memory without
-  // bound. Fix: keep the servers (or a WeakSet for the "already hooked" test) and iterate
-  // `server._nsps` when revoking, sweeping and closing, so deleted namespaces are forgotten.
+  // FINDING (src/guard/guarded-namespaces.ts): the guard keeps every namespace it ever protected.
+  // Socket.IO deletes an empty child namespace with cleanupEmptyChildNamespaces, but the guard's
+  // Set still holds it (and its adapter and listeners), so a client cycling through tenant names
+  // grows the guard's memory without bound. Fix: keep the servers (or a WeakSet for the "already
+  // hooked" test) and iterate `server._nsps` when revoking, sweeping and closing, so deleted
+  // namespaces are forgotten.
   it('a deleted child namespace can be garbage-collected (the guard does not pin it)', async () => {
     await using server = await startServer({
       server: { cleanupEmptyChildNamespaces: true },

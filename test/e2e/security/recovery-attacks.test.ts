@@ -89,7 +89,7 @@ describe('connection-state recovery and missed broadcasts', () => {
     expect(seen.filter((e) => e.event === 'chat').map((e) => e.args[0])).toEqual([SECRET])
   })
 
-  // FINDING (src/guard/create-guard.ts, `attach`/`hook`): the re-check of a restored session runs
+  // FINDING (src/guard/recovery.ts, `guard`): the re-check of a restored session runs
   // at `connection`, after Socket.IO has already sent the missed packets. Fix: in `hook(nsp)`,
   // wrap `nsp.adapter.restoreSession(pid, offset)` (Socket.IO awaits it) so that it resolves
   // `null` when the stored `data.auth` has expired (`expiresAt + clockToleranceMs <= now()`) or

@@ -328,7 +328,7 @@ describe('what the guard cannot strip (documented in docs/security.md)', () => {
 })
 
 describe('findings kept as failing tests (fixes belong in src/guard)', () => {
-  // FINDING (src/guard/create-guard.ts, `middleware` → `run`): the token is stripped from the
+  // FINDING (src/guard/handshake-middleware.ts, `run`): the token is stripped from the
   // handshake only after `authenticate()` resolves, and `authenticate` calls the app's
   // `onAuthenticated(claims, socket)` first, so that hook sees `socket.handshake` with the token
   // in it (auth.token, the Authorization header, the cookie or the query). An app that logs the
@@ -349,7 +349,7 @@ describe('findings kept as failing tests (fixes belong in src/guard)', () => {
     expect(leakedPieces(seen.join(''), tokenPieces(token))).toEqual([])
   })
 
-  // FINDING (src/guard/create-guard.ts, `middleware`, post-connect branch): in post-connect mode
+  // FINDING (src/guard/handshake-middleware.ts, post-connect branch): in post-connect mode
   // the middleware admits the socket without reading the handshake, and does not strip it either,
   // so a client that also sends its token in the handshake (an Authorization header, auth.token,
   // as many socketio-jwt era clients do) leaves it in `socket.handshake`, which io.fetchSockets()

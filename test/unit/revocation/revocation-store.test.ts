@@ -2,7 +2,7 @@
 // same ones in test/cluster), and the subject rule on its own.
 import { describe, expect, it } from 'vitest'
 import { createMemoryRevocationStore } from '../../../src/index.js'
-import { isMemoryStore, issuedBefore } from '../../../src/guard/revocation-store.js'
+import { isMemoryStore, issuedBefore } from '../../../src/revocation/revocation-store.js'
 import { T, revocationStoreCases } from './revocation-store-cases.js'
 
 const S = T / 1000

@@ -1,7 +1,7 @@
 // The guard's revocation log: what an authentication in flight is re-checked against when it
 // commits. Marks, pending writes, matching rules, and the reach of the log.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createRevocationLog } from '../../../src/guard/revocation-log.js'
+import { createRevocationLog } from '../../../src/revocation/revocation-log.js'
 
 const T = 2_000_000_000_000
 const S = T / 1000

@@ -1,0 +1,125 @@
+// The check every token goes through, whatever brought it (a handshake, a post-connect
+// `authenticate`, a refresh): verify, the revocation store, the app's `onAuthenticated`; and the
+// commit point where an authenticated socket becomes reachable by revocation.
+import { ClaimInvalidError } from '../errors.js'
+import type { RevocationLog } from '../revocation/revocation-log.js'
+import type { JwtClaims } from '../verifier/types.js'
+import { guardError, revokedError, shuttingDownError, storeUnavailable } from './guard-errors.js'
+import { sendUnauthorized, type Authenticated } from './live-session.js'
+import type { NormalizedGuard } from './normalize-guard-options.js'
+import type { SessionIndex } from './session-index.js'
+import { authOf, sessionAuthOf } from './socket-auth.js'
+import type { AnySocket } from './types.js'
+
+/** What the authenticator needs from its guard. */
+export interface AuthenticatorOptions<TClaims extends JwtClaims> extends Pick<
+  NormalizedGuard<TClaims>,
+  'verifier' | 'store' | 'now' | 'revocationCheck' | 'onAuthenticated'
+> {
+  /** True once the guard is closed. */
+  readonly isClosed: () => boolean
+  readonly log: RevocationLog
+  readonly sessions: SessionIndex
+}
+
+/** The token check and commit point of one guard. */
+export interface Authenticator {
+  /**
+   * Verifies a token, checks the store and runs `onAuthenticated`; for a refresh, `previous` are
+   * the claims of the current token (same issuer and subject required).
+   */
+  readonly authenticate: (
+    token: unknown,
+    socket: AnySocket,
+    previous?: JwtClaims,
+  ) => Promise<Authenticated>
+  /**
+   * The commit point of a socket whose `socket.data.auth` is set: it joins the session index
+   * and is re-checked against the revocations learned since `mark`. False when it was revoked
+   * meanwhile: it has then been told and disconnected.
+   */
+  readonly admit: (socket: AnySocket, mark: number) => boolean
+  /** Tells a socket it is revoked and closes its connection. */
+  readonly endRevoked: (socket: AnySocket) => void
+}
+
+/** Makes the authenticator of one guard. */
+export function createAuthenticator<TClaims extends JwtClaims>(
+  options: AuthenticatorOptions<TClaims>,
+): Authenticator {
+  const { verifier, store, now, revocationCheck, onAuthenticated, isClosed, log, sessions } =
+    options
+
+  const checkRevoked = async (claims: JwtClaims): Promise<void> => {
+    let revoked: boolean
+    try {
+      revoked = await store.isRevoked(claims, now())
+    } catch (error) {
+      if (revocationCheck === 'fail-open') return
+      throw storeUnavailable(error)
+    }
+    if (revoked) throw revokedError()
+  }
+
+  const endRevoked = (socket: AnySocket): void => {
+    if (!socket.connected) return
+    const { code, message } = revokedError()
+    sendUnauthorized(socket, { code, message })
+    socket.disconnect(true)
+  }
+
+  return {
+    async authenticate(token, socket, previous) {
+      // Before the store is asked: what it cannot answer yet, the log will (see `admit`).
+      const mark = log.mark()
+      if (typeof token === 'string') token = token.replace(/^Bearer +/i, '')
+      if (isClosed()) throw shuttingDownError()
+      const { claims, expiresAt } = await verifier.verify(token).catch((error: unknown) => {
+        // A verifier closed under a handshake is the shutdown, not a forged token.
+        throw isClosed() ? shuttingDownError() : error
+      })
+      // A refresh renews the same identity, an issuer's subject: another's token is refused
+      // before the store is asked and before `onAuthenticated` could load another user onto
+      // this socket. Without a subject on either side there is no identity to compare.
+      if (previous !== undefined) {
+        if (typeof previous.sub !== 'string' || typeof claims.sub !== 'string')
+          throw new ClaimInvalidError('sub', 'A refresh needs tokens with a subject.')
+        if (claims.sub !== previous.sub || claims.iss !== previous.iss)
+          throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
+      }
+      await checkRevoked(claims)
+      try {
+        await onAuthenticated?.(claims, socket)
+      } catch (error) {
+        // An AuthError is the app's refusal and keeps its code; anything else is its bug or its
+        // database, and its message stays off the wire.
+        throw guardError(error)
+      }
+      if (isClosed()) throw shuttingDownError()
+      if (log.revokedSince(claims, mark) === true) throw revokedError()
+      return { auth: Object.freeze({ claims, expiresAt }), mark }
+    },
+
+    admit(socket, mark) {
+      sessions.add(socket)
+      const auth = sessionAuthOf(socket)
+      const revoked = log.revokedSince(auth.claims, mark)
+      if (revoked === true) {
+        endRevoked(socket)
+        return false
+      }
+      if (revoked === undefined) {
+        // In flight longer than the log reaches back: the store answers instead (rare).
+        Promise.resolve(store.isRevoked(auth.claims, now())).then(
+          (yes) => {
+            if (yes && authOf(socket) === auth) endRevoked(socket)
+          },
+          () => undefined,
+        )
+      }
+      return true
+    },
+
+    endRevoked,
+  }
+}

@@ -1,0 +1,206 @@
+// Revocation reaching live sockets on every node: `guard.revoke()` ends this node's sockets,
+// stores the revocation, then tells the other nodes of each cluster adapter; the messages of the
+// other nodes and the store's change feed end the matching sockets here.
+import { InvalidOptionError, type AuthError } from '../errors.js'
+import type { RevocationLog } from '../revocation/revocation-log.js'
+import {
+  issuedBefore,
+  matchesToken,
+  type RevocationTarget,
+} from '../revocation/revocation-store.js'
+import type { JwtClaims } from '../verifier/types.js'
+import { storeUnavailable } from './guard-errors.js'
+import type { NormalizedGuard } from './normalize-guard-options.js'
+import type { SessionIndex } from './session-index.js'
+import { authOf } from './socket-auth.js'
+import type { AnyNamespace, AnySocket } from './types.js'
+
+// The cluster messages that revoke one token id, and a subject: each node ends its own matching
+// sockets from its session index (and records the revocation for authentications in flight).
+const REVOKE_TOKEN_EVENT = 'sockguard:revoke-token'
+const REVOKE_SUBJECT_EVENT = 'sockguard:revoke-subject'
+
+// How long to wait for a cluster adapter's count of nodes (a Redis round trip). An adapter whose
+// Redis is away may hold the question until it is back: past this, other nodes are assumed, and
+// the message waits in the adapter's queue with the rest.
+const SERVER_COUNT_TIMEOUT_MS = 1_000
+
+interface TokenTarget {
+  readonly iss: string | undefined
+  readonly jti: string
+}
+
+/** The number of nodes an adapter knows of: 1 when it cannot tell, 2 when it does not answer. */
+async function serverCount(nsp: AnyNamespace): Promise<number> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(2)
+    }, SERVER_COUNT_TIMEOUT_MS)
+  })
+  try {
+    return await Promise.race([Promise.resolve(nsp.adapter.serverCount()).catch(() => 1), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Awaits a store write; its failure as `store_unavailable`, or undefined when it worked. */
+async function write(stored: () => void | Promise<void>): Promise<AuthError | undefined> {
+  try {
+    await stored()
+    return undefined
+  } catch (error) {
+    return storeUnavailable(error)
+  }
+}
+
+/** What the fan-out needs from its guard. */
+export interface RevocationFanoutOptions extends Pick<
+  NormalizedGuard<JwtClaims>,
+  'store' | 'now' | 'revocationTtlMs'
+> {
+  /** True once the guard is closed: messages and the feed are then ignored. */
+  readonly isClosed: () => boolean
+  readonly log: RevocationLog
+  readonly sessions: SessionIndex
+  /** The guard's namespaces, the ones whose other nodes are told. */
+  readonly namespaces: Iterable<AnyNamespace>
+  /** Tells a socket it is revoked and closes its connection. */
+  readonly endRevoked: (socket: AnySocket) => void
+}
+
+/** The revocation fan-out of one guard. */
+export interface RevocationFanout {
+  /** `guard.revoke()`: this node's sockets, then the store, then the other nodes. */
+  readonly revoke: (target: RevocationTarget) => Promise<void>
+  /** The store's change feed: a revocation stored by any node (this one included). */
+  readonly onStoredRevocation: (target: RevocationTarget, revokedAt: number) => void
+  /** Hears the other nodes' revocation messages of a namespace (serverSideEmit). */
+  readonly listen: (nsp: AnyNamespace) => void
+  /** Stops hearing them. */
+  readonly unlisten: (nsp: AnyNamespace) => void
+}
+
+/** Makes the revocation fan-out of one guard. */
+export function createRevocationFanout(options: RevocationFanoutOptions): RevocationFanout {
+  const { store, now, revocationTtlMs, isClosed, log, sessions, namespaces, endRevoked } = options
+
+  /** Ends this node's sockets (of `nsp` when given) that hold the token `(iss, jti)`. */
+  const endLocalToken = (target: TokenTarget, nsp?: AnyNamespace): void => {
+    for (const socket of [...sessions.all()]) {
+      const claims = authOf(socket)?.claims
+      if (
+        claims !== undefined &&
+        (nsp === undefined || socket.nsp === nsp) &&
+        matchesToken(claims, target.iss, target.jti)
+      )
+        endRevoked(socket)
+    }
+  }
+
+  /**
+   * Ends this node's sockets (of `nsp` when given) whose subject is `sub`; with `at`, only those
+   * whose token was issued up to then (a user who logged in again since keeps the new session).
+   * The index holds them by subject, and a refresh keeps the subject (`authenticate`).
+   */
+  const endLocalSubject = (sub: string, at?: number, nsp?: AnyNamespace): void => {
+    for (const socket of [...sessions.withSubject(sub)]) {
+      const claims = authOf(socket)?.claims
+      if (
+        claims !== undefined &&
+        (nsp === undefined || socket.nsp === nsp) &&
+        (at === undefined || issuedBefore(claims, at))
+      )
+        endRevoked(socket)
+    }
+  }
+
+  const onRevokeToken = function (this: AnyNamespace, target: unknown): void {
+    if (isClosed() || typeof target !== 'object' || target === null) return
+    const { iss, jti, at } = target as Partial<TokenTarget> & { at?: unknown }
+    if (typeof jti !== 'string' || !(iss === undefined || typeof iss === 'string')) return
+    log.record(iss === undefined ? { jti } : { jti, iss }, typeof at === 'number' ? at : now())
+    endLocalToken({ iss, jti }, this)
+  }
+
+  const onRevokeSubject = function (this: AnyNamespace, target: unknown): void {
+    if (isClosed() || typeof target !== 'object' || target === null) return
+    const { sub, at } = target as { sub?: unknown; at?: unknown }
+    if (typeof sub !== 'string' || typeof at !== 'number') return
+    log.record({ sub }, at)
+    // Every socket of the subject here, as the revoking node ends its own (clocks differ).
+    endLocalSubject(sub, undefined, this)
+  }
+
+  /** Tells the other nodes of each namespace's cluster adapter (the in-memory one has none). */
+  const tellOtherNodes = async (event: string, message: object): Promise<void> => {
+    await Promise.all(
+      [...namespaces].map(async (nsp) => {
+        // Only a cluster adapter has other nodes to tell (the in-memory one warns on
+        // serverSideEmit).
+        if ((await serverCount(nsp)) > 1) nsp.serverSideEmit(event, message)
+      }),
+    )
+  }
+
+  return {
+    async revoke(target) {
+      const at = now()
+      // This node first (it needs nothing remote, so a store outage cannot delay it), then the
+      // store (so that sockets the other nodes drop cannot reconnect), then the other nodes.
+      let failure: AuthError | undefined
+      if (typeof target.sub === 'string' && target.sub !== '') {
+        const { sub } = target
+        // Recorded first: an authentication of this subject in flight now is refused when it
+        // commits, even if the store answered it before the write below landed.
+        const settle = log.record({ sub }, at, true)
+        try {
+          endLocalSubject(sub)
+          failure = await write(() => store.revokeSubject(sub, at, revocationTtlMs))
+        } finally {
+          settle()
+        }
+        await tellOtherNodes(REVOKE_SUBJECT_EVENT, { sub, at })
+      } else if (typeof target.jti === 'string' && target.jti !== '') {
+        const token = { iss: target.iss, jti: target.jti }
+        const settle = log.record(
+          token.iss === undefined ? { jti: token.jti } : { jti: token.jti, iss: token.iss },
+          at,
+          true,
+        )
+        try {
+          endLocalToken(token)
+          failure = await write(() =>
+            store.revokeToken(token.iss, token.jti, target.expiresAt ?? at + revocationTtlMs),
+          )
+        } finally {
+          settle()
+        }
+        await tellOtherNodes(REVOKE_TOKEN_EVENT, { ...token, at })
+      } else {
+        throw new InvalidOptionError('target', 'must be { sub } or { jti, iss? }')
+      }
+      // Loud: the revocation may not outlive this node's memory, and the caller must know.
+      if (failure !== undefined) throw failure
+    },
+
+    onStoredRevocation(target, revokedAt) {
+      if (isClosed()) return
+      log.record(target, revokedAt)
+      if (typeof target.sub === 'string') endLocalSubject(target.sub, revokedAt)
+      else if (typeof target.jti === 'string') endLocalToken({ iss: target.iss, jti: target.jti })
+    },
+
+    listen(nsp) {
+      // Messages from the other nodes of a cluster adapter (serverSideEmit).
+      ;(nsp as unknown as NodeJS.EventEmitter).on(REVOKE_TOKEN_EVENT, onRevokeToken)
+      ;(nsp as unknown as NodeJS.EventEmitter).on(REVOKE_SUBJECT_EVENT, onRevokeSubject)
+    },
+
+    unlisten(nsp) {
+      ;(nsp as unknown as NodeJS.EventEmitter).off(REVOKE_TOKEN_EVENT, onRevokeToken)
+      ;(nsp as unknown as NodeJS.EventEmitter).off(REVOKE_SUBJECT_EVENT, onRevokeSubject)
+    },
+  }
+}

@@ -1,0 +1,161 @@
+// Every member of Socket.IO's private (or undocumented) server API that sockguard relies on, in
+// one place, each behind a typed accessor that says why it is needed. A Socket.IO release that
+// removes or changes one fails test/unit/socket-io-private.test.ts by the member's name; where a
+// public fallback exists the accessor uses it, so a change degrades instead of crashing.
+// (The client's `emitReserved` has its own seam, src/client/emit-reserved.ts: the client must
+// stay browser-safe and cannot import this module.)
+import type { Namespace, Server, Socket } from 'socket.io'
+
+// Any server, namespace and socket, whatever their event maps (as in src/guard/types.ts, which
+// this module must not import: it sits below the guard).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyServer = Server<any, any, any>
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyNamespace = Namespace<any, any, any>
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnySocket = Socket<any, any, any>
+
+/** A Socket.IO middleware, as `nsp.use()` takes it. */
+export type NamespaceMiddleware = (socket: never, next: (error?: Error) => void) => void
+
+/**
+ * `Server#_nsps`: the namespaces that exist now. Socket.IO has no public list (`io.of(name)`
+ * creates the one it names), and child namespaces of a dynamic namespace come and go
+ * (`cleanupEmptyChildNamespaces`), so the guard walks this map instead of keeping its own.
+ */
+export function namespacesOf(server: AnyServer): Iterable<AnyNamespace> {
+  return server._nsps.values()
+}
+
+/**
+ * `Namespace#_fns`: its middlewares, in order. Socket.IO has no public way to put a middleware
+ * first, and authentication must run before the app's own middlewares whenever they were added.
+ * Adds `fn` at the front (once: a middleware already there stays where it is); falls back to
+ * `nsp.use(fn)` (last) should the array ever go.
+ */
+export function prependMiddleware(nsp: AnyNamespace, fn: NamespaceMiddleware): void {
+  const fns = (nsp as unknown as { _fns?: unknown })._fns
+  if (Array.isArray(fns)) {
+    if (!fns.includes(fn)) fns.unshift(fn)
+  } else nsp.use(fn as Parameters<AnyNamespace['use']>[0])
+}
+
+/** A session stored for connection-state recovery, as the adapter hands it back. */
+export interface StoredSession {
+  readonly data?: unknown
+  /** The packets to replay, each an event's arguments with its offset last. */
+  readonly missedPackets?: unknown
+}
+
+/**
+ * `Adapter#restoreSession(pid, offset)`: how Socket.IO gets back a session stored for
+ * connection-state recovery. It replays the packets a socket missed as soon as it restores the
+ * session, before any middleware or `connection` listener runs, so the only place to refuse a
+ * session whose token was revoked (or expired) meanwhile is here. Wraps the adapter's own
+ * method so that a session `admit` refuses (`null`) is not found (the client then makes a plain
+ * handshake); `admit` may also hand back the session with fewer packets to replay. False when
+ * the adapter has no such method (recovery is then not possible).
+ */
+export function filterRestoredSessions(
+  adapter: object,
+  admit: (session: StoredSession, offset: string) => Promise<StoredSession | null>,
+): boolean {
+  const target = adapter as {
+    restoreSession?: (pid: string, offset: string) => Promise<StoredSession | null | undefined>
+  }
+  const restore = target.restoreSession
+  if (typeof restore !== 'function') return false
+  target.restoreSession = async function (this: unknown, pid: string, offset: string) {
+    const session = await restore.call(this, pid, offset)
+    if (session === null || session === undefined) return null
+    return admit(session, offset)
+  }
+  return true
+}
+
+/**
+ * `Server#_opts.connectionStateRecovery`: whether the server keeps sessions for recovery (the
+ * guard then marks when each session began to receive broadcasts). `_opts` is Socket.IO's getter
+ * for the options it normalised; the public `opts` field is private in its types.
+ */
+export function recoveryEnabled(server: object): boolean {
+  const opts = (server as { _opts?: { connectionStateRecovery?: unknown } })._opts
+  return Boolean(opts?.connectionStateRecovery)
+}
+
+// socket.io-parser's EVENT packet type.
+const EVENT_PACKET = 2
+
+/**
+ * `Socket#packet(packet)`: writes a packet straight to the socket's connection. With
+ * connection-state recovery on, `socket.emit()` goes through the adapter (to keep the packet
+ * for replay), and a cluster adapter delivers it only after a round trip to Redis: a disconnect
+ * that follows would overtake it. Emits `event` with `args` that way; false when the method is
+ * gone (the caller then falls back to `emit`).
+ */
+export function sendDirect(socket: AnySocket, event: string, ...args: unknown[]): boolean {
+  const packet = (socket as unknown as { packet?: unknown }).packet
+  if (typeof packet !== 'function') return false
+  ;(packet as (packet: { type: number; data: unknown[] }) => void).call(socket, {
+    type: EVENT_PACKET,
+    data: [event, ...args],
+  })
+  return true
+}
+
+/**
+ * `Client#sockets`: the namespaces open on the socket's connection. Refusing one namespace must
+ * not close the others (each holds its own token), but a refused client must not keep the
+ * connection open with no namespace. Undefined when Socket.IO no longer exposes the map.
+ */
+export function namespaceCountOf(socket: AnySocket): number | undefined {
+  const sockets = (socket.client as unknown as { sockets?: unknown }).sockets
+  return sockets instanceof Map ? sockets.size : undefined
+}
+
+type OnEvent = (this: AnySocket, packet: { data?: unknown }) => void
+
+/** `Socket.prototype.onevent` of this socket's class, or undefined when it is gone. */
+function prototypeOnevent(socket: AnySocket): OnEvent | undefined {
+  const onevent = (Object.getPrototypeOf(socket) as { onevent?: unknown }).onevent
+  return typeof onevent === 'function' ? (onevent as OnEvent) : undefined
+}
+
+function setOnevent(socket: AnySocket, onevent: OnEvent): void {
+  Object.defineProperty(socket, 'onevent', { value: onevent, configurable: true, writable: true })
+}
+
+/** The gate of a released socket: the prototype's `onevent`, for string event names only. */
+function stringEventsOnly(this: AnySocket, packet: { data?: unknown }): void {
+  if (Array.isArray(packet.data) && typeof packet.data[0] === 'string')
+    prototypeOnevent(this)?.call(this, packet)
+}
+
+/**
+ * `Socket#onevent(packet)`: where an incoming event enters a socket. `socket.onAny` listeners
+ * run there before any `socket.use` middleware, so the only way to drop an event before every
+ * handler sees it is a socket's own `onevent` in front of the prototype's. Installs one that
+ * passes only the packets whose event name `passes`; false when the method is gone (the caller
+ * then relies on a `socket.use` middleware alone).
+ */
+export function gateIncomingEvents(
+  socket: AnySocket,
+  passes: (event: unknown) => boolean,
+): boolean {
+  const onevent = prototypeOnevent(socket)
+  if (onevent === undefined) return false
+  setOnevent(socket, (packet) => {
+    if (passes(Array.isArray(packet.data) ? packet.data[0] : undefined))
+      onevent.call(socket, packet)
+  })
+  return true
+}
+
+/**
+ * Replaces a gate installed by {@link gateIncomingEvents} by one shared by every socket that
+ * passes every event whose name is a string (a name that is not, `42[2,{}]`, is never an event
+ * of the app's, and rules keyed by name cannot see it). Nothing when no gate was installed.
+ */
+export function gateStringEventsOnly(socket: AnySocket): void {
+  if (Object.hasOwn(socket, 'onevent')) setOnevent(socket, stringEventsOnly)
+}
