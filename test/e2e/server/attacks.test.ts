@@ -194,6 +194,54 @@ describe('the failed-handshake limit behind a proxy (TRUST_PROXY)', () => {
     })
   }
 
+  // Third outside attack, item 1: one client escaping the limit by spelling its address anew.
+  for (const [what, attempts, last] of [
+    [
+      'rotating IPv6 addresses inside one /64',
+      ['2001:db8:1:2::1', '2001:db8:1:2::2'],
+      '2001:db8:1:2:ffff:ffff:ffff:ffff',
+    ],
+    [
+      'adding a port, or an IPv4-mapped IPv6 spelling',
+      ['203.0.113.9:1234', '::ffff:203.0.113.9'],
+      '[::ffff:cb00:7109]:80',
+    ],
+    [
+      'sending garbage (keyed as the proxy, the peer)',
+      ['not-an-ip-1', 'x'.repeat(2_000)],
+      'not-an-ip-3',
+    ],
+  ] as const) {
+    it(`keys a client by its normalised address: ${what} does not escape the limit`, async () => {
+      const lines: string[] = []
+      await using chat = await chatServer({
+        handshakeRateLimit: 2,
+        trustProxy: ['loopback'],
+        logLevel: 'warn',
+        logStream: {
+          write(line: string) {
+            lines.push(line)
+          },
+        },
+      })
+      const good = await chat.token('alice')
+      const bad = tamper(good)
+      for (const address of attempts)
+        await expectRefused(chatClient(chat, address, bad), 'token_invalid', bad)
+      await expectRefused(chatClient(chat, last, good), 'rate_limited', good)
+      // Control: another client behind the same proxy is not locked out.
+      await connected(chatClient(chat, '2001:db8:1:3::1', good))
+      // Only the normalised key is logged, never the header's text.
+      const logged = lines
+        .map((line) => JSON.parse(line) as { msg: string; address?: string })
+        .filter((line) => line.msg === 'authentication refused')
+        .map((line) => line.address)
+      expect(logged).toHaveLength(3)
+      expect(new Set(logged).size).toBe(1)
+      expect(lines.join('')).not.toContain('x'.repeat(100))
+    })
+  }
+
   function chatClient(chat: ChatHarness, address: string, token: string): ClientSocket {
     return chat.connectWith({ auth: { token }, ...behind(address) })
   }
