@@ -246,3 +246,46 @@ describe('the failed-handshake limit behind a proxy (TRUST_PROXY)', () => {
     return chat.connectWith({ auth: { token }, ...behind(address) })
   }
 })
+
+describe('admin:kick flood (each kick is kept for the tokens lifetime)', () => {
+  it('limits kicks per admin: the 31st within a minute is rate_limited, another admin still kicks', async () => {
+    await using chat = await chatServer()
+    const root = chat.connect(await chat.token('root', 'chat admin'))
+    await connected(root)
+    const boss = chat.connect(await chat.token('boss', 'chat admin'))
+    await connected(boss)
+    for (let i = 0; i < 30; i++)
+      expect(await root.timeout(5_000).emitWithAck('admin:kick', { sub: `user-${i}` })).toEqual({
+        ok: true,
+      })
+    const limited = (await root
+      .timeout(5_000)
+      .emitWithAck('admin:kick', { sub: 'user-30' })) as Record<string, unknown>
+    expect(limited).toMatchObject({ ok: false, code: 'rate_limited' })
+    expect(limited.retryAfterMs).toBeGreaterThan(0)
+    expect(limited.retryAfterMs).toBeLessThanOrEqual(60_000)
+    // The refused kick revoked nothing: user-30 still gets in, while a kicked user does not.
+    await connected(chat.connect(await chat.token('user-30')))
+    const kicked = await chat.token('user-29')
+    await expectRefused(chat.connect(kicked), 'token_revoked', kicked)
+    // Per admin: another one is not held back by root's flood.
+    expect(await boss.timeout(5_000).emitWithAck('admin:kick', { sub: 'user-31' })).toEqual({
+      ok: true,
+    })
+  })
+
+  it('refuses a sub longer than the 32 characters a user name can have', async () => {
+    await using chat = await chatServer()
+    const root = chat.connect(await chat.token('root', 'chat admin'))
+    await connected(root)
+    expect(
+      await root.timeout(5_000).emitWithAck('admin:kick', { sub: 'x'.repeat(33) }),
+    ).toMatchObject({ ok: false, code: 'invalid_request' })
+    expect(
+      await root.timeout(5_000).emitWithAck('admin:kick', { sub: 'x'.repeat(256) }),
+    ).toMatchObject({ ok: false, code: 'invalid_request' })
+    expect(await root.timeout(5_000).emitWithAck('admin:kick', { sub: 'x'.repeat(32) })).toEqual({
+      ok: true,
+    })
+  })
+})
