@@ -2,6 +2,7 @@
 // asking the development issuer for a token, /socket.io/ responses without the security headers,
 // and one client behind a proxy locking every other out of the handshake.
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import { connected, expectRefused } from '../../support/guard-e2e.js'
@@ -33,6 +34,21 @@ function send(
     })
     req.on('error', reject)
     req.end(body)
+  })
+}
+
+/** Writes `text` to a raw TCP connection and resolves with all it gets until the server closes. */
+function rawRequest(url: string, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url)
+    const socket = connect(Number(port), hostname)
+    let received = ''
+    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk))
+    socket.on('close', () => {
+      resolve(received)
+    })
+    socket.on('error', reject)
+    socket.write(text)
   })
 }
 
@@ -138,6 +154,41 @@ describe('security headers on what Socket.IO answers itself (/socket.io/)', () =
     expectSecured(badSession, 'engine.io error: unknown session')
     // And Express's own, for comparison.
     expectSecured(await send(chat.url, '/healthz'), 'healthz')
+  })
+
+  it('a refused WebSocket upgrade, written raw to the socket by engine.io or ws', async () => {
+    await using chat = await chatServer()
+    const upgrade = (query: string, version = '13'): Promise<string> =>
+      rawRequest(
+        chat.url,
+        `GET /socket.io/?${query} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n` +
+          `Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n` +
+          `Sec-WebSocket-Version: ${version}\r\n\r\n`,
+      )
+    for (const [what, answer] of [
+      ['engine.io: unknown session', await upgrade('EIO=4&transport=websocket&sid=nope')],
+      ['engine.io: unknown transport', await upgrade('EIO=4&transport=carrier-pigeon')],
+      ['ws: unsupported version', await upgrade('EIO=4&transport=websocket', '99')],
+    ] as const) {
+      const [head = '', body] = answer.split('\r\n\r\n')
+      const [status = '', ...lines] = head.split('\r\n')
+      expect(status, what).toMatch(/^HTTP\/1\.1 400 /)
+      const headers = Object.fromEntries(
+        lines.map((line) => {
+          const colon = line.indexOf(':')
+          return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()]
+        }),
+      )
+      expectSecured({ status: 400, headers, body: body ?? '' }, what)
+      // The headers are added once, and the response still parses: its length is unchanged.
+      expect(
+        lines.filter((line) => /^x-frame-options:/i.test(line)),
+        what,
+      ).toHaveLength(1)
+      expect(Buffer.byteLength(body ?? ''), what).toBe(Number(headers['content-length']))
+    }
+    // A successful upgrade still works: a client connects over WebSocket.
+    await connected(chat.connect(await chat.token('alice')))
   })
 })
 
