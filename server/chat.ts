@@ -2,6 +2,7 @@
 // Authorization is the library's: `authorizeEvents` with `requireScope`, installed first. With
 // several nodes, broadcasts go through the adapter and presence is read from every node.
 import type { Logger } from 'pino'
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
 import { authorizeEvents, isAuthError, requireScope, type Guard } from '../src/index.js'
 import type {
   ChatAck,
@@ -15,8 +16,13 @@ import type { ServerMetrics } from './metrics.js'
 
 /** Longest chat message, in UTF-16 code units after trimming (as an input's `maxlength`). */
 export const MAX_MESSAGE_LENGTH = 500
-/** Longest `sub` an `admin:kick` may name. */
-const MAX_SUB_LENGTH = 256
+/**
+ * Longest `sub` an `admin:kick` may name by default (every kick is kept for the tokens' lifetime,
+ * so a long one costs memory): the development issuer's user names are 1-32 characters.
+ */
+export const DEFAULT_MAX_KICK_SUB_LENGTH = 32
+/** Kicks one admin may make per minute on one node, by default. */
+export const DEFAULT_KICKS_PER_MINUTE = 30
 /** How long presence waits for the other nodes' sockets. */
 const PRESENCE_TIMEOUT_MS = 2_000
 
@@ -35,6 +41,19 @@ export interface ChatDependencies {
    * @defaultValue 'local'
    */
   readonly presence?: 'local' | 'cluster'
+  /**
+   * Longest `sub` a kick may name; a longer one is refused `invalid_request`. An external
+   * issuer's subjects may be longer than the development issuer's (a UUID is 36).
+   * @defaultValue {@link DEFAULT_MAX_KICK_SUB_LENGTH}
+   */
+  readonly maxKickSubLength?: number
+  /**
+   * Kicks per admin (`sub`) per minute, in this node's memory; more are refused `rate_limited`
+   * with `retryAfterMs`. Each kick is a revocation kept for the tokens' lifetime: unbounded, an
+   * admin token (or a stolen one) could fill the store.
+   * @defaultValue {@link DEFAULT_KICKS_PER_MINUTE}
+   */
+  readonly kicksPerMinute?: number
 }
 
 /** What {@link registerChat} gives back. */
@@ -60,6 +79,13 @@ export function registerChat(io: ChatServer, deps: ChatDependencies): Chat {
   const nsp = io.of('/')
   const publishPresence =
     deps.presence === 'cluster' ? clusterPresence(io, logger) : localPresence(io)
+  const maxSubLength = deps.maxKickSubLength ?? DEFAULT_MAX_KICK_SUB_LENGTH
+  const kickPoints = deps.kicksPerMinute ?? DEFAULT_KICKS_PER_MINUTE
+  const kicks = new RateLimiterMemory({
+    points: kickPoints,
+    duration: 60,
+    keyPrefix: 'admin-kick',
+  })
 
   nsp.on(
     'connection',
@@ -99,33 +125,54 @@ export function registerChat(io: ChatServer, deps: ChatDependencies): Chat {
         typeof target === 'object' && target !== null
           ? (target as { sub?: unknown }).sub
           : undefined
-      if (typeof sub !== 'string' || sub === '' || sub.length > MAX_SUB_LENGTH) {
-        reply?.({ ok: false, code: 'invalid_request', message: 'Name the user to kick: { sub }.' })
+      if (typeof sub !== 'string' || sub === '' || sub.length > maxSubLength) {
+        reply?.({
+          ok: false,
+          code: 'invalid_request',
+          message: `Name the user to kick: { sub } of 1 to ${maxSubLength} characters.`,
+        })
         return
       }
       const by = socket.data.auth.claims.sub
-      guard.revoke({ sub }).then(
-        () => {
-          metrics.revocation()
-          logger.info({ sub, by, socketId: socket.id }, 'user kicked')
-          reply?.({ ok: true })
-        },
-        (error: unknown) => {
-          logger.error({ sub, by, err: error }, 'revocation failed')
-          // The guard ended the user's sockets on this node first; only the store write failed.
-          reply?.(
-            isAuthError(error) && error.code === 'store_unavailable'
-              ? {
-                  ok: false,
-                  code: 'store_unavailable',
-                  message:
-                    'The user was disconnected from this node, but the kick could not be stored ' +
-                    'for the others; try again.',
-                }
-              : { ok: false, code: 'internal_error', message: 'The user could not be kicked.' },
-          )
-        },
-      )
+      const revoke = (): void => {
+        guard.revoke({ sub }).then(
+          () => {
+            metrics.revocation()
+            logger.info({ sub, by, socketId: socket.id }, 'user kicked')
+            reply?.({ ok: true })
+          },
+          (error: unknown) => {
+            logger.error({ sub, by, err: error }, 'revocation failed')
+            // The guard ended the user's sockets on this node first; only the store write failed.
+            reply?.(
+              isAuthError(error) && error.code === 'store_unavailable'
+                ? {
+                    ok: false,
+                    code: 'store_unavailable',
+                    message:
+                      'The user was disconnected from this node, but the kick could not be stored ' +
+                      'for the others; try again.',
+                  }
+                : { ok: false, code: 'internal_error', message: 'The user could not be kicked.' },
+            )
+          },
+        )
+      }
+      // Only well-formed kicks are counted: a refused one stores nothing. Keyed by the admin, not
+      // the socket: opening more sockets gives no more kicks.
+      kicks.consume(by).then(revoke, (refusal: unknown) => {
+        const retryAfterMs =
+          refusal instanceof RateLimiterRes ? Math.max(1, refusal.msBeforeNext) : 60_000
+        // Once per window, not once per refused kick: a flood must not become a log flood.
+        if (refusal instanceof RateLimiterRes && refusal.consumedPoints === kickPoints + 1)
+          logger.warn({ by, socketId: socket.id, retryAfterMs }, 'kicks rate limited')
+        reply?.({
+          ok: false,
+          code: 'rate_limited',
+          message: 'Too many kicks; try again later.',
+          retryAfterMs,
+        })
+      })
     })
 
     socket.on('disconnect', () => {

@@ -68,6 +68,8 @@ export class TokenRequestError extends Error {
   }
 }
 
+/** Longest user name the development issuer signs (its tokens' `sub`). */
+export const MAX_USERNAME_LENGTH = 32
 const USERNAME = /^[A-Za-z0-9_.-]{1,32}$/
 
 /**

@@ -12,7 +12,14 @@ export interface ChatClaims extends JwtClaims {
 
 /** The ack of `message` and `admin:kick`. */
 export type ChatAck =
-  { readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string }
+  | { readonly ok: true }
+  | {
+      readonly ok: false
+      readonly code: string
+      readonly message: string
+      /** With `rate_limited`: how long until the next attempt may succeed. */
+      readonly retryAfterMs?: number
+    }
 
 /** A broadcast chat message. */
 export interface ChatMessage {

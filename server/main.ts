@@ -1,6 +1,7 @@
 // `npm start`: reads the configuration from the environment and flags, starts the reference
 // server, prints the address it is bound to, and shuts down cleanly on SIGINT/SIGTERM (npm runs
 // it as `exec tsx server/main.ts`, so npm's signal reaches tsx, which passes it on to us).
+import { listeningBanner } from './banner.js'
 import { ConfigError, issuerKind, loadConfig, USAGE } from './config.js'
 import { startServer } from './start-server.js'
 
@@ -25,11 +26,7 @@ const server = await startServer(config).catch((error: unknown) => {
   process.stderr.write(`sockguard reference server: cannot start: ${reason}\n`)
   process.exit(1)
 })
-process.stdout.write(
-  server.address === server.url
-    ? `listening on ${server.url}\n`
-    : `listening on ${server.address} (every interface; on this machine ${server.url})\n`,
-)
+process.stdout.write(`${listeningBanner(server)}\n`)
 if (issuerKind(config) === 'development') {
   process.stdout.write(
     'WARNING: the development issuer is on: anyone who can reach it gets a token on request, ' +

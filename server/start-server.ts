@@ -27,7 +27,7 @@ import { createRedisRateLimiter, createRedisRevocationStore } from '../src/redis
 import { registerChat } from './chat.js'
 import { clientAddress } from './client-address.js'
 import { issuerKind, resolveConfig, type ServerConfig } from './config.js'
-import { createDevIssuer, DEV_AUDIENCE } from './dev-issuer.js'
+import { createDevIssuer, DEV_AUDIENCE, MAX_USERNAME_LENGTH } from './dev-issuer.js'
 import type { ChatClaims, ChatServer } from './events.js'
 import { mountRoutes } from './http-routes.js'
 import { createLogger } from './logger.js'
@@ -242,6 +242,9 @@ function wire({ app, io, config, url, logger, redis, devKey, stopping }: Parts):
     now,
     onConnection: observer.onConnection,
     presence: redis === undefined ? 'local' : 'cluster',
+    // The development issuer's subjects are its user names; an external issuer's may be longer
+    // (Microsoft Entra's are 43 characters), still bounded: each kick is kept in the store.
+    maxKickSubLength: kind === 'development' ? MAX_USERNAME_LENGTH : 255,
   })
   if (redis !== undefined) {
     redis.onRecovered(() => {

@@ -2,6 +2,7 @@
 // asking the development issuer for a token, /socket.io/ responses without the security headers,
 // and one client behind a proxy locking every other out of the handshake.
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import { connected, expectRefused } from '../../support/guard-e2e.js'
@@ -33,6 +34,21 @@ function send(
     })
     req.on('error', reject)
     req.end(body)
+  })
+}
+
+/** Writes `text` to a raw TCP connection and resolves with all it gets until the server closes. */
+function rawRequest(url: string, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url)
+    const socket = connect(Number(port), hostname)
+    let received = ''
+    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk))
+    socket.on('close', () => {
+      resolve(received)
+    })
+    socket.on('error', reject)
+    socket.write(text)
   })
 }
 
@@ -139,6 +155,41 @@ describe('security headers on what Socket.IO answers itself (/socket.io/)', () =
     // And Express's own, for comparison.
     expectSecured(await send(chat.url, '/healthz'), 'healthz')
   })
+
+  it('a refused WebSocket upgrade, written raw to the socket by engine.io or ws', async () => {
+    await using chat = await chatServer()
+    const upgrade = (query: string, version = '13'): Promise<string> =>
+      rawRequest(
+        chat.url,
+        `GET /socket.io/?${query} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n` +
+          `Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n` +
+          `Sec-WebSocket-Version: ${version}\r\n\r\n`,
+      )
+    for (const [what, answer] of [
+      ['engine.io: unknown session', await upgrade('EIO=4&transport=websocket&sid=nope')],
+      ['engine.io: unknown transport', await upgrade('EIO=4&transport=carrier-pigeon')],
+      ['ws: unsupported version', await upgrade('EIO=4&transport=websocket', '99')],
+    ] as const) {
+      const [head = '', body] = answer.split('\r\n\r\n')
+      const [status = '', ...lines] = head.split('\r\n')
+      expect(status, what).toMatch(/^HTTP\/1\.1 400 /)
+      const headers = Object.fromEntries(
+        lines.map((line) => {
+          const colon = line.indexOf(':')
+          return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()]
+        }),
+      )
+      expectSecured({ status: 400, headers, body: body ?? '' }, what)
+      // The headers are added once, and the response still parses: its length is unchanged.
+      expect(
+        lines.filter((line) => /^x-frame-options:/i.test(line)),
+        what,
+      ).toHaveLength(1)
+      expect(Buffer.byteLength(body ?? ''), what).toBe(Number(headers['content-length']))
+    }
+    // A successful upgrade still works: a client connects over WebSocket.
+    await connected(chat.connect(await chat.token('alice')))
+  })
 })
 
 describe('the failed-handshake limit behind a proxy (TRUST_PROXY)', () => {
@@ -194,7 +245,98 @@ describe('the failed-handshake limit behind a proxy (TRUST_PROXY)', () => {
     })
   }
 
+  // Third outside attack, item 1: one client escaping the limit by spelling its address anew.
+  for (const [what, attempts, last] of [
+    [
+      'rotating IPv6 addresses inside one /64',
+      ['2001:db8:1:2::1', '2001:db8:1:2::2'],
+      '2001:db8:1:2:ffff:ffff:ffff:ffff',
+    ],
+    [
+      'adding a port, or an IPv4-mapped IPv6 spelling',
+      ['203.0.113.9:1234', '::ffff:203.0.113.9'],
+      '[::ffff:cb00:7109]:80',
+    ],
+    [
+      'sending garbage (keyed as the proxy, the peer)',
+      ['not-an-ip-1', 'x'.repeat(2_000)],
+      'not-an-ip-3',
+    ],
+  ] as const) {
+    it(`keys a client by its normalised address: ${what} does not escape the limit`, async () => {
+      const lines: string[] = []
+      await using chat = await chatServer({
+        handshakeRateLimit: 2,
+        trustProxy: ['loopback'],
+        logLevel: 'warn',
+        logStream: {
+          write(line: string) {
+            lines.push(line)
+          },
+        },
+      })
+      const good = await chat.token('alice')
+      const bad = tamper(good)
+      for (const address of attempts)
+        await expectRefused(chatClient(chat, address, bad), 'token_invalid', bad)
+      await expectRefused(chatClient(chat, last, good), 'rate_limited', good)
+      // Control: another client behind the same proxy is not locked out.
+      await connected(chatClient(chat, '2001:db8:1:3::1', good))
+      // Only the normalised key is logged, never the header's text.
+      const logged = lines
+        .map((line) => JSON.parse(line) as { msg: string; address?: string })
+        .filter((line) => line.msg === 'authentication refused')
+        .map((line) => line.address)
+      expect(logged).toHaveLength(3)
+      expect(new Set(logged).size).toBe(1)
+      expect(lines.join('')).not.toContain('x'.repeat(100))
+    })
+  }
+
   function chatClient(chat: ChatHarness, address: string, token: string): ClientSocket {
     return chat.connectWith({ auth: { token }, ...behind(address) })
   }
+})
+
+describe('admin:kick flood (each kick is kept for the tokens lifetime)', () => {
+  it('limits kicks per admin: the 31st within a minute is rate_limited, another admin still kicks', async () => {
+    await using chat = await chatServer()
+    const root = chat.connect(await chat.token('root', 'chat admin'))
+    await connected(root)
+    const boss = chat.connect(await chat.token('boss', 'chat admin'))
+    await connected(boss)
+    for (let i = 0; i < 30; i++)
+      expect(await root.timeout(5_000).emitWithAck('admin:kick', { sub: `user-${i}` })).toEqual({
+        ok: true,
+      })
+    const limited = (await root
+      .timeout(5_000)
+      .emitWithAck('admin:kick', { sub: 'user-30' })) as Record<string, unknown>
+    expect(limited).toMatchObject({ ok: false, code: 'rate_limited' })
+    expect(limited.retryAfterMs).toBeGreaterThan(0)
+    expect(limited.retryAfterMs).toBeLessThanOrEqual(60_000)
+    // The refused kick revoked nothing: user-30 still gets in, while a kicked user does not.
+    await connected(chat.connect(await chat.token('user-30')))
+    const kicked = await chat.token('user-29')
+    await expectRefused(chat.connect(kicked), 'token_revoked', kicked)
+    // Per admin: another one is not held back by root's flood.
+    expect(await boss.timeout(5_000).emitWithAck('admin:kick', { sub: 'user-31' })).toEqual({
+      ok: true,
+    })
+  })
+
+  it('refuses a sub longer than the 32 characters a user name can have', async () => {
+    await using chat = await chatServer()
+    const root = chat.connect(await chat.token('root', 'chat admin'))
+    await connected(root)
+    expect(
+      await root.timeout(5_000).emitWithAck('admin:kick', { sub: 'x'.repeat(33) }),
+    ).toMatchObject({ ok: false, code: 'invalid_request' })
+    expect(
+      await root.timeout(5_000).emitWithAck('admin:kick', { sub: 'x'.repeat(256) }),
+    ).toMatchObject({ ok: false, code: 'invalid_request' })
+    expect(await root.timeout(5_000).emitWithAck('admin:kick', { sub: 'x'.repeat(32) })).toEqual({
+      ok: true,
+    })
+  })
 })

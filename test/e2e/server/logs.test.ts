@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { connected, expectRefused } from '../../support/guard-e2e.js'
 import { nextEvent } from '../../support/socket-server.js'
-import { createLogger } from '../../../server/logger.js'
+import { createLogger, redactPath } from '../../../server/logger.js'
 import { chatServer, tamper, type ChatHarness } from './support.js'
 
 let harness: ChatHarness | undefined
@@ -124,5 +124,39 @@ describe('reference server logs', () => {
     expect(lines).toHaveLength(1)
     expect(lines[0]).toContain('[redacted]')
     expect(lines[0]).not.toMatch(/secret-\d/)
+  })
+
+  it('redact a token placed in the URL path (debug request log), keeping the rest of the path', async () => {
+    const lines: string[] = []
+    harness = await chatServer({
+      logLevel: 'debug',
+      logStream: {
+        write(line: string) {
+          lines.push(line)
+        },
+      },
+    })
+    const token = await harness.token('alice')
+    const forged = tamper(token)
+    for (const path of [`/api/${token}`, `/x/${forged}/y`, `/x/${forged.replaceAll('.', '%2E')}`])
+      expect((await fetch(`${harness.url}${path}`)).status).toBe(404)
+    // A round trip after them: their lines were written when their responses finished.
+    expect((await fetch(`${harness.url}/healthz`)).status).toBe(200)
+    const paths = lines
+      .map((line) => JSON.parse(line) as { msg: string; path?: string })
+      .filter((line) => line.msg === 'http')
+      .map((line) => line.path)
+    expect(paths).toEqual(
+      expect.arrayContaining(['/api/[redacted]', '/x/[redacted]/y', '/x/[redacted]']),
+    )
+    const log = lines.join('')
+    for (const issued of [token, forged])
+      for (const piece of signaturePieces(issued)) expect(log).not.toContain(piece)
+  })
+
+  it('keep path segments that only have dots (file names)', () => {
+    for (const path of ['/socket.io/socket.io.js', '/lib/client/index.js', '/a.b.c', '/'])
+      expect(redactPath(path)).toBe(path)
+    expect(redactPath('/eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.')).toBe('/[redacted]')
   })
 })

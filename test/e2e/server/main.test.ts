@@ -215,6 +215,23 @@ describe('npm start (tsx server/main.ts)', () => {
     expect(warning).toMatchObject({ level: 40, address: url })
   }, 30_000)
 
+  it('with HOST=localhost: prints the name and the address bound, not "every interface"', async () => {
+    const server = run({ HOST: 'localhost', PORT: '0', LOG_LEVEL: 'silent' })
+    const url = await server.url()
+    expect(url).toMatch(/^http:\/\/localhost:\d+$/)
+    const { port } = new URL(url)
+    // `localhost` resolves to one loopback address, whichever the system lists first.
+    const bound = new RegExp(
+      `listening on ${url} \\(bound to (http://(?:127\\.0\\.0\\.1|\\[::1\\]):${port})\\)`,
+    )
+    const address = bound.exec(server.output().stdout)?.[1]
+    expect(address).toBeDefined()
+    expect((await fetch(`${address}/healthz`)).status).toBe(200)
+    server.child.kill('SIGTERM')
+    expect((await server.exited).code).toBe(0)
+    expect(server.output().stdout).not.toContain('every interface')
+  }, 30_000)
+
   it('takes flags: --port', async () => {
     const server = run({ LOG_LEVEL: 'silent' }, ['--port', '0', '--host', '127.0.0.1'])
     const url = await server.url()
