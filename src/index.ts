@@ -14,7 +14,15 @@ export {
   isAuthError,
 } from './errors.js'
 export { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from './verifier/algorithms.js'
-export type { AuthErrorCode, AuthErrorDetails } from './errors.js'
+export type {
+  AnyAuthError,
+  AuthErrorCode,
+  AuthErrorDetails,
+  KeyErrorCode,
+  PlainAuthError,
+  PlainAuthErrorCode,
+  WireError,
+} from './errors.js'
 export type { Algorithm, AsymmetricAlgorithm, HmacAlgorithm } from './verifier/algorithms.js'
 export type { JwkSet, KeyInput, PublicJwk } from './keys/import-key.js'
 export type {
@@ -52,7 +60,6 @@ export type {
   RevocationTarget,
 } from './guard/revocation-store.js'
 export type { AuthenticateAck } from './guard/live-session.js'
-export type { WireError } from './internal/wire-error.js'
 export type {
   AuthorizeEventsOptions,
   EventNames,
