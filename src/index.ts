@@ -42,14 +42,12 @@ export type {
   VerifierPolicyOptions,
 } from './verifier/types.js'
 export type {
-  AnyNamespace,
-  AnyServer,
-  AnySocket,
   AuthSocketData,
   Guard,
   GuardBaseOptions,
   GuardMiddleware,
   GuardOptions,
+  GuardSocket,
   RateLimitOptions,
   SocketAuth,
 } from './guard/types.js'
