@@ -1,14 +1,14 @@
 // Logs and metrics of the guard's work: refusals through its `onFailure` hook, accepted sockets
 // and refreshes through connection events. It logs ids and codes, never a token or a handshake.
 import type { Logger } from 'pino'
-import type { AnySocket, AuthError } from '../src/index.js'
+import type { AuthError, GuardSocket } from '../src/index.js'
 import type { ChatSocket } from './events.js'
 import type { ServerMetrics } from './metrics.js'
 
 /** The observer made by {@link observeGuard}. */
 export interface GuardObserver {
   /** The guard's `onFailure` hook. */
-  readonly onFailure: (error: AuthError, socket: AnySocket) => void
+  readonly onFailure: (error: AuthError, socket: GuardSocket) => void
   /** Call from a `connection` listener for each accepted socket. */
   readonly onConnection: (socket: ChatSocket) => void
 }
@@ -25,7 +25,7 @@ export function observeGuard(
   logger: Logger,
   metrics: ServerMetrics,
   /** The client's address (behind `TRUST_PROXY`, not the proxy's). @defaultValue the peer's */
-  addressOf: (socket: AnySocket) => string = (socket) => socket.handshake.address,
+  addressOf: (socket: GuardSocket) => string = (socket) => socket.handshake.address,
 ): GuardObserver {
   // Sockets with an `authenticate` (refresh) in flight, to tell a failed refresh from an expiry.
   const refreshing = new WeakSet<object>()

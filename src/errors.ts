@@ -25,6 +25,27 @@ export const AUTH_ERROR_CODES = [
 /** The closed union of {@link AuthError} codes, for `switch (err.code)`. */
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number]
 
+/** The codes of {@link KeyError}: no key for the token, or no key set at all. */
+export type KeyErrorCode = 'key_not_found' | 'keys_unavailable'
+
+/**
+ * The codes sockguard raises as a plain {@link AuthError}: every code but those with a subclass of
+ * their own ({@link TokenExpiredError}, {@link ClaimInvalidError}, {@link KeyError}).
+ */
+export type PlainAuthErrorCode = Exclude<
+  AuthErrorCode,
+  'token_expired' | 'claim_invalid' | KeyErrorCode
+>
+
+/**
+ * The payload of `connect_error.data`, `unauthorized`, `forbidden` and failed acks: what a client
+ * learns of an {@link AuthError}, never its stack, cause or token.
+ */
+export interface WireError {
+  readonly code: AuthErrorCode
+  readonly message: string
+}
+
 /** Fields of an {@link AuthError} that are safe to show: never the token, never key material. */
 export interface AuthErrorDetails {
   /** The underlying error (a dependency's or node:crypto's), kept for logs. */
@@ -38,6 +59,9 @@ export interface AuthErrorDetails {
 /**
  * Why a token, a handshake or an event was refused. The message is fixed human text; it never
  * contains the token.
+ *
+ * Each subclass narrows `code` to its own codes; see {@link AnyAuthError} to narrow from `code` to
+ * the subclass.
  *
  * @example
  * try { await verifier.verify(token) } catch (err) {
@@ -63,6 +87,7 @@ export class AuthError extends Error {
 
 /** The token's `exp` (or its maximum age) has passed: the client should get a fresh token. */
 export class TokenExpiredError extends AuthError {
+  declare readonly code: 'token_expired'
   /** When the token stopped being valid, in ms since the epoch. */
   readonly expiredAt: number
 
@@ -75,6 +100,7 @@ export class TokenExpiredError extends AuthError {
 
 /** A claim (`iss`, `aud`, `sub`, a required claim, or a wrongly typed one) failed; see `claim`. */
 export class ClaimInvalidError extends AuthError {
+  declare readonly code: 'claim_invalid'
   declare readonly claim: string
 
   constructor(claim: string, message: string) {
@@ -88,15 +114,33 @@ export class ClaimInvalidError extends AuthError {
  * will not help) or `keys_unavailable` (the key set could not be fetched; retrying later may).
  */
 export class KeyError extends AuthError {
-  constructor(
-    code: 'key_not_found' | 'keys_unavailable',
-    message: string,
-    details: AuthErrorDetails = {},
-  ) {
+  declare readonly code: KeyErrorCode
+
+  constructor(code: KeyErrorCode, message: string, details: AuthErrorDetails = {}) {
     super(code, message, details)
     this.name = 'KeyError'
   }
 }
+
+/** An {@link AuthError} raised with one of the {@link PlainAuthErrorCode}s (no subclass of its own). */
+export interface PlainAuthError extends AuthError {
+  readonly code: PlainAuthErrorCode
+}
+
+/**
+ * Every error sockguard raises, as a union discriminated by `code`: comparing `err.code` narrows
+ * to the subclass, without `instanceof` (which fails across two copies of the package).
+ *
+ * An `AuthError` you construct yourself with the code of a subclass (`new AuthError(
+ * 'claim_invalid', ...)` thrown from `onAuthenticated`) is not one of these: throw the subclass.
+ *
+ * @example
+ * function onRefused(err: AnyAuthError) {
+ *   if (err.code === 'token_expired') scheduleRefresh(err.expiredAt) // err: TokenExpiredError
+ *   else if (err.code === 'claim_invalid') log(err.claim) // err: ClaimInvalidError
+ * }
+ */
+export type AnyAuthError = PlainAuthError | TokenExpiredError | ClaimInvalidError | KeyError
 
 /**
  * Thrown synchronously by a factory (`createVerifier`, ...) when an option is wrong, so that

@@ -14,7 +14,15 @@ export {
   isAuthError,
 } from './errors.js'
 export { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from './jws/algorithms.js'
-export type { AuthErrorCode, AuthErrorDetails } from './errors.js'
+export type {
+  AnyAuthError,
+  AuthErrorCode,
+  AuthErrorDetails,
+  KeyErrorCode,
+  PlainAuthError,
+  PlainAuthErrorCode,
+  WireError,
+} from './errors.js'
 export type { Algorithm, AsymmetricAlgorithm, HmacAlgorithm } from './jws/algorithms.js'
 export type { GetKey, JwkSet, JwsHeader, KeyInput, PublicJwk } from './jws/types.js'
 export type {
@@ -32,14 +40,12 @@ export type {
   VerifierPolicyOptions,
 } from './verifier/types.js'
 export type {
-  AnyNamespace,
-  AnyServer,
-  AnySocket,
   AuthSocketData,
   Guard,
   GuardBaseOptions,
   GuardMiddleware,
   GuardOptions,
+  GuardSocket,
   RateLimitOptions,
   SocketAuth,
 } from './guard/types.js'
@@ -50,7 +56,6 @@ export type {
   RevocationTarget,
 } from './revocation/revocation-store.js'
 export type { AuthenticateAck } from './guard/live-session.js'
-export type { WireError } from './internal/wire-error.js'
 export type {
   AuthorizeEventsOptions,
   EventNames,

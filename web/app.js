@@ -1,7 +1,8 @@
+// @ts-check
 // The reference chat page: logs in through the development issuer (or, with an external issuer,
 // takes a pasted token), connects with sockguard/client, and shows the chat, who is online, the
 // token's lifetime and every refusal.
-import { connect } from '/lib/client/index.js'
+import { connect } from 'sockguard/client'
 import { describeRefusal } from './refusals.js'
 import { cleanPastedToken, readClaims, Refusal, requestToken, tamperSignature } from './token.js'
 import {

@@ -1,3 +1,4 @@
+// @ts-check
 // Every refusal the page can meet, as a human sentence keyed by its code: the sockguard codes of
 // docs/errors.md plus the chat server's own (invalid_message, invalid_request).
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Tokens in the page: asked from the development issuer (POST /auth/token) or pasted from an
 // external identity provider, read for display (never verified here: the server does that), and
 // deliberately broken by the Developer control.

@@ -1,3 +1,4 @@
+// @ts-check
 // Rendering helpers: the page's elements by id, messages, presence and the lifetime display.
 // Text goes in through textContent only, so nothing a user types is ever parsed as HTML.
 

@@ -1,5 +1,5 @@
 // The guard's public types: options, the guard object, and what it puts on `socket.data`.
-import type { Namespace, Server, Socket } from 'socket.io'
+import type { DefaultEventsMap, Namespace, Server, Socket } from 'socket.io'
 import type { AuthError } from '../errors.js'
 import type { JwtClaims, Verifier, VerifierOptions } from '../verifier/types.js'
 import type { TokenSource } from './extract-token.js'
@@ -24,6 +24,25 @@ export interface AuthSocketData<TClaims extends JwtClaims = JwtClaims> {
   auth: SocketAuth<TClaims>
 }
 
+/**
+ * The socket a guard hook receives. One guard serves every namespace whatever its events, so the
+ * event maps are Socket.IO's defaults; `data.auth` is typed, and absent until the socket has
+ * authenticated once (in a handshake's `onAuthenticated` and `onFailure`, in the rate-limit `key`);
+ * on a refresh it still holds the previous token's claims.
+ *
+ * @example
+ * const onFailure = (error: AuthError, socket: GuardSocket) =>
+ *   log.info({ code: error.code, sub: socket.data.auth?.claims.sub, ip: socket.handshake.address })
+ */
+export type GuardSocket<TClaims extends JwtClaims = JwtClaims> = Socket<
+  DefaultEventsMap,
+  DefaultEventsMap,
+  DefaultEventsMap,
+  Partial<AuthSocketData<TClaims>>
+>
+
+// Internal (not exported by the package): the guard's own modules handle sockets, namespaces and
+// servers of any event maps the app chose.
 /** Any Socket.IO socket, whatever its event maps. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnySocket = Socket<any, any, any>
@@ -35,13 +54,13 @@ export type AnyNamespace = Namespace<any, any, any>
 export type AnyServer = Server<any, any, any>
 
 /** A failed-handshake rate limit per client address. */
-export interface RateLimitOptions {
+export interface RateLimitOptions<TClaims extends JwtClaims = JwtClaims> {
   /** Failed handshakes allowed per window. @defaultValue 10 */
   readonly points?: number
   /** The window, in ms. @defaultValue 60000 */
   readonly durationMs?: number
   /** Client address of a socket; behind a proxy, read the forwarded header you trust. @defaultValue `socket.handshake.address` */
-  readonly key?: (socket: AnySocket) => string
+  readonly key?: (socket: GuardSocket<TClaims>) => string
   /**
    * A `rate-limiter-flexible` limiter to use instead of the in-memory one (e.g. Redis, shared by
    * every node). `points` and `durationMs` are then the limiter's own.
@@ -114,14 +133,17 @@ export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
    * load the user, or throw an `AuthError` (it keeps its code) to refuse. Any other error is a
    * `server_error` for the client, without its message.
    */
-  readonly onAuthenticated?: (claims: TClaims, socket: AnySocket) => void | Promise<void>
-  /** Called for every refusal, to log it; it never receives the token. */
-  readonly onFailure?: (error: AuthError, socket: AnySocket) => void
+  readonly onAuthenticated?: (claims: TClaims, socket: GuardSocket<TClaims>) => void | Promise<void>
+  /**
+   * Called for every refusal, to log it; it never receives the token. `error` is an `AuthError`,
+   * not an `AnyAuthError`: one thrown by `onAuthenticated` reaches it as thrown.
+   */
+  readonly onFailure?: (error: AuthError, socket: GuardSocket<TClaims>) => void
   /**
    * Failed-authentication rate limit per client address (failed handshakes, and failed
    * `authenticate`s in post-connect mode); off when omitted.
    */
-  readonly rateLimit?: RateLimitOptions | false
+  readonly rateLimit?: RateLimitOptions<TClaims> | false
   /** Clock in ms since the epoch (a test seam). @defaultValue Date.now */
   readonly now?: () => number
 }
@@ -130,8 +152,14 @@ export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
 export type GuardOptions<TClaims extends JwtClaims = JwtClaims> = GuardBaseOptions<TClaims> &
   ({ readonly verifier: Verifier<TClaims> } | (VerifierOptions & { readonly verifier?: never }))
 
-/** A Socket.IO middleware, for `io.use()` and `nsp.use()`, whatever the event maps. */
-export type GuardMiddleware = (socket: AnySocket, next: (err?: Error) => void) => void
+/**
+ * A Socket.IO middleware, for `io.use()` and `nsp.use()`, whatever the event maps: a socket of any
+ * typed server is one of Socket.IO's default maps, and the guard reads no event of it.
+ */
+export type GuardMiddleware = (
+  socket: Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, unknown>,
+  next: (err?: Error) => void,
+) => void
 
 /** The guard made by {@link createGuard}. */
 export interface Guard<TClaims extends JwtClaims = JwtClaims> {
@@ -143,7 +171,9 @@ export interface Guard<TClaims extends JwtClaims = JwtClaims> {
    * Protects every namespace of `io`, present and future (dynamic ones too), re-checks sockets
    * restored by connection-state recovery, and runs the live session of each socket.
    */
-  attach<TServer extends AnyServer>(io: TServer): TServer
+  attach<TServer extends Server<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, unknown>>(
+    io: TServer,
+  ): TServer
   /**
    * Revokes a subject's tokens, or one token by `jti`: they are refused from now on, and live
    * sockets holding them get `unauthorized` `{ code: 'token_revoked' }` and are disconnected,

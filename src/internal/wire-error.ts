@@ -1,12 +1,9 @@
 // The one place that decides what an error looks like on the wire: a fixed human message and
 // `data: { code, message }`, never a stack, a cause or the token.
-import { AuthError, isAuthError, type AuthErrorCode } from '../errors.js'
+import { AuthError, isAuthError, type WireError } from '../errors.js'
 
-/** The payload of `connect_error.data`, `unauthorized`, `forbidden` and failed acks. */
-export interface WireError {
-  readonly code: AuthErrorCode
-  readonly message: string
-}
+// The type is public and lives with the other error types; re-exported for the guard's modules.
+export type { WireError } from '../errors.js'
 
 /** Any thrown value as a coded AuthError; unknown errors become `token_invalid`. */
 export function toAuthError(error: unknown): AuthError {
