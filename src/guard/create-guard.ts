@@ -143,7 +143,23 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     if (revoked) throw revokedError()
   }
 
-  const authenticate = async (
+  // Issue 10: close() answers every authentication still pending (a handshake, a post-connect
+  // `authenticate`, a refresh) with `server_error` at once, even one whose `onAuthenticated`
+  // never settles; whatever that hook later returns is ignored.
+  let answerPending: () => void = () => undefined
+  const closing = new Promise<never>((_resolve, reject) => {
+    answerPending = () => {
+      reject(shuttingDown())
+    }
+  })
+  closing.catch(() => undefined)
+  const authenticate = (
+    token: unknown,
+    socket: AnySocket,
+    previous?: JwtClaims,
+  ): Promise<Authenticated> => Promise.race([authenticateNow(token, socket, previous), closing])
+
+  const authenticateNow = async (
     token: unknown,
     socket: AnySocket,
     previous?: JwtClaims,
@@ -160,7 +176,13 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     // before the store is asked and before `onAuthenticated` could load another user onto this
     // socket. Without a subject on either side there is no identity to compare.
     if (previous !== undefined) {
-      if (typeof previous.sub !== 'string' || typeof claims.sub !== 'string')
+      // (issue 10, B5: an empty `sub` is no subject either; the verifier refuses it already.)
+      if (
+        typeof previous.sub !== 'string' ||
+        typeof claims.sub !== 'string' ||
+        previous.sub === '' ||
+        claims.sub === ''
+      )
         throw new ClaimInvalidError('sub', 'A refresh needs tokens with a subject.')
       if (claims.sub !== previous.sub || claims.iss !== previous.iss)
         throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
@@ -580,6 +602,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     },
     async close() {
       closed = true
+      answerPending()
       timers.close()
       stopSweep?.()
       unsubscribe?.()
