@@ -568,16 +568,21 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       let failure: AuthError | undefined
       if (typeof target.sub === 'string' && target.sub !== '') {
         const { sub } = target
+        // Issue 10, B3: the verifier accepts an `iat` up to `clockToleranceMs` ahead, so a
+        // subject revocation covers tokens issued up to then too: the store, the log and the
+        // other nodes all get `coveredTo`, the same rule as the live kick (which
+        // ends every socket of the subject). A re-login within the tolerance is refused too.
+        const coveredTo = at + clockToleranceMs
         // Recorded first: an authentication of this subject in flight now is refused when it
         // commits, even if the store answered it before the write below landed.
-        const settle = log.record({ sub }, at, true)
+        const settle = log.record({ sub }, coveredTo, true)
         try {
           endLocalSubject(sub)
-          failure = await write(() => store.revokeSubject(sub, at, revocationTtlMs))
+          failure = await write(() => store.revokeSubject(sub, coveredTo, revocationTtlMs))
         } finally {
           settle()
         }
-        await tellOtherNodes(REVOKE_SUBJECT_EVENT, { sub, at })
+        await tellOtherNodes(REVOKE_SUBJECT_EVENT, { sub, at: coveredTo })
       } else if (typeof target.jti === 'string' && target.jti !== '') {
         const token = { iss: target.iss, jti: target.jti }
         const settle = log.record(
