@@ -683,7 +683,7 @@ describe('options', () => {
   ])('throws a TypeError naming %s at creation', (option, extra) => {
     let error: unknown
     try {
-      authorize({ secret: SECRET, ...(extra) } as AuthorizeOptions)
+      authorize({ secret: SECRET, ...extra } as AuthorizeOptions)
     } catch (caught) {
       error = caught
     }
