@@ -35,8 +35,21 @@ function succeeds(run: () => unknown): boolean {
   }
 }
 
-function derForm(der: Buffer): string | undefined {
-  if (der.length < 2 || der[0] !== DER_SEQUENCE) return undefined
+// DER may come after a few stray bytes (a length prefix, a zero byte): read from each SEQUENCE
+// tag among the first bytes. Random bytes never parse as a key, so this costs no false positive.
+const DER_SCAN_BYTES = 32
+
+function derForm(bytes: Buffer): string | undefined {
+  for (let i = 0; i < Math.min(bytes.length, DER_SCAN_BYTES); i++) {
+    if (bytes[i] !== DER_SEQUENCE) continue
+    const form = derFormAt(bytes.subarray(i))
+    if (form !== undefined) return form
+  }
+  return undefined
+}
+
+function derFormAt(der: Buffer): string | undefined {
+  if (der.length < 2) return undefined
   if (DER_PUBLIC.some((type) => succeeds(() => createPublicKey({ key: der, format: 'der', type }))))
     return 'a DER public key'
   if (succeeds(() => new X509Certificate(der))) return 'a DER X.509 certificate'
@@ -79,7 +92,7 @@ function isRsaModulus(bytes: Buffer): boolean {
 function formOf(buffer: Buffer, depth: number): string | undefined {
   const latin1 = buffer.toString('latin1')
   // Any PEM: a secret never contains armour, and PEM is how public keys are usually shipped.
-  if (latin1.includes('-----BEGIN')) return 'PEM text'
+  if (/-----begin/i.test(latin1)) return 'PEM text'
   const text = buffer
     .toString('utf8')
     .replace(/^\uFEFF/, '')
@@ -107,10 +120,11 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
 
 /**
  * What asymmetric key material `bytes` is, or `undefined` when they are none. Read after a BOM
- * and surrounding whitespace are trimmed: PEM text of any kind (`-----BEGIN` anything), an
+ * and surrounding whitespace are trimmed: PEM text of any kind (`-----BEGIN` anything, in any
+ * case), an
  * OpenSSH public key line, the JSON text of a JWK, of an array of JWKs or of a JWK set (an
- * object with `kty` or `keys`), DER that node:crypto reads as an SPKI or PKCS#1 public key, an
- * X.509 certificate or a private key; any of these in hex or base64 (either alphabet, nested up
+ * object with `kty` or `keys`), DER (from any of its first 32 bytes) that node:crypto reads as
+ * an SPKI or PKCS#1 public key, an X.509 certificate or a private key; any of these in hex or base64 (either alphabet, nested up
  * to twice); or base64url text alone that decodes to 256 to 2048 bytes with the top bit and the
  * lowest bit set (a bare RSA modulus, a JWK's `n`).
  */

@@ -118,6 +118,16 @@ const TEXT_FORMS: [string, Material][] = [
   ['an OpenSSH ssh-ed25519 line', openSshLine(pairs.Ed25519)],
   ['an OpenSSH ecdsa-sha2-nistp256 line', openSshLine(pairs.EC)],
   ['the RSA modulus n alone (base64url)', rsaJwk.n as string],
+  [
+    'PEM armour in lower case',
+    (pairs.RSA.publicKey.export({ type: 'spki', format: 'pem' }) as string)
+      .replace('BEGIN PUBLIC KEY', 'begin public key')
+      .replace('END PUBLIC KEY', 'end public key'),
+  ],
+  [
+    'SPKI DER after a stray zero byte',
+    Buffer.concat([Buffer.alloc(1), pairs.RSA.publicKey.export({ type: 'spki', format: 'der' })]),
+  ],
 ]
 // The same bytes wrapped in a secret KeyObject (issue 10, B1): `createSecretKey(publicPem)`.
 const SECRET_KEY_OBJECTS: [string, KeyObject][] = [
