@@ -124,15 +124,18 @@ export class InvalidOptionError extends TypeError {
 }
 
 /**
- * True when `value` is an {@link AuthError}, also across two copies of the package (by a brand
- * every AuthError carries). An error that merely has a `code` equal to an auth code is not one.
+ * True when `value` is an {@link AuthError} with one of {@link AUTH_ERROR_CODES}, also across two
+ * copies of the package (by a brand every AuthError carries). An error that merely has a `code`
+ * equal to an auth code is not one.
  */
 export function isAuthError(value: unknown): value is AuthError {
-  if (value instanceof AuthError) return true
+  // Its code must be one of ours too: a JavaScript caller can construct an AuthError with any
+  // string, and a code the client does not know (with its message) must not reach the wire.
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[AUTH_ERROR_BRAND] === true &&
+    (value instanceof AuthError ||
+      (typeof value === 'object' &&
+        value !== null &&
+        (value as Record<symbol, unknown>)[AUTH_ERROR_BRAND] === true)) &&
     typeof (value as { code?: unknown }).code === 'string' &&
     (AUTH_ERROR_CODES as readonly string[]).includes((value as { code: string }).code)
   )

@@ -75,6 +75,10 @@ describe('error classes', () => {
   it('isAuthError: an error that merely has an auth code is not one (issue 10, B7)', () => {
     expect(isAuthError(Object.assign(new Error('pg: x'), { code: 'token_invalid' }))).toBe(false)
     expect(isAuthError(Object.assign(new Error('expired'), { code: 'token_expired' }))).toBe(false)
+    // An AuthError made by JavaScript with a code that is not one of ours is not one either.
+    expect(isAuthError(new AuthError('bogus_code' as 'token_invalid', 'secret 10.0.0.5'))).toBe(
+      false,
+    )
     expect(isAuthError({ code: 'token_expired' })).toBe(false)
   })
 })
