@@ -146,18 +146,25 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   // Issue 10: close() answers every authentication still pending (a handshake, a post-connect
   // `authenticate`, a refresh) with `server_error` at once, even one whose `onAuthenticated`
   // never settles; whatever that hook later returns is ignored.
-  let answerPending: () => void = () => undefined
-  const closing = new Promise<never>((_resolve, reject) => {
-    answerPending = () => {
-      reject(shuttingDown())
-    }
-  })
-  closing.catch(() => undefined)
+  // A set of the pending ones' reject functions, each removed when it settles (not a race with
+  // one long-lived `closing` promise: every race would leave a reaction on it, pinning the
+  // socket and its namespace for the guard's lifetime).
+  const pending = new Set<(error: AuthError) => void>()
+  const answerPending = (): void => {
+    for (const reject of pending) reject(shuttingDown())
+    pending.clear()
+  }
   const authenticate = (
     token: unknown,
     socket: AnySocket,
     previous?: JwtClaims,
-  ): Promise<Authenticated> => Promise.race([authenticateNow(token, socket, previous), closing])
+  ): Promise<Authenticated> =>
+    new Promise<Authenticated>((resolve, reject) => {
+      pending.add(reject)
+      authenticateNow(token, socket, previous)
+        .then(resolve, reject)
+        .finally(() => pending.delete(reject))
+    })
 
   const authenticateNow = async (
     token: unknown,
