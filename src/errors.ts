@@ -56,6 +56,11 @@ export interface AuthErrorDetails {
   readonly kid?: string
 }
 
+// A registered symbol, so an AuthError of another copy of sockguard (the dual-package hazard)
+// carries the same brand. A plain error with a `code` property never does: an app's database
+// error whose `code` happens to read `token_invalid` is no refusal of the token.
+const AUTH_ERROR_BRAND = Symbol.for('sockguard.AuthError')
+
 /**
  * Why a token, a handshake or an event was refused. The message is fixed human text; it never
  * contains the token.
@@ -78,6 +83,9 @@ export class AuthError extends Error {
 
   constructor(code: AuthErrorCode, message: string, details: AuthErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause })
+    // The brand that {@link isAuthError} reads across two copies of the package; not
+    // enumerable, so it stays out of logs and JSON.
+    Object.defineProperty(this, AUTH_ERROR_BRAND, { value: true })
     this.name = 'AuthError'
     this.code = code
     this.claim = details.claim
@@ -159,10 +167,20 @@ export class InvalidOptionError extends TypeError {
   }
 }
 
-/** True when `value` is an {@link AuthError}, also across two copies of the package. */
+/**
+ * True when `value` is an {@link AuthError} with one of {@link AUTH_ERROR_CODES}, also across two
+ * copies of the package (by a brand every AuthError carries). An error that merely has a `code`
+ * equal to an auth code is not one.
+ */
 export function isAuthError(value: unknown): value is AuthError {
-  if (value instanceof AuthError) return true
-  const code: unknown =
-    value instanceof Error ? (value as Error & { code?: unknown }).code : undefined
-  return typeof code === 'string' && (AUTH_ERROR_CODES as readonly string[]).includes(code)
+  // Its code must be one of ours too: a JavaScript caller can construct an AuthError with any
+  // string, and a code the client does not know (with its message) must not reach the wire.
+  return (
+    (value instanceof AuthError ||
+      (typeof value === 'object' &&
+        value !== null &&
+        (value as Record<symbol, unknown>)[AUTH_ERROR_BRAND] === true)) &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    (AUTH_ERROR_CODES as readonly string[]).includes((value as { code: string }).code)
+  )
 }

@@ -27,6 +27,15 @@ function appRefusal(error: unknown, code: unknown): UnauthorizedError {
 }
 
 /**
+ * An app hook (`additional_auth`, `customDecoded`) that threw: the server's fault, not the
+ * token's. socketio-jwt had no code for it (it crashed); this one is sockguard's `server_error`
+ * in socketio-jwt's shape, with a fixed message: the hook's own may hold server details.
+ */
+function serverFault(cause: unknown): UnauthorizedError {
+  return new UnauthorizedError('server_error', { message: 'server error' }, { cause })
+}
+
+/**
  * Verifies `token` for `socket` and admits or refuses it. With `previous` (a re-authentication
  * on a live socket) the new token must be for the same subject.
  */
@@ -47,18 +56,29 @@ export function admit(
   check(token, socket.request)
     .then((verified) => {
       const { claims, expiresAt } = verified
-      // A refresh renews the same identity; switching users needs a new connection.
-      if (previous !== undefined && claims.sub !== previous.claims.sub)
-        throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
+      // A refresh renews the same identity, an issuer's subject, as the guard's: switching users
+      // (or issuers) needs a new connection, and without a subject on either side there is no
+      // identity to compare (issue 10, B4).
+      if (previous !== undefined) {
+        const before = previous.claims
+        if (
+          typeof before.sub !== 'string' ||
+          before.sub === '' ||
+          typeof claims.sub !== 'string' ||
+          claims.sub === '' ||
+          claims.sub !== before.sub
+        )
+          throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
+        if (claims.iss !== before.iss)
+          throw new ClaimInvalidError('iss', 'A refreshed token must be from the same issuer.')
+      }
       const accept = (): void => {
         if (settled) return
         let decoded: unknown = claims
         try {
           if (settings.customDecoded !== undefined) decoded = settings.customDecoded(claims)
         } catch (error) {
-          refuse(
-            new UnauthorizedError('invalid_token', { message: 'invalid token' }, { cause: error }),
-          )
+          refuse(serverFault(error))
           return
         }
         settled = true
@@ -73,14 +93,19 @@ export function admit(
         accept()
         return
       }
-      settings.additionalAuth(
-        claims,
-        accept,
-        (error, code) => {
-          refuse(appRefusal(error, code))
-        },
-        socket,
-      )
+      try {
+        settings.additionalAuth(
+          claims,
+          accept,
+          (error, code) => {
+            refuse(appRefusal(error, code))
+          },
+          socket,
+        )
+      } catch (error) {
+        // The app's bug or its database, not the token (issue 10, B7).
+        refuse(serverFault(error))
+      }
     })
     .catch(refuse)
 }

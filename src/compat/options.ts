@@ -19,6 +19,8 @@ export interface CompatSettings {
   readonly authHeaderRequired: boolean
   readonly customDecoded: ((decoded: JwtClaims) => unknown) | undefined
   readonly additionalAuth: AuthorizeOptions['additional_auth'] | undefined
+  /** Least ms between two accepted `authenticate`s of one socket (0: no floor). */
+  readonly refreshIntervalMs: number
   /** The key: a verifier, a fixed secret or key, or a function looking one up per token. */
   readonly key:
     | { readonly kind: 'verifier'; readonly verifier: Verifier }
@@ -57,6 +59,7 @@ const KNOWN = new Set([
   'auth_header_required',
   'customDecoded',
   'additional_auth',
+  'refreshIntervalMs',
   'audience',
   'issuer',
   'subject',
@@ -77,12 +80,19 @@ const VERIFIER_POLICY = [
   'requireExp',
 ]
 
-// Writing the decoded token over one of these would break the socket.
+// Writing the decoded token over one of these would break the socket: its own fields (those a
+// Socket.IO 4 server socket sets in its constructor, listed here as no socket exists yet) and,
+// checked with `in`, every method it inherits (Socket, its EventEmitter bases, Object.prototype:
+// `emitReserved` over a token crashed the process at the first disconnect).
 const SOCKET_FIELDS = new Set([
-  ...Object.getOwnPropertyNames(Socket.prototype),
   ...['id', 'handshake', 'nsp', 'server', 'adapter', 'client', 'conn', 'data', 'connected'],
   ...['recovered', 'acks', 'fns', 'flags', 'pid', 'request', 'rooms', 'disconnected'],
+  ...['_anyListeners', '_anyOutgoingListeners', 'prototype', '__proto__'],
 ])
+
+function isSocketField(name: string): boolean {
+  return SOCKET_FIELDS.has(name) || name in Socket.prototype || name in Object.prototype
+}
 
 function fail(option: string, message: string): never {
   throw new InvalidOptionError(option, message)
@@ -103,7 +113,7 @@ function optionalFunction(options: Record<string, unknown>, name: string): unkno
 function propertyName(value: unknown, option: string): string {
   if (typeof value !== 'string' || !/^[A-Za-z$][\w$]*$/.test(value))
     fail(option, 'must be an identifier such as "decoded_token"')
-  if (SOCKET_FIELDS.has(value)) fail(option, `"${value}" would overwrite a field of the socket`)
+  if (isSocketField(value)) fail(option, `"${value}" would overwrite a field of the socket`)
   return value
 }
 
@@ -112,6 +122,13 @@ function seconds(value: unknown, option: string, maxSeconds: number): number | u
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > maxSeconds)
     fail(option, `must be a number of seconds from 0 to ${maxSeconds}`)
   return Math.round(value * 1000)
+}
+
+function refreshInterval(value: unknown): number {
+  if (value === undefined) return 1_000
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1)
+    fail('refreshIntervalMs', 'must be a non-negative integer number of ms')
+  return value
 }
 
 /**
@@ -201,6 +218,7 @@ export function normalizeCompatOptions(input: unknown): CompatSettings {
         : propertyName(options.encodedPropertyName, 'encodedPropertyName'),
     authHeaderRequired: optionalBoolean(options, 'auth_header_required') ?? false,
     customDecoded: optionalFunction(options, 'customDecoded') as CompatSettings['customDecoded'],
+    refreshIntervalMs: refreshInterval(options.refreshIntervalMs),
     additionalAuth: optionalFunction(
       options,
       'additional_auth',

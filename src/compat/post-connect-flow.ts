@@ -20,6 +20,8 @@ function runFlow(socket: AnySocket, settings: CompatSettings, check: TokenCheck)
   let state: 'waiting' | 'verifying' | 'authenticated' | 'refused' = 'waiting'
   let announced = false
   let graceTimer: NodeJS.Timeout | undefined
+  // When the last accepted `authenticate` was (ms), for the refresh floor (issue 10, B6).
+  let lastAcceptedAt: number | undefined
   // socketio-jwt cleared its timer at the first `authenticate`, so a token whose check never
   // finished (a secret callback that never calls back) kept the socket forever; this one runs
   // until the socket is authenticated.
@@ -55,6 +57,7 @@ function runFlow(socket: AnySocket, settings: CompatSettings, check: TokenCheck)
 
   const succeed = (auth: SocketAuth, reply: Reply | undefined): void => {
     state = 'authenticated'
+    lastAcceptedAt = Date.now()
     clearTimeout(timer)
     ;(held?.release() ?? Promise.resolve()).then(
       () => {
@@ -85,6 +88,21 @@ function runFlow(socket: AnySocket, settings: CompatSettings, check: TokenCheck)
     }
     const previous =
       state === 'authenticated' ? (socket.data as { auth: SocketAuth }).auth : undefined
+    // A floor between re-authentications, as the guard's `refreshIntervalMs`: each one verifies
+    // a token and calls `additional_auth` (a database?), so a client must not loop on it. The
+    // socket keeps its session; the ack says when to try again.
+    if (previous !== undefined && lastAcceptedAt !== undefined) {
+      const retryAfterMs = lastAcceptedAt + settings.refreshIntervalMs - Date.now()
+      if (retryAfterMs > 0) {
+        reply?.({
+          ok: false,
+          code: 'rate_limited',
+          message: 'Re-authenticating too soon.',
+          retryAfterMs,
+        })
+        return
+      }
+    }
     const token: unknown =
       typeof data === 'object' && data !== null ? (data as { token?: unknown }).token : undefined
     if (typeof token !== 'string' || token === '') {

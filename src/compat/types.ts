@@ -87,6 +87,13 @@ export interface AuthorizeOptions<TClaims extends JwtClaims = JwtClaims> {
    * @defaultValue false
    */
   readonly callback?: false | number
+  /**
+   * Post-connect: the least time, in ms, between two accepted `authenticate`s of one socket. One
+   * sooner is acked `{ ok: false, code: 'rate_limited', message, retryAfterMs }` and otherwise
+   * ignored: no `unauthorized`, no disconnect, `additional_auth` not called. `0` turns it off.
+   * @defaultValue 1000
+   */
+  readonly refreshIntervalMs?: number
   /** The socket property that receives the decoded token. @defaultValue 'decoded_token' */
   readonly decodedPropertyName?: string
   /** A socket property that receives the raw token; not set unless given. */
@@ -97,7 +104,9 @@ export interface AuthorizeOptions<TClaims extends JwtClaims = JwtClaims> {
   readonly customDecoded?: (decoded: TClaims) => unknown
   /**
    * A last check after verification: call `onSuccess()` to admit the socket, or
-   * `onError(message, code)` to refuse it (the message is sent to the client).
+   * `onError(message, code)` to refuse it (the message is sent to the client). One that throws
+   * is a server fault: refused with code `server_error`, message `server error` (its own
+   * message is never sent).
    */
   readonly additional_auth?: (
     decoded: TClaims,

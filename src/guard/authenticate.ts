@@ -1,7 +1,7 @@
 // The check every token goes through, whatever brought it (a handshake, a post-connect
 // `authenticate`, a refresh): verify, the revocation store, the app's `onAuthenticated`; and the
 // commit point where an authenticated socket becomes reachable by revocation.
-import { ClaimInvalidError } from '../errors.js'
+import { ClaimInvalidError, type AuthError } from '../errors.js'
 import type { RevocationLog } from '../revocation/revocation-log.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { guardError, revokedError, shuttingDownError, storeUnavailable } from './guard-errors.js'
@@ -9,7 +9,8 @@ import { sendUnauthorized, type Authenticated } from './live-session.js'
 import type { NormalizedGuard } from './normalize-guard-options.js'
 import type { SessionIndex } from './session-index.js'
 import { authOf, sessionAuthOf } from './socket-auth.js'
-import type { AnySocket } from './types.js'
+import { bearerToken } from './extract-token.js'
+import type { AnySocket, GuardSocket } from './types.js'
 
 /** What the authenticator needs from its guard. */
 export interface AuthenticatorOptions<TClaims extends JwtClaims> extends Pick<
@@ -41,6 +42,11 @@ export interface Authenticator {
   readonly admit: (socket: AnySocket, mark: number) => boolean
   /** Tells a socket it is revoked and closes its connection. */
   readonly endRevoked: (socket: AnySocket) => void
+  /**
+   * At close: answers every authentication still pending with `server_error` at once, even one
+   * whose `onAuthenticated` never settles (what that hook later returns is ignored).
+   */
+  readonly answerPending: () => void
 }
 
 /** Makes the authenticator of one guard. */
@@ -68,36 +74,64 @@ export function createAuthenticator<TClaims extends JwtClaims>(
     socket.disconnect(true)
   }
 
+  // The pending authentications' reject functions, each removed when it settles (not a race with
+  // one long-lived `closing` promise: every race would leave a reaction on it, pinning the socket
+  // and its namespace for the guard's lifetime).
+  const pending = new Set<(error: AuthError) => void>()
+
+  const authenticateNow = async (
+    token: unknown,
+    socket: AnySocket,
+    previous?: JwtClaims,
+  ): Promise<Authenticated> => {
+    // Before the store is asked: what it cannot answer yet, the log will (see `admit`).
+    const mark = log.mark()
+    if (typeof token === 'string') token = bearerToken(token) ?? token
+    if (isClosed()) throw shuttingDownError()
+    const { claims, expiresAt } = await verifier.verify(token).catch((error: unknown) => {
+      // A verifier closed under a handshake is the shutdown, not a forged token.
+      throw isClosed() ? shuttingDownError() : error
+    })
+    // A refresh renews the same identity, an issuer's subject: another's token is refused
+    // before the store is asked and before `onAuthenticated` could load another user onto
+    // this socket. Without a subject on either side there is no identity to compare.
+    if (previous !== undefined) {
+      // An empty `sub` is no subject either (the verifier refuses it already).
+      if (
+        typeof previous.sub !== 'string' ||
+        typeof claims.sub !== 'string' ||
+        previous.sub === '' ||
+        claims.sub === ''
+      )
+        throw new ClaimInvalidError('sub', 'A refresh needs tokens with a subject.')
+      if (claims.sub !== previous.sub || claims.iss !== previous.iss)
+        throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
+    }
+    await checkRevoked(claims)
+    try {
+      await onAuthenticated?.(claims, socket as GuardSocket<TClaims>)
+    } catch (error) {
+      // An AuthError is the app's refusal and keeps its code; anything else is its bug or its
+      // database, and its message stays off the wire.
+      throw guardError(error)
+    }
+    if (isClosed()) throw shuttingDownError()
+    if (log.revokedSince(claims, mark) === true) throw revokedError()
+    return { auth: Object.freeze({ claims, expiresAt }), mark }
+  }
+
   return {
-    async authenticate(token, socket, previous) {
-      // Before the store is asked: what it cannot answer yet, the log will (see `admit`).
-      const mark = log.mark()
-      if (typeof token === 'string') token = token.replace(/^Bearer +/i, '')
-      if (isClosed()) throw shuttingDownError()
-      const { claims, expiresAt } = await verifier.verify(token).catch((error: unknown) => {
-        // A verifier closed under a handshake is the shutdown, not a forged token.
-        throw isClosed() ? shuttingDownError() : error
-      })
-      // A refresh renews the same identity, an issuer's subject: another's token is refused
-      // before the store is asked and before `onAuthenticated` could load another user onto
-      // this socket. Without a subject on either side there is no identity to compare.
-      if (previous !== undefined) {
-        if (typeof previous.sub !== 'string' || typeof claims.sub !== 'string')
-          throw new ClaimInvalidError('sub', 'A refresh needs tokens with a subject.')
-        if (claims.sub !== previous.sub || claims.iss !== previous.iss)
-          throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
-      }
-      await checkRevoked(claims)
-      try {
-        await onAuthenticated?.(claims, socket)
-      } catch (error) {
-        // An AuthError is the app's refusal and keeps its code; anything else is its bug or its
-        // database, and its message stays off the wire.
-        throw guardError(error)
-      }
-      if (isClosed()) throw shuttingDownError()
-      if (log.revokedSince(claims, mark) === true) throw revokedError()
-      return { auth: Object.freeze({ claims, expiresAt }), mark }
+    authenticate: (token, socket, previous) =>
+      new Promise<Authenticated>((resolve, reject) => {
+        pending.add(reject)
+        authenticateNow(token, socket, previous)
+          .then(resolve, reject)
+          .finally(() => pending.delete(reject))
+      }),
+
+    answerPending() {
+      for (const reject of pending) reject(shuttingDownError())
+      pending.clear()
     },
 
     admit(socket, mark) {

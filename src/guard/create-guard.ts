@@ -21,7 +21,7 @@ import { markReceiving } from './recovery-offsets.js'
 import { createRevocationFanout } from './revocation-fanout.js'
 import { startRevocationSweep } from './revocation-sweep.js'
 import { createSessionIndex } from './session-index.js'
-import type { AnyNamespace, AnySocket, Guard, GuardOptions } from './types.js'
+import type { AnyNamespace, AnySocket, Guard, GuardOptions, GuardSocket } from './types.js'
 
 /**
  * Creates a guard. Give it a `verifier` (shared with HTTP routes), or verifier options inline.
@@ -52,13 +52,13 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
 
   const reportFailure = (error: AuthError, socket: AnySocket): void => {
     try {
-      onFailure?.(error, socket)
+      onFailure?.(error, socket as GuardSocket<TClaims>)
     } catch {
       // A logging hook must not turn a refusal into a crash.
     }
   }
 
-  const { authenticate, admit, endRevoked } = createAuthenticator({
+  const { authenticate, admit, endRevoked, answerPending } = createAuthenticator({
     ...config,
     isClosed,
     log,
@@ -160,6 +160,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     revoke: fanout.revoke,
     async close() {
       closed = true
+      answerPending()
       timers.close()
       stopSweep?.()
       unsubscribe?.()

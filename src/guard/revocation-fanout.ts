@@ -58,7 +58,7 @@ async function write(stored: () => void | Promise<void>): Promise<AuthError | un
 /** What the fan-out needs from its guard. */
 export interface RevocationFanoutOptions extends Pick<
   NormalizedGuard<JwtClaims>,
-  'store' | 'now' | 'revocationTtlMs'
+  'store' | 'now' | 'revocationTtlMs' | 'clockToleranceMs'
 > {
   /** True once the guard is closed: messages and the feed are then ignored. */
   readonly isClosed: () => boolean
@@ -84,7 +84,17 @@ export interface RevocationFanout {
 
 /** Makes the revocation fan-out of one guard. */
 export function createRevocationFanout(options: RevocationFanoutOptions): RevocationFanout {
-  const { store, now, revocationTtlMs, isClosed, log, sessions, namespaces, endRevoked } = options
+  const {
+    store,
+    now,
+    revocationTtlMs,
+    clockToleranceMs,
+    isClosed,
+    log,
+    sessions,
+    namespaces,
+    endRevoked,
+  } = options
 
   /** Ends this node's sockets (of `nsp` when given) that hold the token `(iss, jti)`. */
   const endLocalToken = (target: TokenTarget, nsp?: AnyNamespace): void => {
@@ -152,16 +162,21 @@ export function createRevocationFanout(options: RevocationFanoutOptions): Revoca
       let failure: AuthError | undefined
       if (typeof target.sub === 'string' && target.sub !== '') {
         const { sub } = target
+        // The verifier accepts an `iat` up to `clockToleranceMs` ahead (an issuer whose clock
+        // runs fast), so a subject revocation covers tokens issued up to then too: the store,
+        // the log and the other nodes all get `coveredTo`, the same rule as the live kick (which
+        // ends every socket of the subject). A re-login within the tolerance is refused too.
+        const coveredTo = at + clockToleranceMs
         // Recorded first: an authentication of this subject in flight now is refused when it
         // commits, even if the store answered it before the write below landed.
-        const settle = log.record({ sub }, at, true)
+        const settle = log.record({ sub }, coveredTo, true)
         try {
           endLocalSubject(sub)
-          failure = await write(() => store.revokeSubject(sub, at, revocationTtlMs))
+          failure = await write(() => store.revokeSubject(sub, coveredTo, revocationTtlMs))
         } finally {
           settle()
         }
-        await tellOtherNodes(REVOKE_SUBJECT_EVENT, { sub, at })
+        await tellOtherNodes(REVOKE_SUBJECT_EVENT, { sub, at: coveredTo })
       } else if (typeof target.jti === 'string' && target.jti !== '') {
         const token = { iss: target.iss, jti: target.jti }
         const settle = log.record(

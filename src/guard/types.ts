@@ -186,7 +186,8 @@ export interface Guard<TClaims extends JwtClaims = JwtClaims> {
   revoke(target: RevocationTarget): Promise<void>
   /**
    * Cancels every timer, stops the revocation sweep and feed, stops listening, and closes the
-   * revocation store; connected sockets are left alone.
+   * revocation store; connected sockets are left alone. Authentications still pending are
+   * answered `server_error` at once, even one held by an `onAuthenticated` that never settles.
    */
   close(): Promise<void>
 }

@@ -64,10 +64,16 @@ function refuseAsymmetric(bytes: Uint8Array, option: string): void {
 
 /**
  * Imports a public key: a PEM string (SPKI, PKCS#1 or an X.509 certificate), a JWK, or a
- * KeyObject. Private keys are refused: a verifier never needs one.
+ * KeyObject. Private keys are refused: a verifier never needs one. A secret KeyObject is
+ * imported as {@link importSecret} does, its bytes checked like any secret's.
  */
 export function importPublicKey(input: unknown, ctx: ImportContext): VerificationKey {
-  if (input instanceof KeyObject) return checkKey(input, undefined, undefined, ctx)
+  if (input instanceof KeyObject) {
+    // A secret KeyObject has bytes like any other secret (a getKey() may wrap a public PEM in
+    // `createSecretKey`): they go through the same asymmetric-material check.
+    if (input.type === 'secret') return importSecret(input, ctx)
+    return checkKey(input, undefined, undefined, ctx)
+  }
   if (typeof input === 'string') {
     if (!input.includes('-----BEGIN ')) fail(ctx.option, 'a string must be a PEM public key')
     if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(input)) {

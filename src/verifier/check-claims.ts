@@ -45,6 +45,9 @@ export function checkClaims(
   const iat = numericDate(claims, 'iat')
   const iss = stringClaim(claims, 'iss')
   const sub = stringClaim(claims, 'sub')
+  // RFC 7519 §4.1.2: a StringOrURI. An empty one names nobody, yet would compare equal to
+  // another empty one (a refresh, a revocation): refused rather than taken for a subject.
+  if (sub === '') throw new ClaimInvalidError('sub', 'The "sub" claim must not be empty.')
   stringClaim(claims, 'jti')
   const aud = claims.aud
   if (

@@ -74,6 +74,10 @@ export const STRICTER_RULES = {
     code: 'claim_invalid',
     text: '"iss", "sub" and "jti" are strings whenever present (jose checks iss/sub only against a policy, jti never)',
   },
+  'empty-sub': {
+    code: 'claim_invalid',
+    text: '"sub", when present, is not empty: "" names nobody (issue 10, B5); jose accepts it',
+  },
   'aud-type': {
     code: 'claim_invalid',
     text: '"aud" is a string or an array of strings whenever present (jose only looks for a match when an audience is configured)',
@@ -1004,6 +1008,7 @@ export function applicableRules(token: string, def: PolicyDef): RuleId[] {
       if (claims[name] !== undefined && typeof claims[name] !== 'string')
         rules.add('string-claim-type')
     }
+    if (claims.sub === '') rules.add('empty-sub')
     const { aud, iat } = claims
     if (
       aud !== undefined &&

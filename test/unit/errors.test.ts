@@ -59,10 +59,26 @@ describe('error classes', () => {
     expect(err.message).toContain('`audience`')
   })
 
-  it('isAuthError recognises coded errors from another copy of the package', () => {
-    const foreign = Object.assign(new Error('expired'), { code: 'token_expired' })
+  it('isAuthError recognises AuthErrors from another copy of the package (by their brand)', () => {
+    // Another copy's AuthError carries the same registered brand, not this copy's prototype.
+    const foreign = Object.defineProperty(
+      Object.assign(new Error('expired'), { code: 'token_expired' }),
+      Symbol.for('sockguard.AuthError'),
+      { value: true },
+    )
     expect(isAuthError(foreign)).toBe(true)
+    expect(isAuthError(new AuthError('token_expired', 'x'))).toBe(true)
+    expect(Object.keys(new AuthError('token_expired', 'x'))).not.toContain('sockguard.AuthError')
     expect(isAuthError(Object.assign(new Error('x'), { code: 'ENOENT' }))).toBe(false)
+  })
+
+  it('isAuthError: an error that merely has an auth code is not one (issue 10, B7)', () => {
+    expect(isAuthError(Object.assign(new Error('pg: x'), { code: 'token_invalid' }))).toBe(false)
+    expect(isAuthError(Object.assign(new Error('expired'), { code: 'token_expired' }))).toBe(false)
+    // An AuthError made by JavaScript with a code that is not one of ours is not one either.
+    expect(isAuthError(new AuthError('bogus_code' as 'token_invalid', 'secret 10.0.0.5'))).toBe(
+      false,
+    )
     expect(isAuthError({ code: 'token_expired' })).toBe(false)
   })
 })

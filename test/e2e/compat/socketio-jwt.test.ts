@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http'
 import jwt from 'jsonwebtoken'
 import type { Server, Socket } from 'socket.io'
 import type { Socket as ClientSocket } from 'socket.io-client'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { InvalidOptionError } from '../../../src/errors.js'
 import { authorizeEvents, requireScope } from '../../../src/index.js'
 import socketioJwt, {
@@ -75,13 +75,18 @@ async function authenticate(
   return outcome
 }
 
+function serverSocketsOf(server: PlainServer): unknown[] {
+  return [...server.io.of('/').sockets.values()]
+}
+
 function refusal(message: string, code = 'invalid_token'): UnauthorizedPayload {
   return { message, inner: { message }, data: { message, code, type: 'UnauthorizedError' } }
 }
 
 describe('post-connect flow', () => {
   it('sets socket.decoded_token and socket.data.auth, and announces the socket on its namespace once', async () => {
-    await using server = await serve({ secret: SECRET })
+    // No refresh floor: the re-authentication below comes at once.
+    await using server = await serve({ secret: SECRET, refreshIntervalMs: 0 })
     const client = await connected(server.connect())
     const args = new Promise<unknown[]>((resolve) => {
       client.once('authenticated', (...given: unknown[]) => {
@@ -207,7 +212,8 @@ describe('post-connect flow', () => {
   })
 
   it('refuses a re-authentication for another subject', async () => {
-    await using server = await serve({ secret: SECRET })
+    // No refresh floor: this test is about identity.
+    await using server = await serve({ secret: SECRET, refreshIntervalMs: 0 })
     const client = await connected(server.connect())
     expect(await authenticate(client, sign({ sub: 'alice' }))).toBe('authenticated')
     const disconnect = nextEvent<string>(client, 'disconnect')
@@ -215,6 +221,90 @@ describe('post-connect flow', () => {
       refusal('jwt subject invalid'),
     )
     expect(await disconnect).toBe('io server disconnect')
+  })
+
+  it('refuses a re-authentication that switches issuer for the same sub (issue 10, B4)', async () => {
+    // No refresh floor: this test is about identity.
+    await using server = await serve({ secret: SECRET, refreshIntervalMs: 0 })
+    const client = await connected(server.connect())
+    expect(await authenticate(client, sign({ sub: 'alice', iss: 'https://a' }))).toBe(
+      'authenticated',
+    )
+    const disconnect = nextEvent<string>(client, 'disconnect')
+    expect(await authenticate(client, sign({ sub: 'alice', iss: 'https://b' }))).toEqual(
+      refusal('jwt issuer invalid'),
+    )
+    expect(await disconnect).toBe('io server disconnect')
+    expect(serverSocketsOf(server)).toEqual([])
+  })
+
+  it('refuses a re-authentication between tokens without sub (issue 10, B4)', async () => {
+    // No refresh floor: this test is about identity.
+    await using server = await serve({ secret: SECRET, refreshIntervalMs: 0 })
+    const client = await connected(server.connect())
+    expect(await authenticate(client, sign({ sub: undefined, name: 'anyone' }))).toBe(
+      'authenticated',
+    )
+    const disconnect = nextEvent<string>(client, 'disconnect')
+    expect(await authenticate(client, sign({ sub: undefined, name: 'admin' }))).toEqual(
+      refusal('jwt subject invalid'),
+    )
+    expect(await disconnect).toBe('io server disconnect')
+  })
+
+  it('refuses a token whose sub is empty (issue 10, B5): "" names nobody', async () => {
+    await using server = await serve({ secret: SECRET })
+    const client = await connected(server.connect())
+    expect(await authenticate(client, sign({ sub: '' }))).toEqual(refusal('jwt subject invalid'))
+  })
+
+  it('refuses a re-authentication sooner than refreshIntervalMs: rate_limited ack, socket kept, no additional_auth (issue 10, B6)', async () => {
+    let checks = 0
+    await using server = await serve({
+      secret: SECRET,
+      additional_auth: (_decoded, onSuccess) => {
+        checks++
+        onSuccess()
+      },
+    })
+    const client = await connected(server.connect())
+    // Only Date is faked: the drop-in's clock (and jsonwebtoken's). Sockets and timers run for
+    // real. It starts a second behind, so that no token is ever issued ahead of the verifier's
+    // own clock.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 1_000 })
+    try {
+      expect(await authenticate(client, sign())).toBe('authenticated')
+      vi.advanceTimersByTime(400)
+      const ack = (await client.timeout(2_000).emitWithAck('authenticate', {
+        token: sign(),
+      })) as Fields
+      expect(ack).toMatchObject({ ok: false, code: 'rate_limited', retryAfterMs: 600 })
+      expect(checks).toBe(1)
+      // Still there, still authenticated: the app's handlers answer.
+      expect(await client.emitWithAck('note', 'kept')).toBe('noted kept')
+      vi.advanceTimersByTime(600)
+      const later = (await client.timeout(2_000).emitWithAck('authenticate', {
+        token: sign(),
+      })) as Fields
+      expect(later).toEqual({ ok: true, expiresAt: null })
+      expect(checks).toBe(2)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('an additional_auth that throws is a server fault: server_error, its message never sent (issue 10, B7)', async () => {
+    await using server = await serve({
+      secret: SECRET,
+      additional_auth: () => {
+        throw Object.assign(new Error('pg: password authentication failed'), {
+          code: 'token_invalid',
+        })
+      },
+    })
+    const client = await connected(server.connect())
+    const payload = await authenticate(client, sign())
+    expect(payload).toEqual(refusal('server error', 'server_error'))
   })
 
   it('runs additional_auth: onError(message, code) refuses with them, onSuccess admits', async () => {
@@ -570,12 +660,30 @@ describe('options', () => {
     ['audience', { audience: /chat/ }],
     ['decodedPropertyName', { decodedPropertyName: 'emit' }],
     ['decodedPropertyName', { decodedPropertyName: 'data' }],
+    // Issue 10, B8: inherited socket methods and Object.prototype names.
+    ...[
+      'emitReserved',
+      'on',
+      'listeners',
+      'removeAllListeners',
+      'toString',
+      'valueOf',
+      'prototype',
+      'constructor',
+      'hasOwnProperty',
+      'id',
+      'handshake',
+      'nsp',
+    ].flatMap((name): [string, Fields][] => [
+      ['decodedPropertyName', { decodedPropertyName: name }],
+      ['encodedPropertyName', { encodedPropertyName: name }],
+    ]),
     ['callback', { callback: true }],
     ['timeout', { timeout: 1.5 }],
   ])('throws a TypeError naming %s at creation', (option, extra) => {
     let error: unknown
     try {
-      authorize({ secret: SECRET, ...(extra as Fields) } as AuthorizeOptions)
+      authorize({ secret: SECRET, ...extra } as AuthorizeOptions)
     } catch (caught) {
       error = caught
     }

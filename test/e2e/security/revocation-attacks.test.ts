@@ -293,3 +293,46 @@ describe('the subject room is not the revocation index', () => {
     expect((await told).code).toBe('token_revoked')
   })
 })
+
+describe('revoke({ sub }) and clock skew (issue 10, B3)', () => {
+  // A token minted by a clock up to `clockToleranceMs` ahead is accepted; a subject revocation
+  // must cover it too, or the kicked socket reconnects with the very same token.
+  for (const storeName of ['memory', 'redis'] as const) {
+    it(`${storeName} store: a token with iat up to the tolerance ahead does not reconnect after revoke({ sub })`, async () => {
+      const redis = storeName === 'redis' ? connectRedis(REDIS_URL) : undefined
+      const prefix = uniquePrefix()
+      try {
+        await using server = await startServer({
+          guard: {
+            clockToleranceMs: 10_000,
+            ...(redis === undefined
+              ? {}
+              : { revocationStore: createRedisRevocationStore({ redis, prefix }) }),
+          },
+        })
+        echo(server)
+        const ahead = server.issuer.sign({ iat: Math.floor(Date.now() / 1000) + 5 })
+        const client = server.connect({ auth: { token: ahead } })
+        await connected(client)
+        const kicked = nextEvent<{ code: string }>(client, 'unauthorized')
+        await server.guard.revoke({ sub: 'alice' })
+        expect((await kicked).code).toBe('token_revoked')
+        const again = await outcome(server.connect({ auth: { token: ahead } }))
+        expect(again).toMatchObject({ kind: 'connect_error', data: { code: 'token_revoked' } })
+        // A token of another subject, just as far ahead, still connects (the control).
+        const bob = server.connect({
+          auth: {
+            token: server.issuer.sign({ sub: 'bob', iat: Math.floor(Date.now() / 1000) + 5 }),
+          },
+        })
+        await connected(bob)
+        await bob.timeout(2_000).emitWithAck('ping')
+      } finally {
+        if (redis !== undefined) {
+          await deleteKeys(redis, prefix)
+          redis.disconnect()
+        }
+      }
+    })
+  }
+})

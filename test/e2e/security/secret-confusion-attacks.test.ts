@@ -5,6 +5,7 @@
 import {
   X509Certificate,
   createHmac,
+  createSecretKey,
   generateKeyPairSync,
   randomBytes,
   type KeyObject,
@@ -71,8 +72,82 @@ function encodings(name: string, pair: { publicKey: KeyObject; privateKey: KeyOb
 }
 
 const CERTIFICATE_DER = Buffer.from(new X509Certificate(CERTIFICATE_PEM).raw)
+
+/** An OpenSSH public key line (RFC 4253 §6.6 wire format in base64), built from the key's JWK. */
+function openSshLine(pair: { publicKey: KeyObject }): string {
+  const jwk = pair.publicKey.export({ format: 'jwk' })
+  const b = (value: string | undefined): Buffer => Buffer.from(value ?? '', 'base64url')
+  const field = (bytes: Buffer | string): Buffer => {
+    const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes
+    const length = Buffer.alloc(4)
+    length.writeUInt32BE(data.length)
+    return Buffer.concat([length, data])
+  }
+  // An mpint with its high bit set gets a leading zero byte.
+  const mpint = (bytes: Buffer): Buffer =>
+    field((bytes[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.alloc(1), bytes]) : bytes)
+  let type: string
+  let body: Buffer[]
+  if (jwk.kty === 'RSA') {
+    type = 'ssh-rsa'
+    body = [mpint(b(jwk.e)), mpint(b(jwk.n))]
+  } else if (jwk.kty === 'OKP') {
+    type = 'ssh-ed25519'
+    body = [field(b(jwk.x))]
+  } else {
+    type = 'ecdsa-sha2-nistp256'
+    body = [field('nistp256'), field(Buffer.concat([Buffer.from([4]), b(jwk.x), b(jwk.y)]))]
+  }
+  return `${type} ${Buffer.concat([field(type), ...body]).toString('base64')} alice@example`
+}
+
+// The text forms the second outside attack (issue 10, B2) got through as HMAC secrets.
+const rsaJwk = pairs.RSA.publicKey.export({ format: 'jwk' })
+const TEXT_FORMS: [string, Material][] = [
+  [
+    'the text of a JWK set (a jwks.json body)',
+    JSON.stringify({ keys: [{ ...rsaJwk, kid: 'k1', alg: 'RS256', use: 'sig' }] }),
+  ],
+  ['JWK JSON text after a BOM', `\uFEFF${JSON.stringify(rsaJwk)}`],
+  ['JWK JSON bytes after a UTF-8 BOM', Buffer.from(`\uFEFF${JSON.stringify(rsaJwk)}`, 'utf8')],
+  ['JWK JSON text after whitespace', `\n\t  ${JSON.stringify(rsaJwk)}`],
+  ['SPKI DER in hex', pairs.RSA.publicKey.export({ type: 'spki', format: 'der' }).toString('hex')],
+  ['JWK JSON text in base64', Buffer.from(JSON.stringify(rsaJwk)).toString('base64')],
+  ['JWK JSON text in base64url', Buffer.from(JSON.stringify(rsaJwk)).toString('base64url')],
+  ['an OpenSSH ssh-rsa line', openSshLine(pairs.RSA)],
+  ['an OpenSSH ssh-ed25519 line', openSshLine(pairs.Ed25519)],
+  ['an OpenSSH ecdsa-sha2-nistp256 line', openSshLine(pairs.EC)],
+  ['the RSA modulus n alone (base64url)', rsaJwk.n as string],
+  [
+    'PEM armour in lower case',
+    (pairs.RSA.publicKey.export({ type: 'spki', format: 'pem' }) as string)
+      .replace('BEGIN PUBLIC KEY', 'begin public key')
+      .replace('END PUBLIC KEY', 'end public key'),
+  ],
+  [
+    'SPKI DER after a stray zero byte',
+    Buffer.concat([Buffer.alloc(1), pairs.RSA.publicKey.export({ type: 'spki', format: 'der' })]),
+  ],
+]
+// The same bytes wrapped in a secret KeyObject (issue 10, B1): `createSecretKey(publicPem)`.
+const SECRET_KEY_OBJECTS: [string, KeyObject][] = [
+  ['SPKI PEM', Buffer.from(pairs.RSA.publicKey.export({ type: 'spki', format: 'pem' }))],
+  ['JWK JSON', Buffer.from(JSON.stringify(rsaJwk))],
+  ['SPKI DER', pairs.EC.publicKey.export({ type: 'spki', format: 'der' })],
+  [
+    'SPKI DER in base64',
+    Buffer.from(pairs.RSA.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')),
+  ],
+  ['JWK set text', Buffer.from(JSON.stringify({ keys: [rsaJwk] }))],
+].map(([name, bytes]) => [
+  `a secret KeyObject of ${name as string}`,
+  createSecretKey(bytes as Buffer),
+])
+
 const FORMS: [string, Material][] = [
   ...Object.entries(pairs).flatMap(([name, pair]) => encodings(name, pair)),
+  ...TEXT_FORMS,
+  ...SECRET_KEY_OBJECTS,
   ['X.509 certificate PEM string', CERTIFICATE_PEM],
   ['X.509 certificate DER bytes', CERTIFICATE_DER],
   [
@@ -148,6 +223,28 @@ describe('a public key as an HMAC secret', () => {
     },
   )
 
+  it.each(SECRET_KEY_OBJECTS)(
+    'a getKey that returns %s for HS256 gives a coded refusal of the forged token',
+    async (_name, key) => {
+      const verifier = createVerifier({ getKey: () => key, algorithms: ['HS256'] })
+      const error: unknown = await verifier.verify(forge(key.export())).catch((e: unknown) => e)
+      expect(isAuthError(error)).toBe(true)
+      expect((error as { code: string }).code).toBe('key_not_found')
+    },
+  )
+
+  it('over a real socket: a guard whose getKey wraps the public PEM in createSecretKey refuses the forgery', async () => {
+    const pem = pairs.RSA.publicKey.export({ type: 'spki', format: 'pem' }) as string
+    const key = createSecretKey(Buffer.from(pem))
+    await using server = await startServer({
+      guard: { verifier: createVerifier({ getKey: () => key, algorithms: ['HS256'] }) },
+    })
+    const forged = forge(pem, { sub: 'admin' })
+    await expectRefused(server.connect({ auth: { token: forged } }), 'key_not_found', forged)
+    await using control = await startServer()
+    await connected(control.connect({ auth: { token: control.issuer.sign() } }))
+  })
+
   it('a getKey that returns a public KeyObject for HS256 gives a coded refusal', async () => {
     const verifier = createVerifier({ getKey: () => pairs.EC.publicKey, algorithms: ['HS256'] })
     await expect(verifier.verify(forge('x'.repeat(32)))).rejects.toMatchObject({
@@ -172,7 +269,15 @@ describe('a public key as an HMAC secret', () => {
   it('the drop-in with a secret function that returns a public key: invalid_secret, no crash', async () => {
     const pem = Buffer.from(pairs.EC.publicKey.export({ type: 'spki', format: 'pem' }))
     const jwkText = JSON.stringify(pairs.Ed25519.publicKey.export({ format: 'jwk' }))
-    const lookups = [pem, jwkText, pairs.RSA.publicKey.export({ type: 'spki', format: 'der' })]
+    const lookups: Material[] = [
+      pem,
+      jwkText,
+      pairs.RSA.publicKey.export({ type: 'spki', format: 'der' }),
+      // Issue 10, B1 and B2: a secret KeyObject of the PEM, a JWK set's text, an OpenSSH line.
+      createSecretKey(pem),
+      JSON.stringify({ keys: [rsaJwk] }),
+      openSshLine(pairs.RSA),
+    ]
     let next = 0
     const authenticated: Socket[] = []
     await using server = await startPlainServer((io) => {
@@ -191,7 +296,9 @@ describe('a public key as an HMAC secret', () => {
     for (const material of lookups) {
       const client = server.connect()
       await nextEvent(client, 'connect')
-      const token = forge(material)
+      const token = forge(
+        typeof material === 'string' || Buffer.isBuffer(material) ? material : material.export(),
+      )
       const refused = nextEvent<UnauthorizedPayload>(client, 'unauthorized')
       client.emit('authenticate', { token })
       const payload = await refused

@@ -57,6 +57,15 @@ function holdable(): {
   }
 }
 
+/** A promise and the function that resolves it (Node 20 has no Promise.withResolvers). */
+function signal(): { fired: Promise<void>; fire: () => void } {
+  let fire: () => void = () => undefined
+  const fired = new Promise<void>((resolve) => {
+    fire = resolve
+  })
+  return { fired, fire }
+}
+
 describe('numeric event names at the post-connect gate', () => {
   it('drops 42[2,{}] before and after authentication; string events still pass', async () => {
     const seen: unknown[] = []
@@ -111,6 +120,58 @@ describe('server faults are server_error, not token_invalid', () => {
     })
     const result = await outcome(server.connect({ auth: { token: server.issuer.sign() } }))
     expect(codeOf(result)).toBe('token_revoked')
+  })
+
+  it('a plain error that merely has an auth code (code: "token_invalid"): server_error, its message never sent', async () => {
+    for (const code of ['token_invalid', 'token_expired']) {
+      await using server = await startServer({
+        guard: {
+          onAuthenticated: () => {
+            throw Object.assign(new Error('pg: connection refused'), { code })
+          },
+        },
+      })
+      const result = await outcome(server.connect({ auth: { token: server.issuer.sign() } }))
+      expect(codeOf(result)).toBe('server_error')
+      expect(JSON.stringify(result)).not.toContain('pg:')
+    }
+  })
+
+  it('guard.close() while onAuthenticated never resolves: the handshake is answered server_error at once', async () => {
+    const entered = signal()
+    await using server = await startServer({
+      guard: {
+        onAuthenticated: () => {
+          entered.fire()
+          return new Promise<void>(() => undefined)
+        },
+      },
+    })
+    const first = outcome(server.connect({ auth: { token: server.issuer.sign() } }))
+    await entered.fired
+    await server.guard.close()
+    expect(codeOf(await first)).toBe('server_error')
+  })
+
+  it("guard.close() while a refresh's onAuthenticated never resolves: answered server_error at once", async () => {
+    let hang = false
+    const entered = signal()
+    await using server = await startServer({
+      guard: {
+        onAuthenticated: () => {
+          if (!hang) return undefined
+          entered.fire()
+          return new Promise<void>(() => undefined)
+        },
+      },
+    })
+    const client = server.connect({ auth: { token: server.issuer.sign() } })
+    await connected(client)
+    hang = true
+    const answer = refresh(client, server.issuer.sign())
+    await entered.fired
+    await server.guard.close()
+    expect(await answer).toMatchObject({ ok: false, code: 'server_error' })
   })
 
   it('a rate-limit key that throws: server_error', async () => {
@@ -231,6 +292,19 @@ describe('refresh floods and refresh identity', () => {
     await connected(client)
     const ack = await refresh(client, server.issuer.sign({ iss: 'https://b' }))
     expect(ack).toMatchObject({ ok: false, code: 'claim_invalid' })
+  })
+
+  it('an empty sub is no subject: the token is refused (claim_invalid), so no refresh from "" to ""', async () => {
+    await using server = await startServer()
+    const empty = server.issuer.sign({ sub: '' })
+    const result = await outcome(server.connect({ auth: { token: empty } }))
+    expect(codeOf(result)).toBe('claim_invalid')
+    const alice = server.connect({ auth: { token: server.issuer.sign() } })
+    await connected(alice)
+    expect(await refresh(alice, server.issuer.sign({ sub: '', scope: 'admin' }))).toMatchObject({
+      ok: false,
+      code: 'claim_invalid',
+    })
   })
 
   it('a refresh is refused when either token lacks sub', async () => {

@@ -217,9 +217,19 @@ describe('importLocalKeySet', () => {
 })
 
 describe('importSecret and asymmetric key material', () => {
-  it('never mistakes random secrets (bytes, base64, hex) for key material', () => {
+  it('never mistakes random secrets (bytes, base64, base64url, hex) for key material', () => {
     for (let i = 0; i < 500; i++) {
       const bytes = randomBytes(32 + (i % 33))
+      const encoded = [bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('hex')]
+      for (const secret of [bytes, ...encoded, Buffer.from(encoded[0] as string)]) {
+        expect(importSecret(secret, ctx(['HS256'], 'secret')).kind).toBe('secret')
+      }
+    }
+  })
+
+  it('never mistakes long random secrets in base64 or hex (up to 512 bytes) for an RSA modulus', () => {
+    for (let i = 0; i < 200; i++) {
+      const bytes = randomBytes(256 + (i % 257))
       for (const secret of [bytes, bytes.toString('base64'), bytes.toString('hex')]) {
         expect(importSecret(secret, ctx(['HS256'], 'secret')).kind).toBe('secret')
       }

@@ -287,6 +287,15 @@ describe('claims policy', () => {
     await expectCode(verifier.verify(hsToken({ ...valid, sub: undefined })), 'claim_invalid', 'sub')
   })
 
+  it('an empty sub names nobody: claim_invalid (claim sub), with or without a subject policy', async () => {
+    await expectCode(hsVerifier().verify(hsToken({ ...valid, sub: '' })), 'claim_invalid', 'sub')
+    await expectCode(
+      hsVerifier({ subject: 'alice' }).verify(hsToken({ ...valid, sub: '' })),
+      'claim_invalid',
+      'sub',
+    )
+  })
+
   it('typ: case-insensitive, application/ implied only without a slash (RFC 7515 §4.1.9)', async () => {
     for (const policy of ['at+jwt', 'AT+JWT', 'application/at+jwt']) {
       const verifier = hsVerifier({ typ: policy })

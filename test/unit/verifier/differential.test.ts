@@ -14,6 +14,7 @@
 //  - crit-unsupported         token_invalid     any "crit" (jose understands crit: ["b64"])
 //  - b64-not-true             token_invalid     "b64" other than true, listed in crit or not
 //  - string-claim-type        claim_invalid     "iss"/"sub"/"jti" present and not a string
+//  - empty-sub                claim_invalid     "sub" present and "" (it names nobody)
 //  - aud-type                 claim_invalid     "aud" not a string or an array of strings
 //  - non-finite-numeric-date  claim_invalid     exp/nbf/iat that JSON.parse made Infinity
 //  - iat-in-future            token_not_active  iat after now + tolerance (jose: only with maxTokenAge)
@@ -47,6 +48,7 @@ const DOCUMENTED = [
   'crit-unsupported',
   'b64-not-true',
   'string-claim-type',
+  'empty-sub',
   'aud-type',
   'non-finite-numeric-date',
   'iat-in-future',
