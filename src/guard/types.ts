@@ -1,5 +1,5 @@
 // The guard's public types: options, the guard object, and what it puts on `socket.data`.
-import type { DefaultEventsMap, Namespace, Server, Socket } from 'socket.io'
+import type { DefaultEventsMap, Server, Socket } from 'socket.io'
 import type { AuthError } from '../errors.js'
 import type { JwtClaims, Verifier, VerifierOptions } from '../verifier/types.js'
 import type { TokenSource } from './extract-token.js'
@@ -43,15 +43,7 @@ export type GuardSocket<TClaims extends JwtClaims = JwtClaims> = Socket<
 
 // Internal (not exported by the package): the guard's own modules handle sockets, namespaces and
 // servers of any event maps the app chose.
-/** Any Socket.IO socket, whatever its event maps. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnySocket = Socket<any, any, any>
-/** Any Socket.IO namespace. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyNamespace = Namespace<any, any, any>
-/** Any Socket.IO server. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyServer = Server<any, any, any>
+export type { AnyNamespace, AnyServer, AnySocket } from '../internal/any-socket-io.js'
 
 /** A failed-handshake rate limit per client address. */
 export interface RateLimitOptions<TClaims extends JwtClaims = JwtClaims> {

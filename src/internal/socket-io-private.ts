@@ -4,16 +4,7 @@
 // public fallback exists the accessor uses it, so a change degrades instead of crashing.
 // (The client's `emitReserved` has its own seam, src/client/emit-reserved.ts: the client must
 // stay browser-safe and cannot import this module.)
-import type { Namespace, Server, Socket } from 'socket.io'
-
-// Any server, namespace and socket, whatever their event maps (as in src/guard/types.ts, which
-// this module must not import: it sits below the guard).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyServer = Server<any, any, any>
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyNamespace = Namespace<any, any, any>
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnySocket = Socket<any, any, any>
+import type { AnyNamespace, AnyServer, AnySocket } from './any-socket-io.js'
 
 /** A Socket.IO middleware, as `nsp.use()` takes it. */
 export type NamespaceMiddleware = (socket: never, next: (error?: Error) => void) => void

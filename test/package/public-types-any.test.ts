@@ -12,16 +12,16 @@ import { packedPackage } from '../support/packed-package.js'
  * declaration the package uses between its own modules and must not export from an entry.
  */
 const ALLOWED: Readonly<Record<string, { readonly reason: string; readonly internal?: true }>> = {
-  'guard/types.d.ts#AnySocket': {
-    reason: "the guard's modules handle sockets of whatever event maps the app chose",
+  'internal/any-socket-io.d.ts#AnySocket': {
+    reason: "sockguard's modules handle sockets of whatever event maps the app chose",
     internal: true,
   },
-  'guard/types.d.ts#AnyNamespace': {
-    reason: "the guard's modules handle namespaces of whatever event maps the app chose",
+  'internal/any-socket-io.d.ts#AnyNamespace': {
+    reason: "sockguard's modules handle namespaces of whatever event maps the app chose",
     internal: true,
   },
-  'guard/types.d.ts#AnyServer': {
-    reason: "the guard's modules handle servers of whatever event maps the app chose",
+  'internal/any-socket-io.d.ts#AnyServer': {
+    reason: "sockguard's modules handle servers of whatever event maps the app chose",
     internal: true,
   },
   'authorize/authorize-events.d.ts#EventsMap': {
