@@ -1,6 +1,6 @@
 // A real Socket.IO server on 127.0.0.1:0 with a guard, as an async-disposable resource, and real
 // socket.io-client sockets that are closed with it: `await using server = await startServer()`.
-import { createHmac, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Server, type ServerOptions } from 'socket.io'
@@ -16,6 +16,9 @@ import {
   type GuardBaseOptions,
   type GuardOptions,
 } from '../../src/index.js'
+import { nowSeconds, signJwt } from './sign.js'
+
+export { nowSeconds } from './sign.js'
 
 /** An HS256 issuer with a fresh random secret. */
 export interface TestIssuer {
@@ -24,13 +27,9 @@ export interface TestIssuer {
   sign(claims?: Record<string, unknown>, header?: Record<string, unknown>): string
 }
 
-/** Seconds since the epoch. */
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000)
-
 /** Makes an HS256 issuer. */
 export function createIssuer(): TestIssuer {
   const secret = randomBytes(32)
-  const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
   return {
     secret,
     sign(claims = {}, header = {}) {
@@ -41,8 +40,7 @@ export function createIssuer(): TestIssuer {
         ...claims,
       }
       const body = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== null))
-      const input = `${b64({ alg: 'HS256', typ: 'JWT', ...header })}.${b64(body)}`
-      return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
+      return signJwt('HS256', secret, body, header)
     },
   }
 }

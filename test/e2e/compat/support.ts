@@ -1,12 +1,12 @@
 // Test support for the socketio-jwt drop-in: a plain Socket.IO server (no guard: the drop-in is
 // the only authentication) as an async-disposable resource, and tokens signed the way socketio-jwt
 // apps sign them (jsonwebtoken, a string secret).
-import { createHmac } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import jwt from 'jsonwebtoken'
 import { Server, type ServerOptions } from 'socket.io'
 import type { ManagerOptions, Socket as ClientSocket, SocketOptions } from 'socket.io-client'
+import { signJwt, unsignedJwt } from '../../support/sign.js'
 import { connector } from '../../support/socket-server.js'
 
 /** A 41-byte HS256 secret: sockguard refuses secrets shorter than 32 bytes. */
@@ -20,8 +20,7 @@ export function sign(claims: Record<string, unknown> = {}, secret: string = SECR
 
 /** An unsigned token (`alg: none`, empty signature). */
 export function unsigned(claims: Record<string, unknown> = {}): string {
-  const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
-  return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'alice', name: 'Alice', ...claims })}.`
+  return unsignedJwt({ sub: 'alice', name: 'Alice', ...claims })
 }
 
 /** An HS256 token signed by hand, with any header. */
@@ -29,9 +28,7 @@ export function signWithHeader(
   header: Record<string, unknown>,
   claims: Record<string, unknown>,
 ): string {
-  const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
-  const input = `${b64({ alg: 'HS256', typ: 'JWT', ...header })}.${b64(claims)}`
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`
+  return signJwt('HS256', SECRET, claims, header)
 }
 
 /** A running plain server. */

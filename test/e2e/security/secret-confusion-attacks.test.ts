@@ -2,13 +2,7 @@
 // token with it; a verifier that took the key as an HS256 secret accepts the forgery. Every form
 // of asymmetric key material is refused as a secret, at creation for configured secrets and with
 // a coded error for secrets looked up per token (getKey, the drop-in's secret function).
-import {
-  X509Certificate,
-  createHmac,
-  generateKeyPairSync,
-  randomBytes,
-  type KeyObject,
-} from 'node:crypto'
+import { X509Certificate, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import type { Socket } from 'socket.io'
 import { afterAll, describe, expect, it } from 'vitest'
 import { requireAuth } from '../../../src/express/index.js'
@@ -20,6 +14,7 @@ import {
 import { createGuard, createVerifier, isAuthError } from '../../../src/index.js'
 import { startPlainServer } from '../compat/support.js'
 import { connected, expectRefused, watchProcess } from '../../support/guard-e2e.js'
+import { signJwt } from '../../support/sign.js'
 import { nextEvent, startServer } from '../../support/socket-server.js'
 
 // A self-signed P-256 certificate (openssl req -x509), for the certificate encodings.
@@ -88,10 +83,8 @@ const BYTE_FORMS = FORMS.filter(
 
 /** An HS256 token MACed with `material` as jsonwebtoken would: a string's UTF-8 bytes. */
 function forge(material: string | Buffer, claims: Record<string, unknown> = {}): string {
-  const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
   const now = Math.floor(Date.now() / 1000)
-  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'mallory', iat: now, exp: now + 60, ...claims })}`
-  return `${input}.${createHmac('sha256', material).update(input).digest('base64url')}`
+  return signJwt('HS256', material, { sub: 'mallory', iat: now, exp: now + 60, ...claims })
 }
 
 const invalidSecret = (option = 'secret') =>
