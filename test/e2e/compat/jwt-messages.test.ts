@@ -6,8 +6,8 @@ import type { Socket as ClientSocket } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import { authorize, type AuthorizeOptions } from '../../../src/compat/socketio-jwt.js'
 import { forge as forgeJws, hmacSigner } from '../../support/sign.js'
-import { nextEvent } from '../../support/socket-server.js'
-import { SECRET, sign, startPlainServer, unsigned } from './support.js'
+import { nextEvent, startServer } from '../../support/socket-server.js'
+import { SECRET, sign, unsigned } from './support.js'
 
 type Fields = Record<string, unknown>
 const now = (): number => Math.floor(Date.now() / 1000)
@@ -66,13 +66,16 @@ function oracle(token: string, options: Fields): string {
 }
 
 async function postConnectMessage(options: Fields, token: string): Promise<string> {
-  await using server = await startPlainServer((io) => {
-    io.on(
-      'connection',
-      authorize({ secret: SECRET, ...options, handshake: false } as AuthorizeOptions & {
-        handshake: false
-      }),
-    )
+  await using server = await startServer({
+    guard: false,
+    setup: (io) => {
+      io.on(
+        'connection',
+        authorize({ secret: SECRET, ...options, handshake: false } as AuthorizeOptions & {
+          handshake: false
+        }),
+      )
+    },
   })
   const client: ClientSocket = server.connect()
   await nextEvent(client, 'connect')
@@ -84,12 +87,15 @@ async function postConnectMessage(options: Fields, token: string): Promise<strin
 }
 
 async function handshakeMessage(options: Fields, token: string): Promise<string> {
-  await using server = await startPlainServer((io) => {
-    io.use(
-      authorize({ secret: SECRET, ...options, handshake: true } as AuthorizeOptions & {
-        handshake: true
-      }),
-    )
+  await using server = await startServer({
+    guard: false,
+    setup: (io) => {
+      io.use(
+        authorize({ secret: SECRET, ...options, handshake: true } as AuthorizeOptions & {
+          handshake: true
+        }),
+      )
+    },
   })
   const error = await nextEvent<Error & { data: { message: string } }>(
     server.connect({ query: { token } }),

@@ -12,7 +12,6 @@ import {
   type UnauthorizedPayload,
 } from '../../../src/compat/socketio-jwt.js'
 import { createGuard, createVerifier, isAuthError } from '../../../src/index.js'
-import { startPlainServer } from '../compat/support.js'
 import { connected, expectRefused, watchProcess } from '../../support/guard-e2e.js'
 import { signJwt } from '../../support/sign.js'
 import { nextEvent, startServer } from '../../support/socket-server.js'
@@ -168,18 +167,21 @@ describe('a public key as an HMAC secret', () => {
     const lookups = [pem, jwkText, pairs.RSA.publicKey.export({ type: 'spki', format: 'der' })]
     let next = 0
     const authenticated: Socket[] = []
-    await using server = await startPlainServer((io) => {
-      io.on(
-        'connection',
-        authorize({
-          secret: ((_request, _payload, callback) => {
-            callback(null, lookups[next++ % lookups.length])
-          }) satisfies SecretFunction,
-        }),
-      )
-      io.on('authenticated' as never, (socket: Socket) => {
-        authenticated.push(socket)
-      })
+    await using server = await startServer({
+      guard: false,
+      setup: (io) => {
+        io.on(
+          'connection',
+          authorize({
+            secret: ((_request, _payload, callback) => {
+              callback(null, lookups[next++ % lookups.length])
+            }) satisfies SecretFunction,
+          }),
+        )
+        io.on('authenticated' as never, (socket: Socket) => {
+          authenticated.push(socket)
+        })
+      },
     })
     for (const material of lookups) {
       const client = server.connect()
