@@ -4,7 +4,7 @@ import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { expect } from 'vitest'
-import { nextEvent, refusal, type Emitterish } from './socket-server.js'
+import { nextEvent, refusal, startServer, type Emitterish } from './socket-server.js'
 
 /** The two transports the handshake suites run on. */
 export const TRANSPORTS = ['websocket', 'polling'] as const
@@ -123,6 +123,16 @@ export function watchProcess(): { readonly errors: unknown[]; stop(): void } {
       process.off('uncaughtException', onError)
     },
   }
+}
+
+/**
+ * A full handshake on a fresh guarded server: a round trip of many event-loop turns, after which a
+ * rejection or exception left behind by earlier work has been reported (`unhandledRejection` fires
+ * once the microtask queue drains). Await it, instead of a sleep, before reading watchProcess().
+ */
+export async function handshakeRoundTrip(): Promise<void> {
+  await using server = await startServer()
+  await connected(server.connect({ auth: { token: server.issuer.sign() } }))
 }
 
 /** A whole-second instant far from the real clock, for tokens checked against a {@link testClock}. */

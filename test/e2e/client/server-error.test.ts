@@ -148,6 +148,8 @@ describe('a refresh refused for now', () => {
   async function refreshServer(...answers: Record<string, unknown>[]) {
     const refreshes: number[] = []
     const sockets: string[] = []
+    // Waiters of refreshedTimes(), told on each refresh.
+    const waiters = new Set<() => void>()
     const server = await startServer({
       guard: false,
       setup: (io) => {
@@ -155,13 +157,25 @@ describe('a refresh refused for now', () => {
           sockets.push(socket.id)
           socket.on('authenticate', (_data: unknown, ack: (answer: unknown) => void) => {
             refreshes.push(Date.now())
+            for (const waiter of waiters) waiter()
             ack(answers[refreshes.length - 1] ?? { ok: true, expiresAt: Date.now() + 60_000 })
           })
           socket.emit('auth:expiring', { expiresAt: Date.now() + 60_000 })
         })
       },
     })
-    return Object.assign(server, { refreshes, sockets })
+    /** Resolves once `count` refreshes have come (at once if they have). */
+    const refreshedTimes = (count: number): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (refreshes.length < count) return
+          waiters.delete(check)
+          resolve()
+        }
+        waiters.add(check)
+        check()
+      })
+    return Object.assign(server, { refreshes, sockets, refreshedTimes })
   }
 
   it('rate_limited with retryAfterMs: waits that long, sends it again, stays connected', async () => {
@@ -173,7 +187,7 @@ describe('a refresh refused for now', () => {
     const disconnected = nothingWithin(client, 'disconnect', 400)
     await nextEvent(client, 'connect')
     const id = client.id
-    while (server.refreshes.length < 2) await new Promise((resolve) => setTimeout(resolve, 10))
+    await server.refreshedTimes(2)
     const [first = 0, second = 0] = server.refreshes
     expect(second - first).toBeGreaterThanOrEqual(60 - 5)
     await disconnected
@@ -189,13 +203,20 @@ describe('a refresh refused for now', () => {
     const rateLimited = { ok: false, code: 'rate_limited', message: 'Slow down.', retryAfterMs: 5 }
     await using server = await refreshServer(rateLimited, rateLimited, rateLimited)
     const errors = authErrors()
+    let reported = (): void => undefined
+    const firstReport = new Promise<void>((resolve) => {
+      reported = resolve
+    })
     const client = connectClient(server.url, {
       ...tokenSequence('first', 'fresh'),
-      onAuthError: errors.onAuthError,
+      onAuthError: (error) => {
+        errors.onAuthError(error)
+        reported()
+      },
       retry: { maxAttempts: 2 },
     })
     await nextEvent(client, 'connect')
-    while (errors.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    await firstReport
     expect(errors.seen).toEqual([{ code: 'rate_limited', message: 'Slow down.' }])
     expect(server.refreshes).toHaveLength(3)
   })
@@ -209,7 +230,7 @@ describe('a refresh refused for now', () => {
       retry: { initialDelayMs: 20, maxDelayMs: 20 },
     })
     await nextEvent(client, 'connect')
-    while (server.refreshes.length < 2) await new Promise((resolve) => setTimeout(resolve, 10))
+    await server.refreshedTimes(2)
     expect(client.connected).toBe(true)
     expect(errors.seen).toEqual([])
   })

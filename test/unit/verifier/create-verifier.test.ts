@@ -627,7 +627,8 @@ describe('getKey key source', () => {
   it('an asynchronous resolver', async () => {
     const verifier = createVerifier({
       getKey: async () => {
-        await new Promise((resolve) => setTimeout(resolve, 1))
+        // A macrotask boundary: the key arrives after the verifier has yielded.
+        await new Promise((resolve) => setImmediate(resolve))
         return rsa.publicKey
       },
       algorithms: ['RS256'],
