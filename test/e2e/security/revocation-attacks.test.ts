@@ -13,7 +13,7 @@ import {
   startCluster,
   uniquePrefix,
 } from '../../cluster/support.js'
-import { connected, delay, disconnected, nothingWithin } from '../../support/guard-e2e.js'
+import { connected, disconnected, nothingWithin } from '../../support/guard-e2e.js'
 import { nextEvent, startServer, type TestServer } from '../../support/socket-server.js'
 import { outcome, type Outcome } from './support.js'
 
@@ -190,9 +190,17 @@ describe('revocation while authentication is in flight', () => {
     const client = cluster.b.server.connect({ auth: { token: cluster.issuer.sign() } })
     const first = outcome(client)
     await held.entered()
+    // B hears of it through its store's change feed: the guard's listener (subscribed when it was
+    // attached) is called before this one, so once this resolves B's guard knows.
+    const heardOnB = new Promise<void>((resolve) => {
+      const stop = cluster.b.store.subscribe((target) => {
+        if (target.sub !== 'alice') return
+        stop()
+        resolve()
+      })
+    })
     await cluster.a.server.guard.revoke({ sub: 'alice' })
-    // The cross-node bound: B has heard of it well within 100 ms.
-    await delay(100)
+    await heardOnB
     held.open()
     expect(await endedRevoked(client, first)).toBe(true)
   })
