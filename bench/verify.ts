@@ -6,7 +6,6 @@ import {
   createHmac,
   createSecretKey,
   generateKeyPairSync,
-  sign as cryptoSign,
   timingSafeEqual,
   verify as cryptoVerify,
   webcrypto,
@@ -22,6 +21,7 @@ import { createVerifier } from '../src/index.js'
 import { consoleTable as formatConsoleTable, fmtInt, fmtRatio } from './support/format.js'
 import { intOption } from './support/int-option.js'
 import { listOption } from './support/list-option.js'
+import { b64json, signJwt } from './support/sign.js'
 import { machineInfo, resultsHeader } from './support/results-header.js'
 import { median } from './support/stats.js'
 import { versionOf } from './support/version-of.js'
@@ -86,31 +86,8 @@ function makeKeys(alg: Alg): Keys {
   return { signing: pair.privateKey, verifying: pair.publicKey, secret: undefined, pem }
 }
 
-const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
-
-function signInput(alg: Alg, key: KeyObject, input: Buffer): Buffer {
-  switch (alg) {
-    case 'HS256':
-      return createHmac('sha256', key).update(input).digest()
-    case 'RS256':
-      return cryptoSign('sha256', input, key)
-    case 'PS256':
-      return cryptoSign('sha256', input, {
-        key,
-        padding: constants.RSA_PKCS1_PSS_PADDING,
-        saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
-      })
-    case 'ES256':
-      return cryptoSign('sha256', input, { key, dsaEncoding: 'ieee-p1363' })
-    case 'EdDSA':
-      return cryptoSign(null, input, key)
-  }
-}
-
 function signToken(alg: Alg, key: KeyObject, claims: Record<string, unknown>): string {
-  const signingInput = `${b64url({ alg, typ: 'JWT' })}.${b64url(claims)}`
-  const signature = signInput(alg, key, Buffer.from(signingInput)).toString('base64url')
-  return `${signingInput}.${signature}`
+  return signJwt(alg, key, claims)
 }
 
 function claimsFor(i: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -136,7 +113,7 @@ interface BadToken {
 
 function badTokens(alg: Alg, keys: Keys, good: string): BadToken[] {
   const [header = '', payload = '', signature = ''] = good.split('.')
-  const forgedPayload = b64url({ ...claimsFor(0), sub: 'admin' })
+  const forgedPayload = b64json({ ...claimsFor(0), sub: 'admin' })
   const sigBytes = Buffer.from(signature, 'base64url')
   sigBytes[0] = (sigBytes[0] ?? 0) ^ 0x01
   const hour = 3600

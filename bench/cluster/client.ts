@@ -2,10 +2,11 @@
 // socket.io-client sockets (WebSocket only, reconnected by hand so that a storm has a bounded
 // number of handshakes in flight), and times revocations and broadcasts on its own clock. Only
 // 127.0.0.1 URLs are accepted.
-import { createHmac, createPrivateKey, sign as cryptoSign } from 'node:crypto'
+import { createPrivateKey } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { io, type Socket } from 'socket.io-client'
 import { serve } from '../handshake/rpc.js'
+import { forge, signerFor, type Signer } from '../support/sign.js'
 import {
   REVOKE_PATH,
   REVOKE_TIME_HEADER,
@@ -21,13 +22,8 @@ const CONNECT_TIMEOUT_MS = 30_000
 const pools = new Map<Alg, string[]>()
 const groups = new Map<string, Socket[]>()
 
-const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
-
-function signer(alg: Alg, key: string): (input: string) => Buffer {
-  if (alg === 'HS256') return (input) => createHmac('sha256', key).update(input).digest()
-  const privateKey = createPrivateKey(key)
-  return (input) =>
-    cryptoSign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' })
+function signer(alg: Alg, key: string): Signer {
+  return signerFor(alg, alg === 'HS256' ? key : createPrivateKey(key))
 }
 
 /** The token with one bit of its signature flipped. */
@@ -114,8 +110,7 @@ serve<ClientCommands>(
           jti: `${alg}-${i}`,
           scope: SCOPE,
         }
-        const input = `${b64url({ alg, typ: 'JWT' })}.${b64url(claims)}`
-        return `${input}.${sign(input).toString('base64url')}`
+        return forge({ alg, typ: 'JWT' }, claims, sign)
       })
       pools.set(alg, tokens)
       return Promise.resolve({ ms: performance.now() - start })

@@ -1,9 +1,10 @@
 // The client child of bench/handshake.ts: mints distinct tokens with node:crypto, opens
 // socket.io-client WebSocket connections to the server child with bounded concurrency, and sends
 // pipelined acknowledged events. Only 127.0.0.1 URLs are accepted.
-import { createHmac, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto'
+import { createPrivateKey } from 'node:crypto'
 import { io, type Socket } from 'socket.io-client'
 import { SCOPE, TRANSPORT_OF, type Alg, type ClientCommands, type ServerSetup } from './protocol.js'
+import { forge, signerFor, type Signer } from '../support/sign.js'
 import { serve } from './rpc.js'
 
 /** How long one handshake may take before the phase fails. */
@@ -20,22 +21,14 @@ interface Pool {
 const pools = new Map<Alg, Pool>()
 const groups = new Map<string, Socket[]>()
 
-const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
-
-function signer(alg: Alg, key: string): (input: string) => Buffer {
-  if (alg === 'HS256') return (input) => createHmac('sha256', key).update(input).digest()
-  const privateKey: KeyObject = createPrivateKey(key)
-  return alg === 'ES256'
-    ? (input) =>
-        cryptoSign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' })
-    : (input) => cryptoSign('sha256', Buffer.from(input), privateKey)
+function signer(alg: Alg, key: string): Signer {
+  return signerFor(alg, alg === 'HS256' ? key : createPrivateKey(key))
 }
 
-function mint(alg: Alg, sign: (input: string) => Buffer, i: number, scope: string): string {
+function mint(alg: Alg, sign: Signer, i: number, scope: string): string {
   const now = Math.floor(Date.now() / 1000)
   const claims = { sub: `user-${i}`, iat: now, exp: now + 3600, jti: `${alg}-${i}`, scope }
-  const input = `${b64url({ alg, typ: 'JWT' })}.${b64url(claims)}`
-  return `${input}.${sign(input).toString('base64url')}`
+  return forge({ alg, typ: 'JWT' }, claims, sign)
 }
 
 function checkUrl(url: string): void {

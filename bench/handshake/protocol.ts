@@ -48,9 +48,6 @@ export interface CpuSample {
   readonly windowUs: readonly [number, number]
 }
 
-// Re-exported for test/load, which names its commands with it from here.
-export type { Command } from '../support/command.js'
-
 /** Commands of bench/handshake/server.ts. */
 export interface ServerCommands {
   /** Creates the Socket.IO server for a setup on 127.0.0.1:0; `key` is the secret or SPKI PEM. */

@@ -1,15 +1,4 @@
 // The typed request/response pairs that bench/handshake/rpc.ts carries between a benchmark and
-// its child processes; each benchmark's protocol.ts names its commands with this.
-
-/**
- * A command: its parameters and its result.
- *
- * @example
- * interface Commands {
- *   stop: Command<null, null>
- * }
- */
-export interface Command<TParams, TResult> {
-  readonly params: TParams
-  readonly result: TResult
-}
+// its child processes; each benchmark's protocol.ts names its commands with this. Defined beside
+// the IPC layer in test/support/fork-peer.ts, which the load tests share.
+export type { Command } from '../../test/support/fork-peer.js'

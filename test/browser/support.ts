@@ -1,10 +1,10 @@
 // Shared by the browser tests: Debian's Chromium, the reference server with pages opened on it,
 // and the steps a user takes on the page. Assertions read what the user sees.
-import { SignJWT } from 'jose'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { expect, inject } from 'vitest'
 import { startServer, type StartedServer } from '../../server/start-server.js'
 import type { ServerConfig } from '../../server/config.js'
+import { signJwt } from '../support/sign.js'
 
 /** The viewport of the existing tests (and of the README's picture). */
 export const DEFAULT_VIEWPORT = { width: 1200, height: 800 }
@@ -139,12 +139,7 @@ export function mint(
   { secret = EXTERNAL_SECRET, scope = 'chat' }: { secret?: string; scope?: string } = {},
 ): Promise<string> {
   const iat = Math.floor(Date.now() / 1000)
-  return new SignJWT({ scope })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(sub)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + lifetimeSeconds)
-    .sign(new TextEncoder().encode(secret))
+  return Promise.resolve(signJwt('HS256', secret, { scope, sub, iat, exp: iat + lifetimeSeconds }))
 }
 
 /** Pastes a token into the sign-in field and connects. */

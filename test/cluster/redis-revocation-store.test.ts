@@ -143,8 +143,16 @@ describe('createRedisRevocationStore on Redis', () => {
     expect(heard[1]![0]).toEqual({ jti: 'j-1', iss: 'https://idp.example', expiresAt: at + 60_000 })
     expect(heard[2]![0]).toEqual({ jti: 'j-2', expiresAt: at + 60_000 })
     unsubscribe()
+    // A control subscriber, once reading, hears what the unsubscribed one must not (the probes too).
+    const control: RevocationTarget[] = []
+    const stopControl = other.subscribe((target) => control.push(target))
+    await eventually(async () => {
+      await other.revokeToken(undefined, 'control-probe', Date.now() + 60_000)
+      return control.length > 0
+    })
     await other.revokeSubject('bob', Date.now(), 60_000)
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await eventually(() => control.some((target) => target.sub === 'bob'))
+    stopControl()
     expect(heard).toHaveLength(3)
   })
 

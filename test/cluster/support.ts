@@ -7,7 +7,7 @@ import { createAdapter } from '@socket.io/redis-adapter'
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter'
 import { Redis } from 'ioredis'
 import type { RateLimiterAbstract } from 'rate-limiter-flexible'
-import { createVerifier, type GuardBaseOptions } from '../../src/index.js'
+import type { GuardBaseOptions } from '../../src/index.js'
 import {
   createRedisRateLimiter,
   createRedisRevocationStore,
@@ -120,8 +120,9 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
             })
           : createAdapter(pub, sub, { key: `${options.prefix}io`, requestsTimeout: 1_000 }),
     },
+    // Every node verifies the cluster's issuer (server.issuer is that issuer on each node).
+    issuer: options.issuer,
     guard: {
-      verifier: createVerifier({ secret: options.issuer.secret, algorithms: ['HS256'] }),
       revocationStore: store,
       ...(limiter === undefined ? {} : { rateLimit: { limiter } }),
       ...options.guard,

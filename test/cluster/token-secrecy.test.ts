@@ -22,7 +22,11 @@ function secretPieces(tokens: readonly string[]): string[] {
 }
 
 /** Records every command Redis runs, as text, until stopped. */
-async function monitor(redis: Redis): Promise<{ text(): Promise<string>; stop(): void }> {
+async function monitor(redis: Redis): Promise<{
+  text(): Promise<string>
+  more(command: string, count: number): Promise<void>
+  stop(): void
+}> {
   const monitored = await redis.monitor()
   monitored.on('error', () => undefined)
   const lines: string[] = []
@@ -45,6 +49,18 @@ async function monitor(redis: Redis): Promise<{ text(): Promise<string>; stop():
       await redis.echo(marker)
       await seen
       return lines.join('\n')
+    },
+    /** Resolves once Redis has run `count` more `command`s from now. */
+    more(command, count) {
+      let left = count
+      return new Promise<void>((resolve) => {
+        const check = (_time: string, args: string[]): void => {
+          if (args[0]?.toUpperCase() !== command || --left > 0) return
+          monitored.off('monitor', check)
+          resolve()
+        }
+        monitored.on('monitor', check)
+      })
     },
     stop() {
       monitored.disconnect()
@@ -84,8 +100,8 @@ describe('token secrecy in Redis traffic', () => {
         .timeout(2_000)
         .emitWithAck('authenticate', { token: refreshed })
       expect(ack).toMatchObject({ ok: true })
-      // Let a sweep or two run over both sockets.
-      await new Promise((resolve) => setTimeout(resolve, 250))
+      // Let a sweep or two run over both sockets: each node's sweep is one MGET per interval.
+      await recording.more('MGET', 4)
 
       // Node A asks B for its sockets through the adapter (and B ships handshake and data).
       const sockets = await a.server.io.fetchSockets()

@@ -135,7 +135,8 @@ describe('authorizeEvents', () => {
     await using server = await serve({
       'room:join': async (claims, ...args: unknown[]) => {
         seen.push([claims.sub, ...args])
-        await new Promise((resolve) => setTimeout(resolve, 20))
+        // A macrotask boundary, as a lookup would: the guard must await the answer.
+        await new Promise((resolve) => setImmediate(resolve))
         return args[0] === `private:${String(claims.sub)}` || String(args[0]).startsWith('public:')
       },
     })

@@ -2,7 +2,7 @@
 // socket.io-client sockets, WebSocket only, a bounded number of handshakes in flight, each
 // recording its refusal or the `unauthorized` it got and when. Only loopback URLs are accepted.
 import { io, type Socket } from 'socket.io-client'
-import { serve } from '../../bench/handshake/rpc.js'
+import { serve } from '../support/fork-peer.js'
 import type { ClientRecord, FleetCommands, GroupStatus } from './support.js'
 
 interface Client {

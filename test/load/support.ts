@@ -3,8 +3,7 @@
 // samples after forced GC, and bounded waits. Imports nothing from vitest: the fleet child reads
 // its types from here.
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Command } from '../../bench/handshake/protocol.js'
-import { forkPeer, type Peer } from '../../bench/handshake/rpc.js'
+import { forkPeer, type Command, type Peer } from '../support/fork-peer.js'
 
 /** What became of one connection attempt, and what a connected socket saw afterwards. */
 export interface ClientRecord {

@@ -2,7 +2,7 @@
 // test/unit/verifier/differential.test.ts and scripts/differential.ts: keys made at run time, the
 // policies both verifiers get, generators of valid tokens and of mutations of them, and the
 // comparison that classifies every disagreement by one of sockguard's documented stricter rules.
-import { createHmac, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
 import { CompactSign, SignJWT, jwtVerify, type JWTVerifyOptions } from 'jose'
@@ -15,6 +15,7 @@ import {
   type VerifierPolicyOptions,
 } from '../../src/index.js'
 import { hasDuplicateNames } from './json-members.js'
+import { b64url, signerFor } from './sign.js'
 
 /** The fixed clock of every case, in whole seconds: both verifiers are given this instant. */
 export const NOW_S = 1_700_000_000
@@ -176,20 +177,6 @@ export interface Suite {
   readonly policies: readonly BoundPolicy[]
 }
 
-function rawSigner(alg: SuiteAlg, key: KeyObject | Buffer): (input: string) => Buffer {
-  switch (alg) {
-    case 'HS256':
-      return (input) => createHmac('sha256', key).update(input).digest()
-    case 'RS256':
-      return (input) => sign('sha256', Buffer.from(input), key)
-    case 'ES256':
-      return (input) =>
-        sign('sha256', Buffer.from(input), { key: key as KeyObject, dsaEncoding: 'ieee-p1363' })
-    case 'EdDSA':
-      return (input) => sign(null, Buffer.from(input), key)
-  }
-}
-
 function keyPair(alg: Exclude<SuiteAlg, 'HS256'>): { privateKey: KeyObject; publicKey: KeyObject } {
   if (alg === 'RS256') return generateKeyPairSync('rsa', { modulusLength: 2048 })
   if (alg === 'ES256') return generateKeyPairSync('ec', { namedCurve: 'P-256' })
@@ -204,8 +191,8 @@ export function createSuite(alg: SuiteAlg): Suite {
     const secret = randomBytes(32)
     return {
       alg,
-      sign: rawSigner(alg, secret),
-      signWrong: rawSigner(alg, randomBytes(32)),
+      sign: signerFor(alg, secret),
+      signWrong: signerFor(alg, randomBytes(32)),
       joseSignKey: secret,
       joseVerifyKey: secret,
       policies: POLICIES.map((def) => ({
@@ -218,8 +205,8 @@ export function createSuite(alg: SuiteAlg): Suite {
   const { privateKey, publicKey } = keyPair(alg)
   return {
     alg,
-    sign: rawSigner(alg, privateKey),
-    signWrong: rawSigner(alg, keyPair(alg).privateKey),
+    sign: signerFor(alg, privateKey),
+    signWrong: signerFor(alg, keyPair(alg).privateKey),
     joseSignKey: privateKey,
     joseVerifyKey: publicKey,
     policies: POLICIES.map((def) => ({
@@ -660,7 +647,6 @@ export function caseArbitrary(suite: Suite): fc.Arbitrary<Case> {
 // ---------------------------------------------------------------------------------------------
 // Building the token of a case.
 
-const b64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url')
 const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
 function at(text: string, fraction: number): number {

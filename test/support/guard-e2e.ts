@@ -2,9 +2,10 @@
 // must not come, recording of the events a client sees in order, and process-level crash watches.
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import type { Server } from 'socket.io'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { expect } from 'vitest'
-import { nextEvent, refusal, type Emitterish } from './socket-server.js'
+import { nextEvent, refusal, startServer, type Emitterish } from './socket-server.js'
 
 /** The two transports the handshake suites run on. */
 export const TRANSPORTS = ['websocket', 'polling'] as const
@@ -63,6 +64,38 @@ export function nothingWithin(emitter: Emitterish, event: string, ms: number): P
   })
 }
 
+/** The event {@link nothingBeforeRoundTrip} probes with (left out by {@link recordEvents}). */
+export const PROBE_EVENT = 'sockguard-test:probe'
+
+/**
+ * Proves that `client` got no `event` from what the server has done so far: the server emits a
+ * probe to the client's socket and the client awaits it. One connection keeps the server's packets
+ * in order, so an `event` (or a disconnect) sent before the probe arrives first and rejects. Use
+ * it for absences after a server-side action (a revocation), not for timers that have yet to fire.
+ */
+export async function nothingBeforeRoundTrip(
+  io: Server,
+  client: ClientSocket,
+  event: string,
+  namespace = '/',
+): Promise<void> {
+  if (client.id === undefined) throw new Error('the client is not connected')
+  let listener = (_value: unknown): void => undefined
+  const absent = new Promise<never>((_, reject) => {
+    listener = (value) => {
+      reject(new Error(`unexpected "${event}": ${JSON.stringify(value)}`))
+    }
+    client.once(event, listener)
+  })
+  const probed = nextEvent(client, PROBE_EVENT)
+  io.of(namespace).to(client.id).emit(PROBE_EVENT)
+  try {
+    await Promise.race([probed, absent])
+  } finally {
+    client.off(event, listener)
+  }
+}
+
 /** A client's connected socket id (after `connect`). */
 export async function connected(client: ClientSocket, timeoutMs = 5_000): Promise<string> {
   if (!client.connected) {
@@ -87,6 +120,7 @@ export interface SeenEvent {
 export function recordEvents(client: ClientSocket): SeenEvent[] {
   const seen: SeenEvent[] = []
   client.onAny((event: string, ...args: unknown[]) => {
+    if (event === PROBE_EVENT) return
     seen.push({ event, args, at: Date.now() })
   })
   client.on('disconnect', (reason) => {
@@ -123,6 +157,16 @@ export function watchProcess(): { readonly errors: unknown[]; stop(): void } {
       process.off('uncaughtException', onError)
     },
   }
+}
+
+/**
+ * A full handshake on a fresh guarded server: a round trip of many event-loop turns, after which a
+ * rejection or exception left behind by earlier work has been reported (`unhandledRejection` fires
+ * once the microtask queue drains). Await it, instead of a sleep, before reading watchProcess().
+ */
+export async function handshakeRoundTrip(): Promise<void> {
+  await using server = await startServer()
+  await connected(server.connect({ auth: { token: server.issuer.sign() } }))
 }
 
 /** A whole-second instant far from the real clock, for tokens checked against a {@link testClock}. */

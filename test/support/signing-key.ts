@@ -1,7 +1,8 @@
 // Signing keys made at run time for the tests (no private key is ever committed), their public
 // JWKs for a key server, and a token signer with sensible claims for an injected clock.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { SignJWT, exportJWK, type JWK, type JWTPayload } from 'jose'
+import { exportJWK, type JWK, type JWTPayload } from 'jose'
+import { forge, signerFor } from './sign.js'
 
 /** An asymmetric algorithm the tests sign with. */
 export type TestAlgorithm = 'RS256' | 'ES256'
@@ -35,11 +36,11 @@ export interface SignOptions {
   readonly claims?: JWTPayload
 }
 
-/** Signs a JWT with `key`. */
-export async function signToken(key: SigningKey, options: SignOptions = {}): Promise<string> {
+/** Signs a JWT with `key` (async, as the jose signer it replaced; callers await it). */
+export function signToken(key: SigningKey, options: SignOptions = {}): Promise<string> {
   const iat = Math.floor((options.nowMs ?? Date.now()) / 1000)
   const kid = options.kid === undefined ? key.kid : options.kid
-  return new SignJWT({ sub: 'user-1', iat, exp: iat + 86_400, ...options.claims })
-    .setProtectedHeader(kid === null ? { alg: key.alg } : { alg: key.alg, kid })
-    .sign(key.privateKey)
+  const claims: JWTPayload = { sub: 'user-1', iat, exp: iat + 86_400, ...options.claims }
+  const header = kid === null ? { alg: key.alg } : { alg: key.alg, kid }
+  return Promise.resolve(forge(header, claims, signerFor(key.alg, key.privateKey)))
 }

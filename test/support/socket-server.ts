@@ -1,7 +1,8 @@
-// A real Socket.IO server on 127.0.0.1:0 with a guard, as an async-disposable resource, and real
-// socket.io-client sockets that are closed with it: `await using server = await startServer()`.
-import { createHmac, randomBytes } from 'node:crypto'
-import { createServer } from 'node:http'
+// The one test server: a real Socket.IO server on 127.0.0.1:0 (with a guard unless told not to,
+// beside an Express app when given one) as an async-disposable resource, and real socket.io-client
+// sockets that are closed with it: `await using server = await startServer()`.
+import { randomBytes } from 'node:crypto'
+import { createServer, type RequestListener, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Server, type ServerOptions } from 'socket.io'
 import {
@@ -16,6 +17,9 @@ import {
   type GuardBaseOptions,
   type GuardOptions,
 } from '../../src/index.js'
+import { nowSeconds, signJwt } from './sign.js'
+
+export { nowSeconds } from './sign.js'
 
 /** An HS256 issuer with a fresh random secret. */
 export interface TestIssuer {
@@ -24,13 +28,9 @@ export interface TestIssuer {
   sign(claims?: Record<string, unknown>, header?: Record<string, unknown>): string
 }
 
-/** Seconds since the epoch. */
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000)
-
 /** Makes an HS256 issuer. */
 export function createIssuer(): TestIssuer {
   const secret = randomBytes(32)
-  const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
   return {
     secret,
     sign(claims = {}, header = {}) {
@@ -41,28 +41,45 @@ export function createIssuer(): TestIssuer {
         ...claims,
       }
       const body = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== null))
-      const input = `${b64({ alg: 'HS256', typ: 'JWT', ...header })}.${b64(body)}`
-      return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
+      return signJwt('HS256', secret, body, header)
     },
   }
 }
 
-/** A running test server. */
-export interface TestServer extends AsyncDisposable {
+/** A running Socket.IO server without a guard (`startServer({ guard: false })`). */
+export interface PlainServer extends AsyncDisposable {
   readonly io: Server
-  readonly guard: Guard
-  readonly issuer: TestIssuer
+  /** The http server Socket.IO is attached to (it also serves `requestListener`). */
+  readonly http: HttpServer
+  /** `http://127.0.0.1:<port>` */
   readonly url: string
   /** Connects a client (WebSocket only unless `transports` is given); closed with the server. */
   connect(options?: Partial<ManagerOptions & SocketOptions>, namespace?: string): ClientSocket
   close(): Promise<void>
 }
 
-/** Options of {@link startServer}. */
-export interface StartServerOptions {
+/** A running guarded test server. */
+export interface TestServer extends PlainServer {
+  readonly guard: Guard
+  /** The HS256 issuer whose secret the guard verifies (unless a `verifier` was given). */
+  readonly issuer: TestIssuer
+}
+
+/** What every server takes, guarded or not. */
+interface CommonOptions {
+  readonly server?: Partial<ServerOptions>
+  /** A Socket.IO server made by the test (e.g. the drop-in's own); attached to the http server. */
+  readonly io?: Server
+  /** Serves the plain HTTP requests of the same http server (an Express app, a route). */
+  readonly requestListener?: RequestListener
+}
+
+/** Options of {@link startServer} for a guarded server. */
+export interface StartServerOptions extends CommonOptions {
   /** Guard options besides the key (an HS256 secret from `issuer` is used). */
   readonly guard?: GuardBaseOptions & Record<string, unknown>
-  readonly server?: Partial<ServerOptions>
+  /** The issuer whose secret the guard verifies. @defaultValue a fresh one */
+  readonly issuer?: TestIssuer
   /** Use `io.use(guard.middleware)` instead of `guard.attach(io)`. */
   readonly middlewareOnly?: boolean
   /** Runs before the guard is attached (e.g. to create a namespace that exists at attach time). */
@@ -71,42 +88,69 @@ export interface StartServerOptions {
   readonly setup?: (io: Server, guard: Guard) => void
 }
 
-/** Starts a guarded Socket.IO server on an ephemeral loopback port. */
-export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
-  const issuer = createIssuer()
-  const http = createServer()
-  const io = new Server(http, options.server)
-  // With a `verifier` in the guard options, the issuer's secret is not used (createGuard refuses
-  // verifier options beside a verifier).
-  const guard = createGuard(
-    options.guard?.verifier === undefined
-      ? { secret: issuer.secret, algorithms: ['HS256'], ...options.guard }
-      : (options.guard as unknown as GuardOptions),
-  )
-  options.prepare?.(io)
-  if (options.middlewareOnly === true) io.use(guard.middleware)
-  else guard.attach(io)
-  options.setup?.(io, guard)
+/** Options of {@link startServer} for a server without a guard (the drop-in, raw Socket.IO). */
+export interface StartPlainServerOptions extends CommonOptions {
+  readonly guard: false
+  /** Runs before the server listens: register handlers (or the drop-in) here. */
+  readonly setup?: (io: Server) => void
+}
+
+/**
+ * Starts a Socket.IO server on an ephemeral loopback port, guarded unless `guard: false`, as an
+ * async-disposable resource that closes its clients, its guard and its http server.
+ *
+ * @example
+ * await using server = await startServer({ guard: { revocationSweepMs: 100 } })
+ * const client = server.connect({ auth: { token: server.issuer.sign() } })
+ */
+export function startServer(options: StartPlainServerOptions): Promise<PlainServer>
+export function startServer(options?: StartServerOptions): Promise<TestServer>
+export async function startServer(
+  options: StartServerOptions | StartPlainServerOptions = {},
+): Promise<PlainServer | TestServer> {
+  const http = createServer(options.requestListener)
+  const io = options.io ?? new Server(options.server)
+  io.attach(http)
+  let guarded: { guard: Guard; issuer: TestIssuer } | undefined
+  if (options.guard === false) options.setup?.(io)
+  else {
+    const issuer = options.issuer ?? createIssuer()
+    // With a `verifier` in the guard options, the issuer's secret is not used (createGuard refuses
+    // verifier options beside a verifier).
+    const guard = createGuard(
+      options.guard?.verifier === undefined
+        ? { secret: issuer.secret, algorithms: ['HS256'], ...options.guard }
+        : (options.guard as unknown as GuardOptions),
+    )
+    options.prepare?.(io)
+    if (options.middlewareOnly === true) io.use(guard.middleware)
+    else guard.attach(io)
+    options.setup?.(io, guard)
+    guarded = { guard, issuer }
+  }
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
   const clients = new Set<ClientSocket>()
-  let closed = false
-  const close = async (): Promise<void> => {
-    if (closed) return
-    closed = true
-    for (const client of clients) client.close()
-    await guard.close()
-    await new Promise<void>((resolve) => {
-      void io.close(() => {
-        resolve()
+  let closing: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      for (const client of clients) client.close()
+      await guarded?.guard.close()
+      await new Promise<void>((resolve) => {
+        // io.close() closes the http server, which waits for kept-alive HTTP connections (fetch).
+        void io.close(() => {
+          resolve()
+        })
+        http.closeAllConnections()
       })
-    })
+    })()
+    return closing
   }
   return {
     io,
-    guard,
-    issuer,
+    http,
     url,
+    ...guarded,
     connect: connector(url, clients),
     close,
     [Symbol.asyncDispose]: close,

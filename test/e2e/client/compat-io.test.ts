@@ -13,7 +13,7 @@ import {
 } from '../../../src/client/index.js'
 import { nextEvent, startServer } from '../../support/socket-server.js'
 import { seedSocketioJwtServer } from '../compat/seed-snippets.js'
-import { SECRET, sign, startPlainServer } from '../compat/support.js'
+import { SECRET, sign } from '../compat/support.js'
 import { closeClients, trackClient } from './support.js'
 
 afterEach(() => {
@@ -57,8 +57,11 @@ describe.each(
 )("the seed's socketio-jwt client with sockguard's io, over $name", ({ transports }) => {
   it("authenticates against the drop-in running the seed's server snippet", async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined)
-    await using server = await startPlainServer((io) => {
-      seedSocketioJwtServer(io, socketioJwt, SECRET)
+    await using server = await startServer({
+      guard: false,
+      setup: (io) => {
+        seedSocketioJwtServer(io, socketioJwt, SECRET)
+      },
     })
     const socket = seedClient(servedAt(server.url, { transports }), {
       token: sign({ name: 'Alice' }),
@@ -69,8 +72,11 @@ describe.each(
   })
 
   it('is refused by the drop-in with a forged token: unauthorized, then disconnected', async () => {
-    await using server = await startPlainServer((io) => {
-      seedSocketioJwtServer(io, socketioJwt, SECRET)
+    await using server = await startServer({
+      guard: false,
+      setup: (io) => {
+        seedSocketioJwtServer(io, socketioJwt, SECRET)
+      },
     })
     const socket = seedClient(servedAt(server.url, { transports }), {
       token: sign({}, `${SECRET}-not-it`),
@@ -97,7 +103,7 @@ describe('io', () => {
   })
 
   it('gives `connect` listeners (on and once) the socket; other events are unchanged', async () => {
-    await using server = await startPlainServer(() => undefined)
+    await using server = await startServer({ guard: false })
     const socket = trackClient(io(server.url, { forceNew: true, transports: ['websocket'] }))
     const onArgs: unknown[][] = []
     const onceArgs: unknown[][] = []
@@ -123,8 +129,11 @@ describe('io', () => {
   })
 
   it('patches each socket of a shared connection (two namespaces, one manager)', async () => {
-    await using server = await startPlainServer((io) => {
-      io.of('/room')
+    await using server = await startServer({
+      guard: false,
+      setup: (io) => {
+        io.of('/room')
+      },
     })
     const options = { transports: ['websocket'] }
     // No forceNew: socket.io-client caches the manager of this (fresh, ephemeral-port) URL.

@@ -13,7 +13,7 @@ import {
   testClock,
 } from '../../support/guard-e2e.js'
 import { nextEvent, startServer, type TestServer } from '../../support/socket-server.js'
-import { sign, startPlainServer } from '../compat/support.js'
+import { sign } from '../compat/support.js'
 import {
   authErrors,
   closeClients,
@@ -167,11 +167,14 @@ describe('unauthorized from the server', () => {
   it('at expiry, when no refresh came (the ack timed out), is reported once', async () => {
     // A plain server that warns and never acks, then ends the session as the guard would.
     let warned: Socket | undefined
-    await using server = await startPlainServer((io) => {
-      io.on('connection', (socket) => {
-        warned = socket
-        socket.emit('auth:expiring', { expiresAt: Date.now() + 1_000 })
-      })
+    await using server = await startServer({
+      guard: false,
+      setup: (io) => {
+        io.on('connection', (socket) => {
+          warned = socket
+          socket.emit('auth:expiring', { expiresAt: Date.now() + 1_000 })
+        })
+      },
     })
     const errors = authErrors()
     const fresh = sign({ jti: 'fresh' })

@@ -5,8 +5,7 @@
 import type { Socket } from 'socket.io'
 import { afterEach, describe, expect, it } from 'vitest'
 import { nothingWithin } from '../../support/guard-e2e.js'
-import { nextEvent } from '../../support/socket-server.js'
-import { startPlainServer } from '../compat/support.js'
+import { nextEvent, startServer } from '../../support/socket-server.js'
 import {
   authErrors,
   closeClients,
@@ -25,12 +24,15 @@ const refused = (data: Record<string, unknown>): Error =>
 async function failingServer(failures: number) {
   const at: number[] = []
   let handshakes = { count: 0 }
-  const server = await startPlainServer((io) => {
-    handshakes = countHandshakes(io)
-    io.use((_socket, next) => {
-      at.push(Date.now())
-      next(at.length <= failures ? refused(SERVER_ERROR) : undefined)
-    })
+  const server = await startServer({
+    guard: false,
+    setup: (io) => {
+      handshakes = countHandshakes(io)
+      io.use((_socket, next) => {
+        at.push(Date.now())
+        next(at.length <= failures ? refused(SERVER_ERROR) : undefined)
+      })
+    },
   })
   return Object.assign(server, { at, handshakes: () => handshakes.count })
 }
@@ -84,11 +86,14 @@ describe('server_error at the handshake', () => {
 
   it('other codes are still final: token_invalid is reported at once, never retried', async () => {
     let handshakes = 0
-    await using server = await startPlainServer((io) => {
-      io.use((_socket, next) => {
-        handshakes += 1
-        next(refused({ code: 'token_invalid', message: 'The token signature is not valid.' }))
-      })
+    await using server = await startServer({
+      guard: false,
+      setup: (io) => {
+        io.use((_socket, next) => {
+          handshakes += 1
+          next(refused({ code: 'token_invalid', message: 'The token signature is not valid.' }))
+        })
+      },
     })
     const errors = authErrors()
     const client = connectClient(server.url, {
@@ -106,14 +111,17 @@ describe('server_error at the handshake', () => {
 describe('server_error on a live socket', () => {
   it('unauthorized server_error then a server disconnect: reconnects after the backoff', async () => {
     let connections = 0
-    await using server = await startPlainServer((io) => {
-      io.on('connection', (socket: Socket) => {
-        connections += 1
-        if (connections === 1) {
-          socket.emit('unauthorized', SERVER_ERROR)
-          socket.disconnect(true)
-        }
-      })
+    await using server = await startServer({
+      guard: false,
+      setup: (io) => {
+        io.on('connection', (socket: Socket) => {
+          connections += 1
+          if (connections === 1) {
+            socket.emit('unauthorized', SERVER_ERROR)
+            socket.disconnect(true)
+          }
+        })
+      },
     })
     const errors = authErrors()
     const client = connectClient(server.url, {
@@ -140,17 +148,34 @@ describe('a refresh refused for now', () => {
   async function refreshServer(...answers: Record<string, unknown>[]) {
     const refreshes: number[] = []
     const sockets: string[] = []
-    const server = await startPlainServer((io) => {
-      io.on('connection', (socket: Socket) => {
-        sockets.push(socket.id)
-        socket.on('authenticate', (_data: unknown, ack: (answer: unknown) => void) => {
-          refreshes.push(Date.now())
-          ack(answers[refreshes.length - 1] ?? { ok: true, expiresAt: Date.now() + 60_000 })
+    // Waiters of refreshedTimes(), told on each refresh.
+    const waiters = new Set<() => void>()
+    const server = await startServer({
+      guard: false,
+      setup: (io) => {
+        io.on('connection', (socket: Socket) => {
+          sockets.push(socket.id)
+          socket.on('authenticate', (_data: unknown, ack: (answer: unknown) => void) => {
+            refreshes.push(Date.now())
+            for (const waiter of waiters) waiter()
+            ack(answers[refreshes.length - 1] ?? { ok: true, expiresAt: Date.now() + 60_000 })
+          })
+          socket.emit('auth:expiring', { expiresAt: Date.now() + 60_000 })
         })
-        socket.emit('auth:expiring', { expiresAt: Date.now() + 60_000 })
-      })
+      },
     })
-    return Object.assign(server, { refreshes, sockets })
+    /** Resolves once `count` refreshes have come (at once if they have). */
+    const refreshedTimes = (count: number): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (refreshes.length < count) return
+          waiters.delete(check)
+          resolve()
+        }
+        waiters.add(check)
+        check()
+      })
+    return Object.assign(server, { refreshes, sockets, refreshedTimes })
   }
 
   it('rate_limited with retryAfterMs: waits that long, sends it again, stays connected', async () => {
@@ -162,7 +187,7 @@ describe('a refresh refused for now', () => {
     const disconnected = nothingWithin(client, 'disconnect', 400)
     await nextEvent(client, 'connect')
     const id = client.id
-    while (server.refreshes.length < 2) await new Promise((resolve) => setTimeout(resolve, 10))
+    await server.refreshedTimes(2)
     const [first = 0, second = 0] = server.refreshes
     expect(second - first).toBeGreaterThanOrEqual(60 - 5)
     await disconnected
@@ -178,13 +203,20 @@ describe('a refresh refused for now', () => {
     const rateLimited = { ok: false, code: 'rate_limited', message: 'Slow down.', retryAfterMs: 5 }
     await using server = await refreshServer(rateLimited, rateLimited, rateLimited)
     const errors = authErrors()
+    let reported = (): void => undefined
+    const firstReport = new Promise<void>((resolve) => {
+      reported = resolve
+    })
     const client = connectClient(server.url, {
       ...tokenSequence('first', 'fresh'),
-      onAuthError: errors.onAuthError,
+      onAuthError: (error) => {
+        errors.onAuthError(error)
+        reported()
+      },
       retry: { maxAttempts: 2 },
     })
     await nextEvent(client, 'connect')
-    while (errors.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    await firstReport
     expect(errors.seen).toEqual([{ code: 'rate_limited', message: 'Slow down.' }])
     expect(server.refreshes).toHaveLength(3)
   })
@@ -198,7 +230,7 @@ describe('a refresh refused for now', () => {
       retry: { initialDelayMs: 20, maxDelayMs: 20 },
     })
     await nextEvent(client, 'connect')
-    while (server.refreshes.length < 2) await new Promise((resolve) => setTimeout(resolve, 10))
+    await server.refreshedTimes(2)
     expect(client.connected).toBe(true)
     expect(errors.seen).toEqual([])
   })

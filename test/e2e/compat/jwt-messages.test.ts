@@ -1,25 +1,20 @@
 // The drop-in's refusal messages against jsonwebtoken's (what socketio-jwt 4.x sent): for each
 // cause both refuse, jsonwebtoken.verify with the same secret and options is the oracle, and the
 // client of a real server (handshake mode and the post-connect flow) must read the same message.
-import { createHmac } from 'node:crypto'
 import jwt from 'jsonwebtoken'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import { authorize, type AuthorizeOptions } from '../../../src/compat/socketio-jwt.js'
-import { nextEvent } from '../../support/socket-server.js'
-import { SECRET, sign, startPlainServer, unsigned } from './support.js'
+import { forge as forgeJws, hmacSigner } from '../../support/sign.js'
+import { nextEvent, startServer } from '../../support/socket-server.js'
+import { SECRET, sign, unsigned } from './support.js'
 
 type Fields = Record<string, unknown>
 const now = (): number => Math.floor(Date.now() / 1000)
-const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
-
 /** A token with any header and claims, MACed with SECRET by the header's HS algorithm. */
 function forge(header: Fields, claims: Fields, secret = SECRET): string {
-  const input = `${b64({ typ: 'JWT', ...header })}.${b64(claims)}`
   const hash = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[String(header.alg)]
-  return `${input}.${createHmac(hash ?? 'sha256', secret)
-    .update(input)
-    .digest('base64url')}`
+  return forgeJws({ typ: 'JWT', ...header }, claims, hmacSigner(secret, hash ?? 'sha256'))
 }
 
 // [cause, drop-in options (jsonwebtoken's, same names), token]
@@ -71,13 +66,16 @@ function oracle(token: string, options: Fields): string {
 }
 
 async function postConnectMessage(options: Fields, token: string): Promise<string> {
-  await using server = await startPlainServer((io) => {
-    io.on(
-      'connection',
-      authorize({ secret: SECRET, ...options, handshake: false } as AuthorizeOptions & {
-        handshake: false
-      }),
-    )
+  await using server = await startServer({
+    guard: false,
+    setup: (io) => {
+      io.on(
+        'connection',
+        authorize({ secret: SECRET, ...options, handshake: false } as AuthorizeOptions & {
+          handshake: false
+        }),
+      )
+    },
   })
   const client: ClientSocket = server.connect()
   await nextEvent(client, 'connect')
@@ -89,12 +87,15 @@ async function postConnectMessage(options: Fields, token: string): Promise<strin
 }
 
 async function handshakeMessage(options: Fields, token: string): Promise<string> {
-  await using server = await startPlainServer((io) => {
-    io.use(
-      authorize({ secret: SECRET, ...options, handshake: true } as AuthorizeOptions & {
-        handshake: true
-      }),
-    )
+  await using server = await startServer({
+    guard: false,
+    setup: (io) => {
+      io.use(
+        authorize({ secret: SECRET, ...options, handshake: true } as AuthorizeOptions & {
+          handshake: true
+        }),
+      )
+    },
   })
   const error = await nextEvent<Error & { data: { message: string } }>(
     server.connect({ query: { token } }),

@@ -17,7 +17,7 @@ import {
   seedSocketioJwtServer,
   type SeedIo,
 } from './seed-snippets.js'
-import { SECRET, sign, startPlainServer } from './support.js'
+import { SECRET, sign } from './support.js'
 
 const SEED_URL = 'http://localhost:3000'
 const lists: ('websocket' | 'polling')[][] = [['websocket'], ['polling'], ['polling', 'websocket']]
@@ -85,7 +85,7 @@ afterEach(() => {
 
 describe("the seed's socketio-jwt client, as written", () => {
   it('cannot work with socket.io-client: the connect listener gets no socket argument', async () => {
-    await using server = await startPlainServer(() => undefined)
+    await using server = await startServer({ guard: false })
     const probe = server.connect()
     const args = await new Promise<unknown[]>((resolve) => {
       probe.on('connect', (...given: unknown[]) => {
@@ -136,8 +136,9 @@ describe.each(transports)(
       // The seed's `const io = require('socket.io')();`
       const require = createRequire(import.meta.url)
       const io = (require('socket.io') as () => Server)()
-      await using server = await startPlainServer(
-        (io) => {
+      await using server = await startServer({
+        guard: false,
+        setup: (io) => {
           seedSocketioJwtServer(io, socketioJwt, SECRET)
           io.sockets.on('authenticated', (socket: { on: Server['on'] }) => {
             socket.on('message', (message: string) => {
@@ -145,9 +146,8 @@ describe.each(transports)(
             })
           })
         },
-        {},
         io,
-      )
+      })
       await broadcastOnlyToAuthenticated(
         server.io,
         (options) => server.connect({ ...options, transports: transport }),
@@ -163,7 +163,7 @@ describe.each(transports)(
 
 describe("the seed's socketio-jwt server snippet", () => {
   it("refuses the seed's 10-byte 'SECRET_KEY' at creation, naming the option", async () => {
-    await using server = await startPlainServer(() => undefined)
+    await using server = await startServer({ guard: false })
     let error: unknown
     try {
       seedSocketioJwtServer(server.io, socketioJwt, SEED_SECRET)
@@ -180,13 +180,16 @@ describe.each(transports)(
   "the seed's query-token client over $name",
   ({ transports: transport }) => {
     it('authenticates against the drop-in in handshake mode; the broadcast reaches only authenticated clients', async () => {
-      await using server = await startPlainServer((io) => {
-        io.use(socketioJwt.authorize({ secret: SECRET, handshake: true }))
-        io.on('connection', (socket) => {
-          socket.on('message', (message: string) => {
-            io.emit('message', message)
+      await using server = await startServer({
+        guard: false,
+        setup: (io) => {
+          io.use(socketioJwt.authorize({ secret: SECRET, handshake: true }))
+          io.on('connection', (socket) => {
+            socket.on('message', (message: string) => {
+              io.emit('message', message)
+            })
           })
-        })
+        },
       })
       const connect = (options: Record<string, unknown>): ClientSocket =>
         server.connect({ ...options, transports: transport })

@@ -15,15 +15,8 @@ import socketioJwt, {
   type SecretFunction,
   type UnauthorizedPayload,
 } from '../../../src/compat/socketio-jwt.js'
-import { nextEvent } from '../../support/socket-server.js'
-import {
-  SECRET,
-  sign,
-  signWithHeader,
-  startPlainServer,
-  unsigned,
-  type PlainServer,
-} from './support.js'
+import { nextEvent, startServer, type PlainServer } from '../../support/socket-server.js'
+import { SECRET, sign, signWithHeader, unsigned } from './support.js'
 
 type Fields = Record<string, unknown>
 
@@ -34,19 +27,22 @@ async function serve(
 ): Promise<PlainServer & { readonly notes: string[]; readonly announced: Socket[] }> {
   const notes: string[] = []
   const announced: Socket[] = []
-  const server = await startPlainServer((io) => {
-    io.sockets
-      .on('connection', authorize({ ...options, handshake: false }))
-      .on('authenticated', (socket: Socket) => {
-        announced.push(socket)
+  const server = await startServer({
+    guard: false,
+    setup: (io) => {
+      io.sockets
+        .on('connection', authorize({ ...options, handshake: false }))
+        .on('authenticated', (socket: Socket) => {
+          announced.push(socket)
+        })
+      io.on('connection', (socket) => {
+        socket.on('note', (text: string, ack?: (reply: string) => void) => {
+          notes.push(text)
+          ack?.(`noted ${text}`)
+        })
       })
-    io.on('connection', (socket) => {
-      socket.on('note', (text: string, ack?: (reply: string) => void) => {
-        notes.push(text)
-        ack?.(`noted ${text}`)
-      })
-    })
-    setup?.(io)
+      setup?.(io)
+    },
   })
   return Object.assign(server, { notes, announced })
 }
@@ -332,13 +328,16 @@ describe('post-connect flow', () => {
   })
 
   it('also works when given to io.use() (as socketio-jwt README once showed)', async () => {
-    await using server = await startPlainServer((io) => {
-      io.use(socketioJwt.authorize({ secret: SECRET }))
-      io.on('connection', (socket) => {
-        socket.on('message', (text: string) => {
-          io.emit('message', text)
+    await using server = await startServer({
+      guard: false,
+      setup: (io) => {
+        io.use(socketioJwt.authorize({ secret: SECRET }))
+        io.on('connection', (socket) => {
+          socket.on('message', (text: string) => {
+            io.emit('message', text)
+          })
         })
-      })
+      },
     })
     const alice = await connected(server.connect())
     const stranger = await connected(server.connect())
@@ -540,17 +539,20 @@ describe('keys and algorithms', () => {
 
 describe('handshake mode', () => {
   const start = (options: Omit<AuthorizeOptions, 'handshake'> = {}): Promise<PlainServer> =>
-    startPlainServer((io) => {
-      io.use(authorize({ secret: SECRET, ...options, handshake: true }))
-      io.on('connection', (socket) => {
-        const auth: Fields = socket.handshake.auth
-        socket.emit('welcome', {
-          decoded: (socket as unknown as Fields).decoded_token,
-          query: socket.handshake.query.token ?? null,
-          auth: auth.token ?? null,
-          header: socket.handshake.headers.authorization ?? null,
+    startServer({
+      guard: false,
+      setup: (io) => {
+        io.use(authorize({ secret: SECRET, ...options, handshake: true }))
+        io.on('connection', (socket) => {
+          const auth: Fields = socket.handshake.auth
+          socket.emit('welcome', {
+            decoded: (socket as unknown as Fields).decoded_token,
+            query: socket.handshake.query.token ?? null,
+            auth: auth.token ?? null,
+            header: socket.handshake.headers.authorization ?? null,
+          })
         })
-      })
+      },
     })
 
   it.each([

@@ -1,13 +1,8 @@
-// Test support for the socketio-jwt drop-in: a plain Socket.IO server (no guard: the drop-in is
-// the only authentication) as an async-disposable resource, and tokens signed the way socketio-jwt
-// apps sign them (jsonwebtoken, a string secret).
-import { createHmac } from 'node:crypto'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+// Test support for the socketio-jwt drop-in: tokens signed the way socketio-jwt apps sign them
+// (jsonwebtoken, a string secret). Its servers are `startServer({ guard: false })` (the drop-in is
+// the only authentication).
 import jwt from 'jsonwebtoken'
-import { Server, type ServerOptions } from 'socket.io'
-import type { ManagerOptions, Socket as ClientSocket, SocketOptions } from 'socket.io-client'
-import { connector } from '../../support/socket-server.js'
+import { signJwt, unsignedJwt } from '../../support/sign.js'
 
 /** A 41-byte HS256 secret: sockguard refuses secrets shorter than 32 bytes. */
 export const SECRET = 'a-socketio-jwt-secret-of-at-least-32-bytes'
@@ -20,8 +15,7 @@ export function sign(claims: Record<string, unknown> = {}, secret: string = SECR
 
 /** An unsigned token (`alg: none`, empty signature). */
 export function unsigned(claims: Record<string, unknown> = {}): string {
-  const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
-  return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'alice', name: 'Alice', ...claims })}.`
+  return unsignedJwt({ sub: 'alice', name: 'Alice', ...claims })
 }
 
 /** An HS256 token signed by hand, with any header. */
@@ -29,48 +23,5 @@ export function signWithHeader(
   header: Record<string, unknown>,
   claims: Record<string, unknown>,
 ): string {
-  const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
-  const input = `${b64({ alg: 'HS256', typ: 'JWT', ...header })}.${b64(claims)}`
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`
-}
-
-/** A running plain server. */
-export interface PlainServer extends AsyncDisposable {
-  readonly io: Server
-  readonly url: string
-  /** Connects a client (WebSocket only unless `transports` is given); closed with the server. */
-  connect(options?: Partial<ManagerOptions & SocketOptions>, namespace?: string): ClientSocket
-  close(): Promise<void>
-}
-
-/** Starts a Socket.IO server on an ephemeral loopback port; `setup` registers its handlers. */
-export async function startPlainServer(
-  setup: (io: Server) => void,
-  options: Partial<ServerOptions> = {},
-  io: Server = new Server(options),
-): Promise<PlainServer> {
-  const http = createServer()
-  io.attach(http)
-  setup(io)
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
-  const clients = new Set<ClientSocket>()
-  let closed = false
-  const close = async (): Promise<void> => {
-    if (closed) return
-    closed = true
-    for (const client of clients) client.close()
-    await new Promise<void>((resolve) => {
-      void io.close(() => {
-        resolve()
-      })
-    })
-  }
-  return {
-    io,
-    url,
-    connect: connector(url, clients),
-    close,
-    [Symbol.asyncDispose]: close,
-  }
+  return signJwt('HS256', SECRET, claims, header)
 }

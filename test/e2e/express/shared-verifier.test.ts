@@ -1,19 +1,13 @@
 // One verifier for HTTP and Socket.IO: an Express route and a guard on a Socket.IO server
 // attached to the same http server accept the same token, refuse a bad one with the same code,
 // and (given the same revocation store) a guard.revoke() reaches the HTTP route too.
-import { Server } from 'socket.io'
-import type { Socket as ClientSocket } from 'socket.io-client'
+import express from 'express'
 import { describe, expect, it } from 'vitest'
-import {
-  createGuard,
-  createMemoryRevocationStore,
-  createVerifier,
-  type Guard,
-} from '../../../src/index.js'
+import { createMemoryRevocationStore, createVerifier } from '../../../src/index.js'
 import { requireAuth } from '../../../src/express/index.js'
 import { connected, expectRefused } from '../../support/guard-e2e.js'
-import { connector, createIssuer, nowSeconds } from '../../support/socket-server.js'
-import { expectRefusal, startApp } from './support.js'
+import { createIssuer, nowSeconds, startServer } from '../../support/socket-server.js'
+import { expectRefusal } from './support.js'
 
 const issuer = createIssuer()
 const stranger = createIssuer()
@@ -22,54 +16,45 @@ const stranger = createIssuer()
 async function startBoth() {
   const verifier = createVerifier({ secret: issuer.secret, algorithms: ['HS256'] })
   const revocationStore = createMemoryRevocationStore()
-  const clients = new Set<ClientSocket>()
-  let guard: Guard | undefined
-  const server = await startApp(
-    (app) => {
-      app.get('/api/me', requireAuth({ verifier, revocationStore }), (req, res) => {
-        res.json(req.auth.claims)
-      })
-    },
-    (http) => {
-      const io = new Server(http)
-      guard = createGuard({ verifier, revocationStore })
-      guard.attach(io)
+  const app = express()
+  app.get('/api/me', requireAuth({ verifier, revocationStore }), (req, res) => {
+    res.json(req.auth.claims)
+  })
+  const server = await startServer({
+    requestListener: app,
+    guard: { verifier, revocationStore },
+    setup: (io) => {
       io.on('connection', (socket) => {
         socket.on('whoami', (ack: (sub: unknown) => void) => {
           ack((socket.data as { auth: { claims: { sub?: string } } }).auth.claims.sub)
         })
       })
-      return async () => {
-        for (const client of clients) client.close()
-        await guard?.close()
-        await io.close()
-      }
     },
-  )
-  return {
-    server,
+  })
+  return Object.assign(server, {
     verifier,
-    guard: guard!,
-    connect: connector(server.url, clients),
-    [Symbol.asyncDispose]: () => server.close(),
-  }
+    /** `fetch(url + path)`, with `Authorization: Bearer <token>` when a token is given. */
+    get: (path: string, token?: string): Promise<Response> =>
+      fetch(`${server.url}${path}`, {
+        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      }),
+  })
 }
 
 describe('one verifier for Express and Socket.IO', () => {
   it('the guard exposes the verifier it was given', async () => {
     await using both = await startBoth()
-    const { verifier, guard } = both
-    expect(guard.verifier).toBe(verifier)
+    expect(both.guard.verifier).toBe(both.verifier)
   })
 
   it('accepts the same token on both', async () => {
     await using both = await startBoth()
-    const { server, connect } = both
+    const { get } = both
     const token = issuer.sign({ sub: 'alice' })
-    const response = await server.get('/api/me', token)
+    const response = await get('/api/me', token)
     expect(response.status).toBe(200)
     expect(await response.json()).toMatchObject({ sub: 'alice' })
-    const client = connect({ auth: { token } })
+    const client = both.connect({ auth: { token } })
     await connected(client)
     expect(await client.emitWithAck('whoami')).toBe('alice')
   })
@@ -84,20 +69,20 @@ describe('one verifier for Express and Socket.IO', () => {
     ['a token that is not a JWS', 'token_malformed', () => 'abc.def'],
   ])('refuses %s on both with %s', async (_, code, make) => {
     await using both = await startBoth()
-    const { server, connect } = both
+    const { get } = both
     const token = make()
-    const http = await expectRefusal(await server.get('/api/me', token), 401, code, token)
-    const socket = await expectRefused(connect({ auth: { token } }), code, token)
+    const http = await expectRefusal(await get('/api/me', token), 401, code, token)
+    const socket = await expectRefused(both.connect({ auth: { token } }), code, token)
     expect(socket).toEqual({ code: http.body.error, message: http.body.message })
   })
 
   it('guard.revoke() with the shared store reaches the HTTP route', async () => {
     await using both = await startBoth()
-    const { server, guard, connect } = both
+    const { get, guard } = both
     const token = issuer.sign({ sub: 'alice', iat: nowSeconds() - 1 })
-    expect((await server.get('/api/me', token)).status).toBe(200)
+    expect((await get('/api/me', token)).status).toBe(200)
     await guard.revoke({ sub: 'alice' })
-    await expectRefusal(await server.get('/api/me', token), 401, 'token_revoked', token)
-    await expectRefused(connect({ auth: { token } }), 'token_revoked', token)
+    await expectRefusal(await get('/api/me', token), 401, 'token_revoked', token)
+    await expectRefused(both.connect({ auth: { token } }), 'token_revoked', token)
   })
 })

@@ -1,6 +1,6 @@
 // Test support for `sockguard/express`: a real Express 5 app on 127.0.0.1:0 as an
-// async-disposable resource (optionally with a Socket.IO server on the same http server), and
-// checks that a refusal is well formed and free of the token.
+// async-disposable resource, and checks that a refusal is well formed and free of the token. (An
+// app beside a Socket.IO server is `startServer({ requestListener: app })` of test/support.)
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express, { type Express } from 'express'
@@ -17,24 +17,16 @@ export interface TestApp extends AsyncDisposable {
   close(): Promise<void>
 }
 
-/**
- * Starts an Express 5 app on an ephemeral loopback port. `setup` mounts routes; `beforeListen`
- * sees the http server (to attach Socket.IO to it) and returns what to close with it.
- */
-export async function startApp(
-  setup: (app: Express) => void,
-  beforeListen?: (http: HttpServer) => (() => Promise<void>) | undefined,
-): Promise<TestApp> {
+/** Starts an Express 5 app on an ephemeral loopback port; `setup` mounts its routes. */
+export async function startApp(setup: (app: Express) => void): Promise<TestApp> {
   const app = express()
   setup(app)
   const http = createServer(app)
-  const closeExtra = beforeListen?.(http)
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await closeExtra?.()
       await new Promise<void>((resolve) => {
         http.close(() => {
           resolve()

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   TRANSPORTS,
   connected,
-  delay,
   expectRefused,
+  handshakeRoundTrip,
   watchProcess,
   type Transport,
 } from '../../support/guard-e2e.js'
@@ -313,7 +313,7 @@ describe.each(TRANSPORTS)('hostile handshakes over %s', (transport: Transport) =
 
 describe('the process', () => {
   it('saw no unhandled rejection and no uncaught exception', async () => {
-    await delay(50)
+    await handshakeRoundTrip()
     expect(watch.errors).toEqual([])
   })
 })

@@ -183,9 +183,20 @@ describe('in-band refresh', () => {
   )
 
   it('answers a second authenticate while one is in flight with rate_limited', async () => {
+    // The slow refresh is held in onAuthenticated until the second one has been answered.
+    let entered = (): void => undefined
+    const inFlight = new Promise<void>((resolve) => {
+      entered = resolve
+    })
+    let release = (): void => undefined
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
     await using session = await sessionExpiringIn(60_000, 'websocket', {
       onAuthenticated: async (claims: { slow?: boolean }) => {
-        if (claims.slow === true) await delay(300)
+        if (claims.slow !== true) return
+        entered()
+        await held
       },
       // No floor between refreshes here: only the one in flight refuses the second.
       refreshIntervalMs: 0,
@@ -193,8 +204,9 @@ describe('in-band refresh', () => {
     const { server, client, seen } = session
     const token = server.issuer.sign({ iat: EPOCH_S - 70, exp: EPOCH_S + 600, slow: true })
     const first = refresh(client, { token })
-    await delay(50)
+    await inFlight
     const second = await refresh(client, { token })
+    release()
     expect(second).toEqual({
       ok: false,
       code: 'rate_limited',

@@ -12,7 +12,7 @@ import {
   connected,
   disconnected,
   expectRefused,
-  nothingWithin,
+  nothingBeforeRoundTrip,
   recordEvents,
   testClock,
   type Transport,
@@ -163,7 +163,7 @@ describe('a refusal on one of several multiplexed namespaces', () => {
           code: 'token_expired',
         })
         await disconnected(admin)
-        await nothingWithin(root, 'disconnect', 200)
+        await nothingBeforeRoundTrip(server.io, root, 'disconnect')
         expect(root.connected).toBe(true)
         // The connection is closed with its last namespace.
         const rootSocket = [...server.io.sockets.sockets.values()][0]!

@@ -10,7 +10,7 @@ import {
   connected,
   disconnected,
   expectRefused,
-  nothingWithin,
+  nothingBeforeRoundTrip,
   recordEvents,
   testClock,
   type SeenEvent,
@@ -61,7 +61,7 @@ describe.each(TRANSPORTS)('revocation over %s', (transport: Transport) => {
 
     await server.guard.revoke({ sub: 'alice' })
     for (const [index, client] of alice.entries()) await revoked(client, seen[index]!)
-    await nothingWithin(bob, 'disconnect', 200)
+    await nothingBeforeRoundTrip(server.io, bob, 'disconnect')
     expect(bob.connected).toBe(true)
     expect(bobSeen).toEqual([])
 
@@ -88,7 +88,7 @@ describe.each(TRANSPORTS)('revocation over %s', (transport: Transport) => {
 
     await server.guard.revoke({ jti: 'a', iss: ISS })
     await revoked(holderA, seenA)
-    await nothingWithin(holderB, 'disconnect', 200)
+    await nothingBeforeRoundTrip(server.io, holderB, 'disconnect')
     expect(holderB.connected).toBe(true)
     expect(seenB).toEqual([])
 
@@ -107,7 +107,7 @@ describe('revocation and refresh', () => {
     await connected(client)
     // Revoking a token no socket holds disconnects nobody.
     await server.guard.revoke({ jti: 'b', iss: ISS })
-    await nothingWithin(client, 'unauthorized', 100)
+    await nothingBeforeRoundTrip(server.io, client, 'unauthorized')
     const ack = (await client.timeout(2_000).emitWithAck('authenticate', {
       token: server.issuer.sign({ iss: ISS, jti: 'b' }),
     })) as AuthenticateAck
@@ -147,7 +147,7 @@ describe('revocation and refresh', () => {
     // No room of the guard's, none per token id (a revocation scans the guard's own index).
     expect([...socket!.rooms].filter((room) => room.startsWith('sockguard:'))).toEqual([])
     await server.guard.revoke({ jti: 'old' })
-    await nothingWithin(client, 'disconnect', 200)
+    await nothingBeforeRoundTrip(server.io, client, 'disconnect')
     expect(client.connected).toBe(true)
   })
 })

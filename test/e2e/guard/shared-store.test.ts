@@ -12,7 +12,13 @@ import {
 } from '../../../src/index.js'
 import type { RevocationListener } from '../../../src/revocation/revocation-store.js'
 import type { JwtClaims } from '../../../src/verifier/types.js'
-import { connected, expectRefused, nothingWithin, watchProcess } from '../../support/guard-e2e.js'
+import {
+  connected,
+  expectRefused,
+  nothingBeforeRoundTrip,
+  nothingWithin,
+  watchProcess,
+} from '../../support/guard-e2e.js'
 import { nextEvent, nowSeconds, startServer } from '../../support/socket-server.js'
 
 /** A store over memory that can be taken down, counts its calls, and has a feed the test drives. */
@@ -106,7 +112,7 @@ describe('a shared store that cannot answer', () => {
     })
     expect(codes).toEqual(['store_unavailable', 'store_unavailable', 'store_unavailable'])
     // The refused refresh leaves the socket on the token it holds, and it can try again.
-    await nothingWithin(client, 'disconnect', 200)
+    await nothingBeforeRoundTrip(server.io, client, 'disconnect')
     expect(client.connected).toBe(true)
     shared.state.down = false
     const retried: unknown = await client.timeout(2_000).emitWithAck('authenticate', { token })
@@ -201,7 +207,7 @@ describe('the change feed', () => {
     shared.publish({ jti: 'j', iss: 'https://other' }, Date.now())
     shared.publish({ jti: 'j', iss: 'https://i' }, Date.now())
     expect((await holderEnds).code).toBe('token_revoked')
-    await nothingWithin(fresh, 'unauthorized', 100)
+    await nothingBeforeRoundTrip(server.io, fresh, 'unauthorized')
   })
 
   it('is subscribed once the guard protects a namespace, and unsubscribed by close()', async () => {

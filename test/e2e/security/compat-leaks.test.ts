@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest'
 import { authorize } from '../../../src/compat/socketio-jwt.js'
 import { connected } from '../../support/guard-e2e.js'
-import { SECRET, sign, startPlainServer } from '../compat/support.js'
+import { startServer } from '../../support/socket-server.js'
+import { SECRET, sign } from '../compat/support.js'
 import { leakedPieces, tokenPieces } from './support.js'
 
 describe('socketio-jwt drop-in, handshake mode', () => {
@@ -16,8 +17,11 @@ describe('socketio-jwt drop-in, handshake mode', () => {
       (token: string) => ({ extraHeaders: { Authorization: `Bearer ${token}` } }),
     ],
   ])('leaves no trace of a token from %s in fetchSockets()', async (_name, options) => {
-    await using server = await startPlainServer((io) => {
-      io.use(authorize({ secret: SECRET, handshake: true }))
+    await using server = await startServer({
+      guard: false,
+      setup: (io) => {
+        io.use(authorize({ secret: SECRET, handshake: true }))
+      },
     })
     const token = sign()
     await connected(server.connect(options(token)))

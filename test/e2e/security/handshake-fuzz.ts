@@ -2,13 +2,11 @@
 // scripts/fuzz-handshake.ts (the large run): arbitrary `auth` objects, query values and
 // Authorization / Cookie / Origin headers sent by a real socket.io-client to a guarded server that
 // reads every token source, and the check of each outcome.
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import fc from 'fast-check'
-import { Server, type Socket } from 'socket.io'
+import type { Socket } from 'socket.io'
 import { io as connectClient } from 'socket.io-client'
-import { AUTH_ERROR_CODES, createGuard, type SocketAuth } from '../../../src/index.js'
-import { createIssuer, type TestIssuer } from '../../support/socket-server.js'
+import { AUTH_ERROR_CODES, type SocketAuth } from '../../../src/index.js'
+import { startServer, type TestIssuer, type TestServer } from '../../support/socket-server.js'
 import { outcome, type Outcome } from './support.js'
 
 /** The one origin allowed to authenticate with a cookie. */
@@ -160,43 +158,24 @@ export const handshakeCase: fc.Arbitrary<HandshakeCase> = fc.record({
 })
 
 /** A guarded server reading every token source, and what it saw. */
-export interface FuzzServer extends AsyncDisposable {
-  readonly url: string
-  readonly issuer: TestIssuer
-  readonly io: Server
+export interface FuzzServer extends TestServer {
   /** Claims `n` of every socket that connected, and whether its handshake still held a token. */
   readonly admitted: Map<string, { readonly n: unknown; readonly handshake: string }>
 }
 
 /** Starts the server the fuzzer attacks (no rate limit: every case is judged on its own). */
 export async function startFuzzServer(): Promise<FuzzServer> {
-  const issuer = createIssuer()
-  const http = createServer()
-  const io = new Server(http)
   const admitted = new Map<string, { n: unknown; handshake: string }>()
-  createGuard({
-    secret: issuer.secret,
-    algorithms: ['HS256'],
-    tokenFrom: ['auth', 'header', 'cookie', 'query'],
-    allowedOrigins: [APP_ORIGIN],
-  }).attach(io)
-  io.on('connection', (socket: Socket) => {
-    const { claims } = (socket.data as { auth: SocketAuth }).auth
-    admitted.set(socket.id, { n: claims.n, handshake: JSON.stringify(socket.handshake) })
+  const server = await startServer({
+    guard: { tokenFrom: ['auth', 'header', 'cookie', 'query'], allowedOrigins: [APP_ORIGIN] },
+    setup: (io) => {
+      io.on('connection', (socket: Socket) => {
+        const { claims } = (socket.data as { auth: SocketAuth }).auth
+        admitted.set(socket.id, { n: claims.n, handshake: JSON.stringify(socket.handshake) })
+      })
+    },
   })
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    issuer,
-    io,
-    admitted,
-    [Symbol.asyncDispose]: () =>
-      new Promise<void>((resolve) => {
-        void io.close(() => {
-          resolve()
-        })
-      }),
-  }
+  return Object.assign(server, { admitted })
 }
 
 let counter = 0

@@ -16,6 +16,7 @@ import {
   connected,
   delay,
   disconnected,
+  handshakeRoundTrip,
   recordEvents,
   watchProcess,
 } from '../../support/guard-e2e.js'
@@ -104,9 +105,13 @@ describe('a flood of authenticate on a live socket', () => {
     await disconnected(attacker)
     expect(seen.filter((e) => e.event === 'unauthorized')).toHaveLength(1)
     expect(seen.at(-1)).toMatchObject({ event: 'disconnect', args: ['io server disconnect'] })
-    await delay(100)
+    // The round trip of a control socket: the server has handled whatever it was going to.
+    const control = server.connect({ auth: { token: server.issuer.sign({ sub: 'bob' }) } })
+    await connected(control)
+    await roundTripMs(control)
     expect(failures).toEqual(['token_malformed'])
-    expect(server.io.sockets.sockets.size).toBe(0)
+    // The attacker's socket is gone; only the control is left.
+    expect([...server.io.sockets.sockets.keys()]).toEqual([control.id])
   })
 })
 
@@ -204,20 +209,28 @@ describe('post-connect: events before authentication', () => {
 
   it('an authenticate ack flood: one verification, every other ack rate_limited', async () => {
     let verifications = 0
+    // The first verification is held open until the other 499 have been answered.
+    let release = (): void => undefined
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
     await using server = await startServer({
       guard: {
         mode: 'post-connect',
         timeoutMs: 10_000,
         onAuthenticated: async () => {
           verifications++
-          await delay(100)
+          await held
         },
       },
     })
     const client = server.connect()
     await connected(client)
     const token = server.issuer.sign()
-    const acks = await Promise.all(Array.from({ length: 500 }, () => authenticate(client, token)))
+    const pending = Array.from({ length: 500 }, () => authenticate(client, token))
+    await Promise.all(pending.slice(1))
+    release()
+    const acks = await Promise.all(pending)
     expect(acks.filter((ack) => ack.ok)).toHaveLength(1)
     expect(acks.filter((ack) => !ack.ok && ack.code === 'rate_limited')).toHaveLength(499)
     expect(verifications).toBe(1)
@@ -361,7 +374,7 @@ describe('dynamic namespaces named by the client', () => {
 
 describe('the process', () => {
   it('saw no unhandled rejection and no uncaught exception', async () => {
-    await delay(50)
+    await handshakeRoundTrip()
     expect(watch.errors).toEqual([])
   })
 })

@@ -4,7 +4,6 @@
 // a coded error for secrets looked up per token (getKey, the drop-in's secret function).
 import {
   X509Certificate,
-  createHmac,
   createSecretKey,
   generateKeyPairSync,
   randomBytes,
@@ -19,8 +18,8 @@ import {
   type UnauthorizedPayload,
 } from '../../../src/compat/socketio-jwt.js'
 import { createGuard, createVerifier, isAuthError } from '../../../src/index.js'
-import { startPlainServer } from '../compat/support.js'
 import { connected, expectRefused, watchProcess } from '../../support/guard-e2e.js'
+import { signJwt } from '../../support/sign.js'
 import { nextEvent, startServer } from '../../support/socket-server.js'
 
 // A self-signed P-256 certificate (openssl req -x509), for the certificate encodings.
@@ -163,10 +162,8 @@ const BYTE_FORMS = FORMS.filter(
 
 /** An HS256 token MACed with `material` as jsonwebtoken would: a string's UTF-8 bytes. */
 function forge(material: string | Buffer, claims: Record<string, unknown> = {}): string {
-  const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
   const now = Math.floor(Date.now() / 1000)
-  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'mallory', iat: now, exp: now + 60, ...claims })}`
-  return `${input}.${createHmac('sha256', material).update(input).digest('base64url')}`
+  return signJwt('HS256', material, { sub: 'mallory', iat: now, exp: now + 60, ...claims })
 }
 
 const invalidSecret = (option = 'secret') =>
@@ -280,18 +277,21 @@ describe('a public key as an HMAC secret', () => {
     ]
     let next = 0
     const authenticated: Socket[] = []
-    await using server = await startPlainServer((io) => {
-      io.on(
-        'connection',
-        authorize({
-          secret: ((_request, _payload, callback) => {
-            callback(null, lookups[next++ % lookups.length])
-          }) satisfies SecretFunction,
-        }),
-      )
-      io.on('authenticated' as never, (socket: Socket) => {
-        authenticated.push(socket)
-      })
+    await using server = await startServer({
+      guard: false,
+      setup: (io) => {
+        io.on(
+          'connection',
+          authorize({
+            secret: ((_request, _payload, callback) => {
+              callback(null, lookups[next++ % lookups.length])
+            }) satisfies SecretFunction,
+          }),
+        )
+        io.on('authenticated' as never, (socket: Socket) => {
+          authenticated.push(socket)
+        })
+      },
     })
     for (const material of lookups) {
       const client = server.connect()

@@ -5,7 +5,7 @@
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import { AuthError, type AuthenticateAck, type JwtClaims } from '../../../src/index.js'
-import { connected, nothingWithin } from '../../support/guard-e2e.js'
+import { connected, nothingBeforeRoundTrip } from '../../support/guard-e2e.js'
 import { nextEvent, nowSeconds, startServer, type TestServer } from '../../support/socket-server.js'
 import { codeOf, outcome } from './support.js'
 
@@ -248,7 +248,7 @@ describe('refresh floods and refresh identity', () => {
     const ack = await refresh(client, server.issuer.sign())
     expect(ack).toMatchObject({ ok: false, code: 'rate_limited' })
     expect(ack.retryAfterMs).toBe(600)
-    await nothingWithin(client, 'unauthorized', 50)
+    await nothingBeforeRoundTrip(server.io, client, 'unauthorized')
     await client.timeout(2_000).emitWithAck('ping')
     expect(client.connected).toBe(true)
     t += 600

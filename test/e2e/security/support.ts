@@ -1,62 +1,37 @@
 // Helpers of the adversarial security suite: key material made at run time, a forger of compact
 // JWS over any header and payload, bounded outcomes of handshakes that may or may not connect,
 // round-trip probes, and the leak detector that looks for tokens and key material in captured text.
-import { createHmac, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import type { PublicJwk } from '../../../src/index.js'
+import { nowSeconds } from '../../support/sign.js'
 
 /** Whole seconds, the clock tokens are minted on. */
-export const nowS = (): number => Math.floor(Date.now() / 1000)
+export const nowS = nowSeconds
 
-/** base64url of a string or bytes. */
-export const b64url = (input: string | Uint8Array): string =>
-  Buffer.from(input).toString('base64url')
-
-/** base64url of the JSON of `value`. */
-export const b64json = (value: unknown): string => b64url(JSON.stringify(value))
-
-/** Signs a JWS signing input (`header.payload`) and returns the raw signature. */
-export type Signer = (input: string) => Buffer
-
-/** HMAC signer for `hash` over `key` (any bytes or string: weak secrets, public keys...). */
-export function hmacSigner(key: string | Uint8Array, hash = 'sha256'): Signer {
-  return (input) => createHmac(hash, key).update(input).digest()
-}
-
-/** RS256 signer. */
-export function rsaSigner(privateKey: KeyObject): Signer {
-  return (input) => sign('sha256', Buffer.from(input), privateKey)
-}
-
-/** ES256 signer (JOSE's R || S encoding). */
-export function ecSigner(privateKey: KeyObject): Signer {
-  return (input) =>
-    sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' })
-}
-
-/** A signer that returns `bytes` random bytes: a forger without any key. */
-export function randomSigner(bytes = 32): Signer {
-  return () => randomBytes(bytes)
-}
+// The forger and its signers live in test/support/sign.ts (shared with every other suite); the
+// attack tests name them from here.
+export {
+  b64json,
+  b64url,
+  ecSigner,
+  edSigner,
+  forge,
+  forgeSegments,
+  hmacSigner,
+  randomSigner,
+  rsaSigner,
+  type Signer,
+} from '../../support/sign.js'
 
 /** The claims of a token that is fine in every way but its signature or header. */
 export function goodClaims(extra: Record<string, unknown> = {}): Record<string, unknown> {
   const iat = nowS()
   return { sub: 'alice', iat, exp: iat + 600, ...extra }
-}
-
-/** A compact JWS over `header` and `payload` (objects are JSON-encoded). */
-export function forge(
-  header: Record<string, unknown>,
-  payload: Record<string, unknown>,
-  signer: Signer,
-): string {
-  const input = `${b64json(header)}.${b64json(payload)}`
-  return `${input}.${b64url(signer(input))}`
 }
 
 /** A key pair with its public forms, as an attacker or a victim holds them. */

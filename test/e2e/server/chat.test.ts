@@ -1,6 +1,6 @@
 // The reference server end to end: a real HTTP server on an ephemeral port, development tokens
 // from its own issuer (verified through its own JWKS), real socket.io-client sockets.
-import { createHash, createHmac, randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -13,6 +13,7 @@ import {
   nothingWithin,
   testClock,
 } from '../../support/guard-e2e.js'
+import { signJwt } from '../../support/sign.js'
 import { createIssuer, nextEvent } from '../../support/socket-server.js'
 import {
   chatServer,
@@ -385,11 +386,8 @@ describe('reference server: external issuers', () => {
   it('verifies HS256 tokens of JWT_SECRET and turns the development issuer off', async () => {
     const secret = randomBytes(32).toString('base64url')
     const sign = (claims: Record<string, unknown>): string => {
-      const b64 = (value: unknown): string =>
-        Buffer.from(JSON.stringify(value)).toString('base64url')
       const iat = Math.floor(Date.now() / 1000)
-      const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iat, exp: iat + 60, ...claims })}`
-      return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
+      return signJwt('HS256', secret, { iat, exp: iat + 60, ...claims })
     }
     const chat = await start({ jwtSecret: secret, audience: 'chat' })
     expect((await postToken(chat.url, { username: 'alice' })).status).toBe(404)

@@ -1,11 +1,4 @@
-import {
-  constants,
-  createSecretKey,
-  generateKeyPairSync,
-  randomBytes,
-  sign,
-  type KeyObject,
-} from 'node:crypto'
+import { createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { importJwk, importPublicKey, importSecret } from '../../../src/keys/import-key.js'
 import { importLocalKeySet } from '../../../src/keys/local-key-set.js'
@@ -13,6 +6,7 @@ import { selectKey } from '../../../src/keys/key-source.js'
 import { isRocaModulus } from '../../../src/keys/roca.js'
 import { createVerifier } from '../../../src/verifier/create-verifier.js'
 import type { Algorithm } from '../../../src/jws/algorithms.js'
+import { signJwt } from '../../support/sign.js'
 
 const ctx = (algorithms?: Algorithm[], option = 'publicKey') => ({ option, algorithms })
 const jwkOf = (key: KeyObject) =>
@@ -85,15 +79,12 @@ describe('importPublicKey', () => {
     const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 })
     const imported = importPublicKey(pss.publicKey, ctx(['PS256']))
     expect(imported).toMatchObject({ kind: 'rsa-pss', signatureBytes: 256 })
-    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
-    const input = `${b64({ alg: 'PS256' })}.${b64({ sub: 'a', exp: Math.floor(Date.now() / 1000) + 60 })}`
-    const signature = sign('sha256', Buffer.from(input), {
-      key: pss.privateKey,
-      padding: constants.RSA_PKCS1_PSS_PADDING,
-      saltLength: 32,
-    }).toString('base64url')
+    const token = signJwt('PS256', pss.privateKey, {
+      sub: 'a',
+      exp: Math.floor(Date.now() / 1000) + 60,
+    })
     const verifier = createVerifier({ publicKey: pss.publicKey, algorithms: ['PS256'] })
-    await expect(verifier.verify(`${input}.${signature}`)).resolves.toMatchObject({
+    await expect(verifier.verify(token)).resolves.toMatchObject({
       claims: { sub: 'a' },
     })
     const small = generateKeyPairSync('rsa-pss', { modulusLength: 1024 })

@@ -1,13 +1,6 @@
 // The attack catalog: each known way of getting a forged or ambiguous JWT past a verifier, and the
 // exact AuthError code sockguard answers with. Keys are generated at run time.
-import {
-  createHmac,
-  generateKeyPairSync,
-  randomBytes,
-  sign,
-  verify,
-  type KeyObject,
-} from 'node:crypto'
+import { generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   AuthError,
@@ -19,43 +12,34 @@ import {
   type Verifier,
 } from '../../../src/index.js'
 import { p1363ToDer } from '../../support/differential.js'
+import {
+  b64json as json,
+  b64url,
+  ecSigner,
+  forge,
+  forgeSegments as signSegments,
+  hmacSigner,
+  rsaSigner,
+  type Segment,
+  type Signer,
+} from '../../support/sign.js'
 
 const NOW_S = 1_700_000_000
 const now = (): number => NOW_S * 1000
 const CLAIMS = { sub: 'alice', iat: NOW_S - 10, exp: NOW_S + 3600 }
-
-const b64url = (input: string | Uint8Array): string => Buffer.from(input).toString('base64url')
-const json = (value: unknown): string => b64url(JSON.stringify(value))
 
 const secret = randomBytes(32)
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
 const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' })
 
-type Signer = (input: string) => Buffer
-const hs256: Signer = (input) => createHmac('sha256', secret).update(input).digest()
-const rs256: Signer = (input) => sign('sha256', Buffer.from(input), rsa.privateKey)
-const es256With =
-  (key: KeyObject): Signer =>
-  (input) =>
-    sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' })
-const es256 = es256With(ec.privateKey)
-
-/** A compact JWS over already encoded segments. */
-function signSegments(header: string, payload: string, signer: Signer): string {
-  const input = `${header}.${payload}`
-  return `${input}.${b64url(signer(input))}`
-}
+const hs256 = hmacSigner(secret)
+const rs256 = rsaSigner(rsa.privateKey)
+const es256 = ecSigner(ec.privateKey)
 
 /** A compact JWS of `header` and `payload` (objects are JSON-encoded, strings and bytes raw). */
-function token(
-  header: object | string | Buffer,
-  payload: object | string | Buffer = CLAIMS,
-  signer: Signer = hs256,
-): string {
-  const encode = (part: object | string | Buffer): string =>
-    typeof part === 'string' || Buffer.isBuffer(part) ? b64url(part) : json(part)
-  return signSegments(encode(header), encode(payload), signer)
+function token(header: Segment, payload: Segment = CLAIMS, signer: Signer = hs256): string {
+  return forge(header, payload, signer)
 }
 
 /** The AuthError `promise` rejects with. */
@@ -149,8 +133,7 @@ describe('algorithm confusion: public key used as an HMAC secret', () => {
   const viaGetKey = createVerifier({ getKey: () => rsaPem, algorithms: ['RS256'], now })
 
   it.each(secrets)('HS256 signed with %s -> token_invalid', async (_name, hmacKey) => {
-    const forge = (header: object): string =>
-      token(header, CLAIMS, (input) => createHmac('sha256', hmacKey).update(input).digest())
+    const forge = (header: object): string => token(header, CLAIMS, hmacSigner(hmacKey))
     for (const alg of ['HS256', 'HS384', 'HS512']) {
       await expectCode(rsVerifier, forge({ alg }), 'token_invalid')
       await expectCode(esVerifier, forge({ alg }), 'token_invalid')
@@ -224,7 +207,7 @@ describe('keys embedded in the header are never used', () => {
     ['x5u', { x5u: 'https://attacker.example/cert.pem' }],
     ['x5c', { x5c: [attackerDer] }],
   ]
-  const signer = es256With(attacker.privateKey)
+  const signer = ecSigner(attacker.privateKey)
 
   it.each(forgeries)(
     '%s: signed by the attacker -> token_invalid or key_not_found',
@@ -463,7 +446,7 @@ describe('signatures', () => {
     expect(verify('sha256', Buffer.from(input), ec.publicKey, der)).toBe(true)
     await expect(esVerifier.verify(`${input}.${b64url(p1363)}`)).resolves.toBeDefined()
     await expectCode(esVerifier, `${input}.${b64url(der)}`, 'token_invalid')
-    const nodeDer = sign('sha256', Buffer.from(input), ec.privateKey)
+    const nodeDer = ecSigner(ec.privateKey, 'sha256', true)(input)
     await expectCode(esVerifier, `${input}.${b64url(nodeDer)}`, 'token_invalid')
     const kidInput = `${json({ alg: 'ES256', kid: 'ec-1' })}.${json(CLAIMS)}`
     await expectCode(
@@ -483,17 +466,15 @@ describe('signatures', () => {
   it('HS256 token against a verifier allowing HS512 only -> token_invalid', async () => {
     const long = randomBytes(64)
     const verifier = createVerifier({ secret: long, algorithms: ['HS512'], now })
-    const hs256Long: Signer = (input) => createHmac('sha256', long).update(input).digest()
+    const hs256Long = hmacSigner(long)
     await expectCode(verifier, token({ alg: 'HS256' }, CLAIMS, hs256Long), 'token_invalid')
-    const hs512: Signer = (input) => createHmac('sha512', long).update(input).digest()
+    const hs512 = hmacSigner(long, 'sha512')
     await expect(verifier.verify(token({ alg: 'HS512' }, CLAIMS, hs512))).resolves.toBeDefined()
   })
 
   it('RS256 token signed by another key -> token_invalid', async () => {
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 })
-    const forged = token({ alg: 'RS256' }, CLAIMS, (input) =>
-      sign('sha256', Buffer.from(input), other.privateKey),
-    )
+    const forged = token({ alg: 'RS256' }, CLAIMS, rsaSigner(other.privateKey))
     await expectCode(rsVerifier, forged, 'token_invalid')
   })
 })

@@ -1,13 +1,6 @@
 // createVerifier: option validation at creation, the claims policy, the synchronous hot path, the
 // verified-token cache and the getKey key source. The clock is injected; keys are made at run time.
-import {
-  createHmac,
-  createSecretKey,
-  generateKeyPairSync,
-  randomBytes,
-  sign,
-  type KeyObject,
-} from 'node:crypto'
+import { createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { describe, expect, it, vi } from 'vitest'
 import {
   AuthError,
@@ -20,12 +13,12 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '../../../src/index.js'
+import { b64url, forge, signerFor } from '../../support/sign.js'
 
 const NOW_S = 1_700_000_000
 const NOW_MS = NOW_S * 1000
 const now = (): number => NOW_MS
 
-const b64url = (input: string | Uint8Array): string => Buffer.from(input).toString('base64url')
 const secret = randomBytes(32)
 
 /** An HS256 (or other HMAC) token over `claims`, signed with `key`. */
@@ -35,11 +28,7 @@ function hsToken(
   key: Uint8Array | string = secret,
   alg: 'HS256' | 'HS384' | 'HS512' = 'HS256',
 ): string {
-  const input = `${b64url(JSON.stringify({ alg, ...header }))}.${b64url(JSON.stringify(claims))}`
-  const mac = createHmac(`sha${alg.slice(2)}`, key)
-    .update(input)
-    .digest()
-  return `${input}.${b64url(mac)}`
+  return forge({ alg, ...header }, claims, signerFor(alg, key))
 }
 
 function asymmetricToken(
@@ -48,12 +37,7 @@ function asymmetricToken(
   claims: Record<string, unknown>,
   header: Record<string, unknown> = {},
 ): string {
-  const input = `${b64url(JSON.stringify({ alg, ...header }))}.${b64url(JSON.stringify(claims))}`
-  const signature =
-    alg === 'ES256'
-      ? sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' })
-      : sign('sha256', Buffer.from(input), key)
-  return `${input}.${b64url(signature)}`
+  return forge({ alg, ...header }, claims, signerFor(alg, key))
 }
 
 const valid = { sub: 'alice', iat: NOW_S - 10, exp: NOW_S + 3600 }
@@ -652,7 +636,8 @@ describe('getKey key source', () => {
   it('an asynchronous resolver', async () => {
     const verifier = createVerifier({
       getKey: async () => {
-        await new Promise((resolve) => setTimeout(resolve, 1))
+        // A macrotask boundary: the key arrives after the verifier has yielded.
+        await new Promise((resolve) => setImmediate(resolve))
         return rsa.publicKey
       },
       algorithms: ['RS256'],
