@@ -4,9 +4,9 @@ import { AuthError } from '../errors.js'
 import type { DeadlineKind, TimerHeap } from '../internal/timer-heap.js'
 import { namespaceCountOf, sendDirect } from '../internal/socket-io-private.js'
 import { wireError, type WireError } from '../internal/wire-error.js'
-import type { JwtClaims } from '../verifier/types.js'
 import { expiredError, guardError, revokedError } from './guard-errors.js'
 import { sessionAuthOf, setAuth } from './socket-auth.js'
+import type { Authenticator } from './authenticate.js'
 import type { AnySocket, SocketAuth } from './types.js'
 
 /** A verified, admitted token, and the revocation-log mark taken before it was checked. */
@@ -17,25 +17,12 @@ export interface Authenticated {
 }
 
 /** What a session needs from its guard. */
-export interface SessionContext {
+export interface SessionContext extends Pick<Authenticator, 'authenticate' | 'admit'> {
   readonly now: () => number
   readonly expiringWarningMs: number
   readonly clockToleranceMs: number
   /** The least time between two refreshes of one socket, in ms. */
   readonly refreshIntervalMs: number
-  /** Verifies a token and runs the revocation and `onAuthenticated` checks. */
-  readonly authenticate: (
-    token: unknown,
-    socket: AnySocket,
-    /** For a refresh: the claims of the current token (same issuer and subject required). */
-    previous?: JwtClaims,
-  ) => Promise<Authenticated>
-  /**
-   * A commit point: the socket's `socket.data.auth` is set; it joins the guard's session index
-   * (so any later revocation finds it) and is re-checked against the revocations learned since
-   * `mark`. False when it was revoked meanwhile: it has then been told and disconnected.
-   */
-  readonly admit: (socket: AnySocket, mark: number) => boolean
   /** Reports a failure (onFailure hook). */
   readonly reportFailure: (error: AuthError, socket: AnySocket) => void
   /** True once the guard is closed: timers then do nothing. */

@@ -1,7 +1,7 @@
 // Helpers of the cluster tests: guarded Socket.IO nodes joined by the Redis adapter, each with its
 // own ioredis clients and Redis revocation store, and private redis-server processes that a test
 // can kill and restart on the same port.
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createAdapter } from '@socket.io/redis-adapter'
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter'
@@ -14,6 +14,7 @@ import {
   type RedisRevocationStore,
   type RedisRevocationStoreOptions,
 } from '../../src/redis/index.js'
+import { launchRedisServer } from '../setup/host.js'
 import { closedPort, delay } from '../support/guard-e2e.js'
 import {
   createIssuer,
@@ -193,32 +194,6 @@ export interface PrivateRedis extends AsyncDisposable {
   restart(): Promise<void>
 }
 
-async function launch(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  await new Promise<void>((resolve, reject) => {
-    let output = ''
-    const timer = setTimeout(() => {
-      reject(new Error(`redis-server did not start: ${output}`))
-    }, 5_000)
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`redis-server exited with ${code}: ${output}`))
-    })
-  })
-  return child
-}
-
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
   const gone = new Promise<void>((resolve) => {
@@ -233,7 +208,7 @@ async function stop(child: ChildProcess): Promise<void> {
 /** Starts a private redis-server on a free loopback port. */
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await closedPort()
-  let child = await launch(port)
+  let child = await launchRedisServer(port)
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -241,7 +216,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await stop(child)
     },
     async restart() {
-      child = await launch(port)
+      child = await launchRedisServer(port)
     },
     async [Symbol.asyncDispose]() {
       await stop(child)

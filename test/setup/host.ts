@@ -1,5 +1,5 @@
 // The real machine and the real Redis behind test/setup/provision.ts.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
@@ -70,9 +70,11 @@ async function freePort(): Promise<number> {
   return address.port
 }
 
-/** Starts `redis-server` on a free loopback port (no RDB, no AOF); resolves once it is ready. */
-export async function startPrivateRedisServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort()
+/**
+ * Starts `redis-server` on `port` of loopback (no RDB, no AOF) and resolves once it accepts
+ * connections; the cluster tests restart one on the same port to stage an outage.
+ */
+export async function launchRedisServer(port: number): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
@@ -102,6 +104,13 @@ export async function startPrivateRedisServer(): Promise<{ url: string; stop(): 
       reject(new Error(`redis-server exited with ${code}: ${output}`))
     })
   })
+  return child
+}
+
+/** Starts `redis-server` on a free loopback port (no RDB, no AOF); resolves once it is ready. */
+export async function startPrivateRedisServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort()
+  const child = await launchRedisServer(port)
   return {
     url: `redis://127.0.0.1:${port}`,
     async stop() {
