@@ -91,8 +91,10 @@ const MESSAGE = 'You are not allowed to do that.'
  * An event whose name is not a string (Socket.IO's parser lets a number through) is always
  * refused, listed or not.
  *
- * @throws {InvalidOptionError} (`code: 'invalid_option'`) when the policy is not an object of
- * functions (`option: 'policy.<event>'`), or for an unknown option or an `unlisted` other than
+ * @throws {InvalidOptionError} (`code: 'invalid_option'`) when the policy is not a plain object
+ * (prototype `Object.prototype` or `null`; a Map, a class instance or `Object.create(rules)` is
+ * refused, `option: 'policy'`), when one of its own rules is not a function
+ * (`option: 'policy.<event>'`), or for an unknown option or an `unlisted` other than
  * `'allow'` or `'deny'`.
  *
  * @example
@@ -176,8 +178,20 @@ function normalize(
   policy: unknown,
   options: unknown,
 ): { rules: ReadonlyMap<string, EventRule>; deny: boolean } {
-  if (typeof policy !== 'object' || policy === null || Array.isArray(policy))
-    throw new InvalidOptionError('policy', 'must be an object of event name -> rule function')
+  // Only a plain object's own enumerable string keys are read as rules: a Map, a class instance
+  // (rules as prototype methods) or Object.create(rules) would otherwise yield no rules at all and
+  // silently allow every event, so anything but a plain (or null-prototype) object is refused.
+  const proto: unknown =
+    typeof policy === 'object' && policy !== null ? Object.getPrototypeOf(policy) : undefined
+  if (
+    typeof policy !== 'object' ||
+    policy === null ||
+    (proto !== Object.prototype && proto !== null)
+  )
+    throw new InvalidOptionError(
+      'policy',
+      'must be a plain object of event name -> rule function (not a Map, class instance or prototype chain)',
+    )
   const rules = new Map<string, EventRule>()
   for (const [event, rule] of Object.entries(policy)) {
     if (typeof rule !== 'function')

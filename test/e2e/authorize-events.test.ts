@@ -267,8 +267,27 @@ describe('options are validated at creation (InvalidOptionError naming the optio
     ['an array', [() => true], 'policy'],
     ['a string rule', { chat: 'admin' }, 'policy.chat'],
     ['a null rule', { chat: null }, 'policy.chat'],
+    // Shapes whose rules Object.entries would not see: the policy would silently allow all.
+    ['a Map', new Map([['chat', requireScope('admin')]]), 'policy'],
+    [
+      'a class instance (rules as prototype methods)',
+      new (class {
+        chat(): boolean {
+          return false
+        }
+      })(),
+      'policy',
+    ],
+    ['Object.create(rules)', Object.create({ chat: requireScope('admin') }) as object, 'policy'],
+    ['a function', () => true, 'policy'],
   ])('authorizeEvents refuses a policy that is %s', (_name, policy, option) => {
     expect(() => authorizeEvents(policy as never)).toThrow(invalid(option))
+  })
+
+  it('authorizeEvents accepts a plain object and a null-prototype object', () => {
+    const bare = Object.assign(Object.create(null) as object, { chat: requireScope('admin') })
+    expect(() => authorizeEvents(bare as never)).not.toThrow()
+    expect(() => authorizeEvents({ chat: requireScope('admin') })).not.toThrow()
   })
 
   it.each([
