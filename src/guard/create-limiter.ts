@@ -3,6 +3,7 @@
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import { InvalidOptionError } from '../errors.js'
 import { integerOption } from '../internal/integer-option.js'
+import { refuseUnknownOptions } from '../internal/known-options.js'
 import type { AnySocket } from './types.js'
 
 /** A normalised limiter: the store, its points per window, and the key of a socket. */
@@ -11,6 +12,8 @@ export interface Limiter {
   readonly points: number
   readonly key: (socket: AnySocket) => string
 }
+
+const RATE_LIMIT_OPTIONS: ReadonlySet<string> = new Set(['points', 'durationMs', 'key', 'limiter'])
 
 /**
  * Makes the limiter of the `rateLimit` option; `undefined` when it is off.
@@ -22,6 +25,8 @@ export function createLimiter(value: unknown): Limiter | undefined {
     throw new InvalidOptionError('rateLimit', 'must be false or an object')
   }
   const options = value as Record<string, unknown>
+  // A typo (`Points`) would otherwise leave the default of 10 in force.
+  refuseUnknownOptions(options, RATE_LIMIT_OPTIONS, 'rateLimit', 'rateLimit.')
   const points = integerOption(options.points, 'rateLimit.points', 10, 1, 1_000_000)
   const durationMs = integerOption(
     options.durationMs,

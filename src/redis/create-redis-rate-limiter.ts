@@ -3,6 +3,7 @@
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
 import { InvalidOptionError } from '../errors.js'
 import { integerOption } from '../internal/integer-option.js'
+import { refuseUnknownOptions } from '../internal/known-options.js'
 import { isRedisConnection, type RedisConnection } from './redis-connection.js'
 
 /** Options of {@link createRedisRateLimiter}. */
@@ -24,6 +25,14 @@ export interface RedisRateLimiterOptions {
   readonly insurance?: boolean
 }
 
+const OPTIONS: ReadonlySet<string> = new Set([
+  'redis',
+  'points',
+  'durationMs',
+  'keyPrefix',
+  'insurance',
+])
+
 /**
  * Creates a `rate-limiter-flexible` limiter on Redis for `createGuard({ rateLimit: { limiter } })`,
  * shared by every node that uses the same Redis and `keyPrefix`. It never queues behind a lost
@@ -40,6 +49,7 @@ export interface RedisRateLimiterOptions {
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiterRedis {
   if (typeof options !== 'object' || (options as unknown) === null)
     throw new InvalidOptionError('options', 'must be an object')
+  refuseUnknownOptions(options, OPTIONS, 'createRedisRateLimiter')
   if (!isRedisConnection(options.redis))
     throw new InvalidOptionError('redis', 'must be an ioredis client')
   const points = integerOption(options.points, 'points', 10, 1, 1_000_000)

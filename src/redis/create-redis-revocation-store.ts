@@ -8,6 +8,7 @@ import {
   type RevocationStore,
 } from '../revocation/revocation-store.js'
 import { integerOption } from '../internal/integer-option.js'
+import { refuseUnknownOptions } from '../internal/known-options.js'
 import type { JwtClaims } from '../verifier/types.js'
 import {
   bounded,
@@ -59,6 +60,14 @@ export interface RedisRevocationStoreOptions {
   readonly now?: () => number
 }
 
+const OPTIONS: ReadonlySet<string> = new Set([
+  'redis',
+  'prefix',
+  'checkTimeoutMs',
+  'revokeTimeoutMs',
+  'now',
+])
+
 /** The Redis revocation store: a {@link RevocationStore} with a change feed. */
 export interface RedisRevocationStore extends RevocationStore {
   isRevoked(claims: JwtClaims, now: number): Promise<boolean>
@@ -91,6 +100,8 @@ export function createRedisRevocationStore(
 ): RedisRevocationStore {
   if (typeof options !== 'object' || (options as unknown) === null)
     throw new InvalidOptionError('options', 'must be an object')
+  // A typo (`prefx`, `checkTimeoutMS`) would otherwise leave the default in force.
+  refuseUnknownOptions(options, OPTIONS, 'createRedisRevocationStore')
   const { redis } = options
   if (!isRedisConnection(redis)) throw new InvalidOptionError('redis', 'must be an ioredis client')
   const prefix = options.prefix ?? 'sockguard:revoked:'

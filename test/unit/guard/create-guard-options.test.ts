@@ -8,6 +8,7 @@ import {
   createVerifier,
   type GuardOptions,
 } from '../../../src/index.js'
+import { createRedisRateLimiter, createRedisRevocationStore } from '../../../src/redis/index.js'
 
 const key = { secret: 'k'.repeat(32), algorithms: ['HS256'] } as const
 const verifier = createVerifier(key)
@@ -58,6 +59,7 @@ describe('createGuard option validation', () => {
       'rateLimit.durationMs',
     ],
     ['rateLimit.key not a function', { rateLimit: { key: 'ip' } }, 'rateLimit.key'],
+    ['a typo in a rateLimit member', { rateLimit: { Points: 1 } }, 'rateLimit.Points'],
   ])('%s', (_name, options, option) => {
     // The same rule, whether the verifier is given or built inline.
     expect(create({ verifier, ...options })).toThrow(invalid(option))
@@ -119,5 +121,31 @@ describe('createGuard option validation', () => {
     await expect(guard.revoke({} as { sub: string })).rejects.toThrow(invalid('target'))
     await expect(guard.revoke({ sub: '' })).rejects.toThrow(invalid('target'))
     await guard.close()
+  })
+})
+
+describe('the Redis factories refuse unknown option names', () => {
+  // Enough of an ioredis client for option checking; nothing is sent on it.
+  const redis = {
+    call: () => undefined,
+    duplicate: () => undefined,
+    on: () => undefined,
+    disconnect: () => undefined,
+  } as never
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['Points', { Points: 1 }, 'Points'],
+    ['keyprefix', { keyprefix: 'x' }, 'keyprefix'],
+  ])('createRedisRateLimiter refuses %s', (_name, options, option) => {
+    expect(() => createRedisRateLimiter({ redis, ...options })).toThrow(invalid(option))
+  })
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['prefx', { prefx: 'x:' }, 'prefx'],
+    ['checkTimeoutMS', { checkTimeoutMS: 100 }, 'checkTimeoutMS'],
+  ])('createRedisRevocationStore refuses %s', (_name, options, option) => {
+    expect(() => createRedisRevocationStore({ redis, ...options })).toThrow(
+      invalid(option),
+    )
   })
 })
