@@ -144,8 +144,6 @@ describe('the Redis factories refuse unknown option names', () => {
     ['prefx', { prefx: 'x:' }, 'prefx'],
     ['checkTimeoutMS', { checkTimeoutMS: 100 }, 'checkTimeoutMS'],
   ])('createRedisRevocationStore refuses %s', (_name, options, option) => {
-    expect(() => createRedisRevocationStore({ redis, ...options })).toThrow(
-      invalid(option),
-    )
+    expect(() => createRedisRevocationStore({ redis, ...options })).toThrow(invalid(option))
   })
 })
