@@ -19,7 +19,7 @@ import type {
  * `req.auth = { claims, expiresAt }` and calls `next()`, or ends the request with a refusal
  * and a JSON body `{ error: code, message }`: 401 with a Bearer challenge (`error="invalid_token"`
  * when a token was refused; none when there was no token), 400 `invalid_request` for a malformed
- * header, 503 with `Retry-After` for `keys_unavailable` and `store_unavailable`. It never passes a refused request on.
+ * header, 503 with `Retry-After` for `keys_unavailable`, `store_unavailable` and `server_error`. It never passes a refused request on.
  *
  * Works in Express 4 and 5, `connect` and plain `node:http`: it only uses `req.headers`,
  * `res.statusCode`, `res.setHeader` and `res.end`.
@@ -69,9 +69,14 @@ export function requireAuth<TClaims extends JwtClaims = JwtClaims>(
     }
     // §3.1: a request without credentials gets the challenge alone, no error attribute.
     if (error.code === 'token_missing') return { status: 401, body, challenge: { realm } }
-    // The identity provider's keys or the revocation store could not be had: not the client's
-    // fault, and a 401 would make it throw away a good token.
-    if (error.code === 'keys_unavailable' || error.code === 'store_unavailable')
+    // The identity provider's keys or the revocation store could not be had, or the server failed
+    // (a getKey that threw): not the client's fault, and a 401 would make it throw away a good
+    // token.
+    if (
+      error.code === 'keys_unavailable' ||
+      error.code === 'store_unavailable' ||
+      error.code === 'server_error'
+    )
       return { status: 503, body, retryAfterSeconds }
     return {
       status: 401,

@@ -59,13 +59,13 @@ export function customKeySource(getKey: GetKey, algorithms: readonly Algorithm[]
       try {
         output = getKey(header)
       } catch (error) {
-        throw wrap(error)
+        throw lookupFailed(error)
       }
       if (output instanceof Promise) {
         return output.then(
           (input: unknown) => finish(alg, input),
           (error: unknown) => {
-            throw wrap(error)
+            throw lookupFailed(error)
           },
         )
       }
@@ -74,6 +74,18 @@ export function customKeySource(getKey: GetKey, algorithms: readonly Algorithm[]
   }
 }
 
+// A getKey that throws or rejects (its database is down) is the server's failure, not the
+// token's: `server_error` (retry later; requireAuth answers 503), never `key_not_found` ("the
+// issuer is not trusted here", which makes a client give up). An AuthError it throws on purpose
+// keeps its code; a lookup that resolves no key (`undefined`, `null`) is `key_not_found` in
+// importKey.
+function lookupFailed(error: unknown): AuthError {
+  return isAuthError(error)
+    ? error
+    : new AuthError('server_error', 'The key lookup failed.', { cause: error })
+}
+
+// What getKey returned could not be used as a key for this token.
 function wrap(error: unknown): AuthError {
   return isAuthError(error)
     ? error

@@ -341,16 +341,36 @@ describe('requireAuth: hooks and stores that fail', () => {
     },
   )
 
-  it('a key lookup that throws anything is a coded refusal, no crash', async () => {
-    const flaky: Verifier = createVerifier({
-      getKey: () => Promise.reject(new TypeError('boom')),
+  it.each<[string, () => never | Promise<never>]>([
+    ['rejects', () => Promise.reject(new TypeError('boom'))],
+    [
+      'throws',
+      () => {
+        throw new TypeError('boom')
+      },
+    ],
+  ])(
+    'a key lookup that %s (its database is down): 503 server_error with Retry-After, not a 401',
+    async (_, getKey) => {
+      const flaky: Verifier = createVerifier({ getKey, algorithms: ['HS256'] })
+      await using server = await startApp(guarded({ verifier: flaky }))
+      const token = issuer.sign()
+      // The server failed, not the token: a 401 would make the client throw a good token away.
+      const seen = await expectRefusal(await server.get('/me', token), 503, 'server_error', token)
+      expect(seen.headers['retry-after']).toBe('30')
+      expect(seen.headers['www-authenticate']).toBeUndefined()
+      expect(seen.body.message).not.toContain('boom')
+    },
+  )
+
+  it('a key lookup that finds no key (resolves undefined) stays a 401 key_not_found', async () => {
+    const none: Verifier = createVerifier({
+      getKey: () => Promise.resolve(undefined as never),
       algorithms: ['HS256'],
     })
-    await using server = await startApp(guarded({ verifier: flaky }))
+    await using server = await startApp(guarded({ verifier: none }))
     const token = issuer.sign()
-    // The verifier codes a failing lookup as key_not_found; its own text never reaches the client.
-    const seen = await expectRefusal(await server.get('/me', token), 401, 'key_not_found', token)
-    expect(seen.body.message).not.toContain('boom')
+    await expectRefusal(await server.get('/me', token), 401, 'key_not_found', token)
   })
 
   it('50 concurrent refusals are all answered, and none reaches the handler', async () => {

@@ -17,7 +17,7 @@ import {
   type SecretFunction,
   type UnauthorizedPayload,
 } from '../../../src/compat/socketio-jwt.js'
-import { createGuard, createVerifier, isAuthError } from '../../../src/index.js'
+import { KeyError, createGuard, createVerifier, isAuthError } from '../../../src/index.js'
 import { connected, expectRefused, watchProcess } from '../../support/guard-e2e.js'
 import { signJwt } from '../../support/sign.js'
 import { nextEvent, startServer } from '../../support/socket-server.js'
@@ -240,6 +240,48 @@ describe('a public key as an HMAC secret', () => {
     await expectRefused(server.connect({ auth: { token: forged } }), 'key_not_found', forged)
     await using control = await startServer()
     await connected(control.connect({ auth: { token: control.issuer.sign() } }))
+  })
+
+  it('a getKey that throws or rejects (its database is down) is server_error, not key_not_found', async () => {
+    const boom = new Error('db down')
+    const throwing = createVerifier({
+      getKey: () => {
+        throw boom
+      },
+      algorithms: ['HS256'],
+    })
+    const rejecting = createVerifier({ getKey: () => Promise.reject(boom), algorithms: ['HS256'] })
+    const token = forge('x'.repeat(32))
+    for (const verifier of [throwing, rejecting]) {
+      const error: unknown = await verifier.verify(token).catch((e: unknown) => e)
+      expect(isAuthError(error)).toBe(true)
+      expect(error).toMatchObject({ code: 'server_error' })
+      expect((error as Error).message).not.toContain('db down')
+    }
+    // No key at all is still the token's problem.
+    const none = createVerifier({ getKey: () => null as never, algorithms: ['HS256'] })
+    await expect(none.verify(token)).rejects.toMatchObject({ code: 'key_not_found' })
+    // An AuthError the lookup throws on purpose keeps its code.
+    const deliberate = createVerifier({
+      getKey: () => {
+        throw new KeyError('keys_unavailable', 'tenant keys unavailable')
+      },
+      algorithms: ['HS256'],
+    })
+    await expect(deliberate.verify(token)).rejects.toMatchObject({ code: 'keys_unavailable' })
+  })
+
+  it('over a real socket: a guard whose getKey rejects refuses with server_error (the client retries)', async () => {
+    await using server = await startServer({
+      guard: {
+        verifier: createVerifier({
+          getKey: () => Promise.reject(new Error('db down')),
+          algorithms: ['HS256'],
+        }),
+      },
+    })
+    const token = forge('x'.repeat(32))
+    await expectRefused(server.connect({ auth: { token } }), 'server_error', token)
   })
 
   it('a getKey that returns a public KeyObject for HS256 gives a coded refusal', async () => {
