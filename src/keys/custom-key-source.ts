@@ -4,13 +4,21 @@
 import { isAuthError, KeyError, AuthError } from '../errors.js'
 import { isHmacAlgorithm, type Algorithm } from '../jws/algorithms.js'
 import type { GetKey } from '../jws/types.js'
+import { within } from '../internal/within.js'
 import { importPublicKey, importSecret, type VerificationKey } from './import-key.js'
 import type { KeySource } from './key-source.js'
 
 const STRING_MEMO_MAX = 256
 
-/** Makes a key source over a custom resolver. */
-export function customKeySource(getKey: GetKey, algorithms: readonly Algorithm[]): KeySource {
+/**
+ * Makes a key source over a custom resolver. A lookup that has not settled after `timeoutMs` is
+ * `server_error` (like one that rejects): a hung database must not hold every handshake forever.
+ */
+export function customKeySource(
+  getKey: GetKey,
+  algorithms: readonly Algorithm[],
+  timeoutMs = 5_000,
+): KeySource {
   const hmac = algorithms.every(isHmacAlgorithm)
   const byObject = new WeakMap<object, VerificationKey>()
   const byString = new Map<string, VerificationKey>()
@@ -62,7 +70,9 @@ export function customKeySource(getKey: GetKey, algorithms: readonly Algorithm[]
         throw lookupFailed(error)
       }
       if (output instanceof Promise) {
-        return output.then(
+        return within(output, timeoutMs, () => {
+          throw new AuthError('server_error', 'The key lookup timed out.')
+        }).then(
           (input: unknown) => finish(alg, input),
           (error: unknown) => {
             throw lookupFailed(error)

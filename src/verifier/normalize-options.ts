@@ -39,6 +39,7 @@ const POLICY = [
   'cache',
   'now',
 ] as const
+const CUSTOM = ['getKeyTimeoutMs'] as const
 const REMOTE = [
   'timeoutMs',
   'cooldownMs',
@@ -124,7 +125,12 @@ export function normalizeOptions(input: unknown): NormalizedVerifier {
   }
   const sourceName = given[0] as (typeof KEY_SOURCES)[number]
   const remote = sourceName === 'jwksUri' || sourceName === 'issuerUrl'
-  const known = new Set<string>([...KEY_SOURCES, ...POLICY, ...(remote ? REMOTE : [])])
+  const known = new Set<string>([
+    ...KEY_SOURCES,
+    ...POLICY,
+    ...(remote ? REMOTE : []),
+    ...(sourceName === 'getKey' ? CUSTOM : []),
+  ])
   for (const name of Object.keys(options)) {
     // A typo (`audiance`) must not silently switch a check off.
     if (!known.has(name)) fail(name, 'is not an option of this verifier')
@@ -166,7 +172,12 @@ export function normalizeOptions(input: unknown): NormalizedVerifier {
     }
     case 'getKey': {
       if (typeof options.getKey !== 'function') fail('getKey', 'must be a function')
-      source = customKeySource(options.getKey as GetKey, algorithms ?? [])
+      source = customKeySource(
+        options.getKey as GetKey,
+        algorithms ?? [],
+        // The remote key set's fetch timeout, for the same reason: a key must come in bounded time.
+        integer(options, 'getKeyTimeoutMs', 5_000, 1, 30_000),
+      )
       break
     }
     case 'jwksUri':

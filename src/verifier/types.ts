@@ -156,10 +156,18 @@ export interface IssuerUrlOptions
  * A custom key lookup. Strings it returns are secrets for HMAC algorithms, PEM otherwise. For HMAC
  * algorithms, a result that is or reads as a public or private key (PEM, JWK JSON text, DER, a
  * public/private KeyObject) refuses the token with `key_not_found`: it is never used as a secret.
+ * A `getKey` that throws, rejects (with anything but a sockguard `AuthError`) or does not settle
+ * within `getKeyTimeoutMs` refuses with `server_error`; one that resolves no key, `key_not_found`.
  */
 export interface GetKeyOptions extends VerifierPolicyOptions, Only<'getKey'> {
   readonly getKey: GetKey
   readonly algorithms: readonly Algorithm[]
+  /**
+   * How long a lookup (a promise `getKey` returns) may take, in ms; past it the token is refused
+   * with `server_error` (the server failed, not the token), as when `getKey` throws or rejects.
+   * @defaultValue 5000 (at most 30,000)
+   */
+  readonly getKeyTimeoutMs?: number
 }
 
 /** Options of `createVerifier`: exactly one key source, and the policy. */

@@ -2,10 +2,16 @@
 // names through the post-connect gate, server faults dressed as forged tokens, failed
 // `authenticate`s that escape the rate limit, refresh floods, refreshes that switch identity, and
 // the `rate_limited` answer to a refresh already in flight.
+import type { RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
-import { AuthError, type AuthenticateAck, type JwtClaims } from '../../../src/index.js'
-import { connected, nothingBeforeRoundTrip } from '../../support/guard-e2e.js'
+import {
+  AuthError,
+  createVerifier,
+  type AuthenticateAck,
+  type JwtClaims,
+} from '../../../src/index.js'
+import { connected, expectRefused, nothingBeforeRoundTrip } from '../../support/guard-e2e.js'
 import { nextEvent, nowSeconds, startServer, type TestServer } from '../../support/socket-server.js'
 import { codeOf, outcome } from './support.js'
 
@@ -317,4 +323,51 @@ describe('refresh floods and refresh identity', () => {
     await connected(alice)
     expect(await refresh(alice, anonymous)).toMatchObject({ ok: false, code: 'claim_invalid' })
   })
+})
+
+describe('a key lookup or a rate limiter that never answers does not hold handshakes forever', () => {
+  it('a getKey that never settles: server_error after getKeyTimeoutMs', async () => {
+    await using server = await startServer({
+      guard: {
+        verifier: createVerifier({
+          getKey: () => new Promise<never>(() => undefined),
+          algorithms: ['HS256'],
+          getKeyTimeoutMs: 300,
+        }),
+      },
+    })
+    const token = server.issuer.sign()
+    const started = Date.now()
+    await expectRefused(server.connect({ auth: { token } }), 'server_error', token)
+    expect(Date.now() - started).toBeLessThan(3_000)
+  })
+
+  it('getKeyTimeoutMs is validated, and only for getKey', () => {
+    const getKey = (): string => 'k'.repeat(32)
+    for (const getKeyTimeoutMs of [0, 1.5, 30_001, '500'])
+      expect(() =>
+        createVerifier({ getKey, algorithms: ['HS256'], getKeyTimeoutMs } as never),
+      ).toThrow(expect.objectContaining({ option: 'getKeyTimeoutMs' }) as Error)
+    expect(() =>
+      createVerifier({
+        secret: 'k'.repeat(32),
+        algorithms: ['HS256'],
+        getKeyTimeoutMs: 500,
+      } as never),
+    ).toThrow(expect.objectContaining({ option: 'getKeyTimeoutMs' }) as Error)
+  })
+
+  it('a custom rateLimit.limiter that never answers: server_error (fail closed) in about 2 s', async () => {
+    // Duck-typed: the guard calls only get() and consume() (a JavaScript app may pass this).
+    const hung = {
+      points: 10,
+      get: () => new Promise<never>(() => undefined),
+      consume: () => new Promise<never>(() => undefined),
+    } as unknown as RateLimiterAbstract
+    await using server = await startServer({ guard: { rateLimit: { limiter: hung } } })
+    const token = server.issuer.sign()
+    const started = Date.now()
+    await expectRefused(server.connect({ auth: { token } }), 'server_error', token)
+    expect(Date.now() - started).toBeLessThan(4_000)
+  }, 10_000)
 })
