@@ -4,7 +4,7 @@
 // secret is imported, never on the hot path.
 //
 // Public keys travel in many wrappings (a JWK set's text, hex or base64 of DER or of JWK JSON,
-// an OpenSSH line, a bare RSA modulus), so the material is unwrapped layer by layer: text is
+// an OpenSSH line or blob, UTF-16 text, a bare RSA modulus), so the material is unwrapped layer by layer: text is
 // trimmed of a BOM and whitespace, then read as PEM, OpenSSH, JSON or DER, then hex and base64
 // decodings of it are read the same way (to a bounded depth).
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto'
@@ -14,8 +14,20 @@ const DER_SEQUENCE = 0x30
 const BASE64_TEXT = /^[A-Za-z0-9+/_\-=\s]+$/
 const BASE64URL_TEXT = /^[A-Za-z0-9_-]+$/
 const HEX_TEXT = /^(?:[0-9a-fA-F]{2})+$/
-// OpenSSH public key lines (`ssh-rsa AAAA... comment`), certificates and FIDO keys included.
-const OPENSSH_LINE = /^(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-|sk-ssh-|sk-ecdsa-)\S*\s+AAAA/
+// OpenSSH public key lines (`ssh-rsa AAAA... comment`), certificates and FIDO keys included,
+// anywhere in the text: an authorized_keys line puts options (`no-pty,from="..." `) before the
+// key type. The type must be followed by base64 that starts as its wire blob does (a uint32
+// length under 256: `AAAA`).
+const OPENSSH_KEY =
+  /(?:^|[\s,"'])(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-|sk-ssh-|sk-ecdsa-)\S*\s+AAAA[A-Za-z0-9+/]{12}/
+// RFC 4716 (`---- BEGIN SSH2 PUBLIC KEY ----`): four dashes, not PEM's five.
+const SSH2_ARMOUR = /-{4,}\s*begin ssh2 /i
+// The key type at the start of an SSH wire blob (RFC 4253 §6.6): `ssh-...`, `ecdsa-sha2-...`,
+// `sk-...`, printable ASCII.
+const SSH_WIRE_TYPE = /^(?:ssh-|ecdsa-sha2-|sk-)[\x21-\x7e]+$/
+// JSON nesting walked for a `kty` member, and JSON text decoded inside JSON strings.
+const MAX_JSON_DEPTH = 8
+const MAX_JSON_NODES = 10_000
 const DER_PUBLIC = ['spki', 'pkcs1'] as const
 const DER_PRIVATE = ['pkcs8', 'pkcs1', 'sec1'] as const
 // Decodings read inside decodings: base64 of hex of DER is already far-fetched.
@@ -64,20 +76,80 @@ function isJwkLike(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'kty' in value
 }
 
-/** What JSON text is, when it is a JWK, a JWK set, or an array of JWKs. */
-function jsonForm(text: string): string | undefined {
-  if (!text.startsWith('{') && !text.startsWith('[')) return undefined
-  let json: unknown
+function parseJson(text: string): { value: unknown } | undefined {
   try {
-    json = JSON.parse(text)
+    return { value: JSON.parse(text) as unknown }
   } catch {
     return undefined
   }
-  if (Array.isArray(json)) return json.some(isJwkLike) ? 'the JSON text of JWKs' : undefined
+}
+
+/**
+ * True when JSON `value` holds an object with `kty` anywhere (a JWK nested in a config object,
+ * in arrays), or a string member that is itself JSON text holding one: walked to a bounded depth
+ * and node count.
+ */
+function holdsJwk(value: unknown, depth: number, budget: { nodes: number }): boolean {
+  if (depth > MAX_JSON_DEPTH || --budget.nodes < 0) return false
+  if (typeof value === 'string') {
+    const text = value.trim()
+    if (!/^["{[]/.test(text)) return false
+    const parsed = parseJson(text)
+    return parsed !== undefined && holdsJwk(parsed.value, depth + 1, budget)
+  }
+  if (typeof value !== 'object' || value === null) return false
+  if (isJwkLike(value)) return true
+  const children: unknown[] = Array.isArray(value) ? value : Object.values(value)
+  return children.some((child) => holdsJwk(child, depth + 1, budget))
+}
+
+/**
+ * What JSON text is, when it is a JWK, a JWK set, or an array of JWKs; a JWK nested anywhere
+ * inside JSON (to a bounded depth), or JSON-encoded again as a JSON string, counts too.
+ */
+function jsonForm(text: string): string | undefined {
+  if (!/^["{[]/.test(text)) return undefined
+  const parsed = parseJson(text)
+  if (parsed === undefined) return undefined
+  const json = parsed.value
+  if (Array.isArray(json) && json.some(isJwkLike)) return 'the JSON text of JWKs'
   if (isJwkLike(json)) return 'the JSON text of a JWK'
-  if (typeof json === 'object' && json !== null && 'keys' in json)
+  if (typeof json === 'object' && json !== null && !Array.isArray(json) && 'keys' in json)
     return 'the JSON text of a JWK set'
+  if (holdsJwk(json, 0, { nodes: MAX_JSON_NODES })) return 'JSON text holding a JWK'
   return undefined
+}
+
+/**
+ * UTF-16 text as UTF-8 bytes, when `bytes` are UTF-16 (a BOM, or every other byte zero: ASCII
+ * such as PEM or JSON saved as UTF-16); `undefined` otherwise.
+ */
+function fromUtf16(bytes: Buffer): Buffer | undefined {
+  if (bytes.length < 4 || bytes.length % 2 !== 0) return undefined
+  const leBom = bytes[0] === 0xff && bytes[1] === 0xfe
+  let be = bytes[0] === 0xfe && bytes[1] === 0xff
+  if (!leBom && !be) {
+    let oddZero = true
+    let evenZero = true
+    for (let i = 0; i < bytes.length; i += 2) {
+      if (bytes[i] !== 0) evenZero = false
+      if (bytes[i + 1] !== 0) oddZero = false
+    }
+    // All zero bytes are no text at all; mixed ones are no UTF-16 of ASCII.
+    if (oddZero === evenZero) return undefined
+    be = evenZero
+  }
+  const units = Buffer.from(bytes)
+  if (be) units.swap16()
+  return Buffer.from(units.toString('utf16le').replace(/^\uFEFF/, ''), 'utf8')
+}
+
+/** True when `bytes` start as an SSH public key wire blob: a uint32 length, then `ssh-...`. */
+function isSshWireBlob(bytes: Buffer): boolean {
+  if (bytes.length < 8) return false
+  const length = bytes.readUInt32BE(0)
+  if (length < 4 || length > 64 || bytes.length < 4 + length) return false
+  return SSH_WIRE_TYPE.test(bytes.subarray(4, 4 + length).toString('latin1'))
 }
 
 function isRsaModulus(bytes: Buffer): boolean {
@@ -93,11 +165,18 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
   const latin1 = buffer.toString('latin1')
   // Any PEM: a secret never contains armour, and PEM is how public keys are usually shipped.
   if (/-----begin/i.test(latin1)) return 'PEM text'
+  if (SSH2_ARMOUR.test(latin1)) return 'an RFC 4716 SSH2 key'
+  if (isSshWireBlob(buffer)) return 'an SSH public key blob'
+  const utf16 = fromUtf16(buffer)
+  if (utf16 !== undefined) {
+    const decoded = formOf(utf16, depth + 1)
+    if (decoded !== undefined) return `${decoded} in UTF-16`
+  }
   const text = buffer
     .toString('utf8')
     .replace(/^\uFEFF/, '')
     .trim()
-  if (OPENSSH_LINE.test(text)) return 'an OpenSSH public key'
+  if (OPENSSH_KEY.test(text)) return 'an OpenSSH public key'
   const json = jsonForm(text)
   if (json !== undefined) return json
   const der = derForm(buffer)
@@ -120,13 +199,19 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
 
 /**
  * What asymmetric key material `bytes` is, or `undefined` when they are none. Read after a BOM
- * and surrounding whitespace are trimmed: PEM text of any kind (`-----BEGIN` anything, in any
- * case), an
- * OpenSSH public key line, the JSON text of a JWK, of an array of JWKs or of a JWK set (an
- * object with `kty` or `keys`), DER (from any of its first 32 bytes) that node:crypto reads as
- * an SPKI or PKCS#1 public key, an X.509 certificate or a private key; any of these in hex or base64 (either alphabet, nested up
- * to twice); or base64url text alone that decodes to 256 to 2048 bytes with the top bit and the
- * lowest bit set (a bare RSA modulus, a JWK's `n`).
+ * and surrounding whitespace are trimmed (and UTF-16 decoded, with a BOM or every other byte
+ * zero): PEM text of any kind (`-----BEGIN` anything, in any case); an RFC 4716 SSH2 block; an
+ * OpenSSH key type followed by its base64 blob anywhere (`authorized_keys` options before it
+ * included); a bare SSH wire blob (uint32 length, then `ssh-...`); the JSON text of a JWK, of an
+ * array of JWKs or of a JWK set, JSON with a `kty` object nested anywhere (bounded), or such JSON
+ * encoded again as a JSON string; DER (from any of its first 32 bytes) that node:crypto reads as
+ * an SPKI or PKCS#1 public key, an X.509 certificate or a private key; any of these in hex or
+ * base64 (either alphabet, nested up to twice); or base64url text alone that decodes to 256 to
+ * 2048 bytes with the top bit and the lowest bit set (a bare RSA modulus, a JWK's `n`).
+ *
+ * Raw key components in other encodings (a modulus in hex, base64 or bytes, an EC/Ed25519
+ * coordinate, a raw EC point) are NOT recognised: they cannot be told from random secrets of the
+ * same length, and refusing them would refuse real secrets (docs/security.md, item 1).
  */
 export function asymmetricKeyForm(bytes: Uint8Array): string | undefined {
   return formOf(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0)

@@ -113,7 +113,9 @@ type Only<TKey extends KeySourceName> = Without<Exclude<KeySourceName, TKey>>
 
 /**
  * An HMAC secret: at least as long as the hash output (32 bytes for HS256). A public or private
- * key in any form (PEM, JWK JSON text, DER, a public/private KeyObject) is refused.
+ * key in the recognised forms (PEM, SSH keys, JWK JSON, DER, a public/private KeyObject; see
+ * docs/security.md) is refused; raw key components (a modulus, a coordinate) cannot be told from
+ * random bytes and are not: keep public keys out of secret configuration.
  */
 export interface SecretKeyOptions extends VerifierPolicyOptions, Only<'secret'> {
   readonly secret: string | Uint8Array | KeyObject

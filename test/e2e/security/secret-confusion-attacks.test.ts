@@ -128,6 +128,41 @@ const TEXT_FORMS: [string, Material][] = [
     Buffer.concat([Buffer.alloc(1), pairs.RSA.publicKey.export({ type: 'spki', format: 'der' })]),
   ],
 ]
+// The unambiguous forms the third round (attack2) got through.
+const rsaPem = pairs.RSA.publicKey.export({ type: 'spki', format: 'pem' }) as string
+const sshRsaLine = openSshLine(pairs.RSA)
+const sshRsaBlob = Buffer.from(sshRsaLine.split(' ')[1] ?? '', 'base64')
+const utf16be = (text: string): Buffer => {
+  const le = Buffer.from(text, 'utf16le')
+  for (let i = 0; i < le.length; i += 2) [le[i], le[i + 1]] = [le[i + 1] ?? 0, le[i] ?? 0]
+  return le
+}
+const ATTACK2_FORMS: [string, Material][] = [
+  ['a JWK JSON-encoded twice', JSON.stringify(JSON.stringify(rsaJwk))],
+  ['a JWK nested in an object', JSON.stringify({ key: rsaJwk })],
+  ['a JWK nested deeper, in an array', JSON.stringify({ config: { keys: [[{ a: 1 }, rsaJwk]] } })],
+  ['a nested JWK JSON-encoded as a member', JSON.stringify({ key: JSON.stringify(rsaJwk) })],
+  ['PEM in UTF-16LE bytes', Buffer.from(rsaPem, 'utf16le')],
+  ['PEM in UTF-16LE bytes with a BOM', Buffer.from(`\uFEFF${rsaPem}`, 'utf16le')],
+  ['PEM in UTF-16BE bytes', utf16be(rsaPem)],
+  [
+    'an RFC 4716 SSH2 public key block',
+    `---- BEGIN SSH2 PUBLIC KEY ----\nComment: "alice"\n${sshRsaBlob.toString('base64')}\n---- END SSH2 PUBLIC KEY ----\n`,
+  ],
+  ['an authorized_keys line with options', `no-pty,from="10.0.0.1" ${sshRsaLine}`],
+  [
+    'an authorized_keys line with a quoted command',
+    `command="echo hi" ${openSshLine(pairs.Ed25519)}`,
+  ],
+  ['a bare ssh-rsa wire blob (bytes)', sshRsaBlob],
+  ['a bare ssh-rsa wire blob (base64)', sshRsaBlob.toString('base64')],
+  [
+    'a bare ssh-ed25519 wire blob (base64)',
+    Buffer.from(openSshLine(pairs.Ed25519).split(' ')[1] ?? '', 'base64').toString('base64'),
+  ],
+  ['a bare ssh-rsa wire blob (hex)', sshRsaBlob.toString('hex')],
+]
+
 // The same bytes wrapped in a secret KeyObject (issue 10, B1): `createSecretKey(publicPem)`.
 const SECRET_KEY_OBJECTS: [string, KeyObject][] = [
   ['SPKI PEM', Buffer.from(pairs.RSA.publicKey.export({ type: 'spki', format: 'pem' }))],
@@ -146,6 +181,7 @@ const SECRET_KEY_OBJECTS: [string, KeyObject][] = [
 const FORMS: [string, Material][] = [
   ...Object.entries(pairs).flatMap(([name, pair]) => encodings(name, pair)),
   ...TEXT_FORMS,
+  ...ATTACK2_FORMS,
   ...SECRET_KEY_OBJECTS,
   ['X.509 certificate PEM string', CERTIFICATE_PEM],
   ['X.509 certificate DER bytes', CERTIFICATE_DER],

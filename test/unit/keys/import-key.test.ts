@@ -227,6 +227,26 @@ describe('importSecret and asymmetric key material', () => {
     }
   })
 
+  it('text secrets that are JSON strings, hold dashes or mention ssh are still secrets', () => {
+    for (const secret of [
+      JSON.stringify('a quoted text secret of well over 32 bytes'),
+      JSON.stringify({ note: 'not a key', values: [1, 2, 3], more: 'padding padding' }),
+      '---- a secret with dashes, well over thirty-two bytes ----',
+      'my ssh-rsa passphrase is long enough to be a secret',
+    ])
+      expect(importSecret(secret, ctx(['HS256'], 'secret')).kind).toBe('secret')
+  })
+
+  it('raw key components cannot be told from random bytes, and are not refused (documented)', () => {
+    // docs/security.md item 1: a 32-byte Ed25519 `x` is a valid random HS256 secret; the defence
+    // is keeping public keys out of secret configuration.
+    const x = Buffer.from(
+      generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x as string,
+      'base64url',
+    )
+    expect(importSecret(x, ctx(['HS256'], 'secret')).kind).toBe('secret')
+  })
+
   it('refuses a JWK set "oct" key whose bytes are a public key', () => {
     const der = p256.publicKey.export({ type: 'spki', format: 'der' })
     refused(
