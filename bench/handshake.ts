@@ -1,10 +1,12 @@
-// Handshake cost of sockguard against plain Socket.IO (no auth), the seed's jsonwebtoken
-// middleware and @thream/socketio-jwt: connections/s, server CPU per connection, idle memory per
-// socket, and acknowledged-event throughput, with server and clients in separate processes.
+// Handshake cost of sockguard against plain Socket.IO (no auth), a hand-written node:crypto floor,
+// a minimal fast-jwt middleware, the seed's jsonwebtoken middleware and @thream/socketio-jwt:
+// connections/s, server CPU per connection (warm, and cold: the first handshakes of a fresh
+// server process), idle memory per socket, and acknowledged-event throughput, with server and
+// clients in separate processes.
 // Run: npx tsx bench/handshake.ts [--clients 1000] [--rounds 5] [--algs HS256,RS256,ES256]
-//      [--setups plain,seed,thream,sockguard] [--memory-sockets 5000] [--events 20000]
-//      [--sockguard build|src|<module path>] [--no-pin] [--profile] [--heap-snapshot]
-//      [--out bench/results]
+//      [--setups plain,floor,fast-jwt,seed,thream,sockguard] [--memory-sockets 5000]
+//      [--events 20000] [--cold 0] [--cold-handshakes 200] [--sockguard build|src|<module path>]
+//      [--no-pin] [--profile] [--heap-snapshot] [--out bench/results] [--name handshake]
 import { generateKeyPairSync } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -33,7 +35,7 @@ import { listOption } from './support/list-option.js'
 import { openFileLimit } from './support/open-file-limit.js'
 import { machineInfo, resultsHeader } from './support/results-header.js'
 import { sourceState } from './support/source-state.js'
-import { metric, type Metric } from './support/stats.js'
+import { metric, spread, type Metric } from './support/stats.js'
 import { versionOf } from './support/version-of.js'
 import { createWatchdog } from './support/watchdog.js'
 
@@ -51,6 +53,8 @@ const STALL_MS = 90_000
 
 const LABEL: Readonly<Record<Setup, string>> = {
   plain: 'plain Socket.IO (no auth)',
+  floor: 'node:crypto floor (by hand)',
+  'fast-jwt': 'fast-jwt createVerifier (sync)',
   seed: "seed's jsonwebtoken middleware",
   thream: '@thream/socketio-jwt',
   sockguard: 'sockguard',
@@ -84,9 +88,32 @@ interface Options {
   readonly profile: boolean
   readonly heapSnapshot: boolean
   readonly maxMinutes: number
-  /** Where handshake.md and handshake.json go (experiments should not overwrite the committed ones). */
+  /**
+   * Cold samples per setup and algorithm: each a fresh server process whose first
+   * `coldHandshakes` handshakes are timed, with no warm-up and no sanity check before them.
+   */
+  readonly cold: number
+  readonly coldHandshakes: number
+  /** Where the results go (experiments should not overwrite the committed ones). */
   readonly out: string
+  /** Base name of the results files: `<name>.md` and `<name>.json`. */
+  readonly name: string
 }
+
+const USAGE = `Usage: npx tsx bench/handshake.ts [options]
+  --clients N          timed handshakes per server (1000)
+  --warmup N           untimed handshakes before them (2000)
+  --rounds N           rounds; figures are the median round (5)
+  --algs LIST          ${ALGS.join(',')}
+  --setups LIST        ${SETUPS.join(',')} (plain always runs)
+  --memory-sockets N   idle sockets for the memory figure, 0 for none (5000)
+  --concurrency N      handshakes in flight (50)
+  --event-clients N, --events N, --inflight N   event throughput (20, 20000, 100; --events 0: none)
+  --cold N             cold samples per setup and algorithm, each a fresh server process (0)
+  --cold-handshakes N  handshakes timed from a fresh server's start (200)
+  --sockguard build|src|<path>, --no-pin, --profile, --heap-snapshot, --max-minutes N (15)
+  --out DIR            results directory (bench/results)
+  --name NAME          results file base name (handshake)`
 
 function parseOptions(): Options {
   const { values } = parseArgs({
@@ -106,10 +133,19 @@ function parseOptions(): Options {
       profile: { type: 'boolean', default: false },
       'heap-snapshot': { type: 'boolean', default: false },
       'max-minutes': { type: 'string', default: '15' },
+      cold: { type: 'string', default: '0' },
+      'cold-handshakes': { type: 'string', default: '200' },
       out: { type: 'string', default: 'bench/results' },
+      name: { type: 'string', default: 'handshake' },
+      help: { type: 'boolean', default: false },
     },
     strict: true,
   })
+  if (values.help) {
+    console.log(USAGE)
+    process.exit(0)
+  }
+  if (!/^[\w.-]+$/.test(values.name)) throw new Error('--name must be a plain file name')
   const int = (name: keyof typeof values, min: number, max: number): number =>
     intOption(values, name, min, max)
   const setups = listOption('setups', values.setups, SETUPS)
@@ -137,7 +173,10 @@ function parseOptions(): Options {
     profile: values.profile,
     heapSnapshot: values['heap-snapshot'],
     maxMinutes: int('max-minutes', 1, 60),
+    cold: int('cold', 0, 50),
+    coldHandshakes: int('cold-handshakes', 1, 5000),
     out: values.out,
+    name: values.name,
   }
 }
 
@@ -345,6 +384,53 @@ async function handshakeCase(
   }
 }
 
+/**
+ * One cold sample: a fresh server process, and server CPU per handshake over its first
+ * `coldHandshakes` handshakes (no warm-up and no sanity check before them; the module imports and
+ * the server's creation happen in `start`, before the clock starts).
+ */
+async function coldCase(
+  client: Peer<ClientCommands>,
+  setup: Setup,
+  alg: Alg,
+  keys: KeyPair,
+  options: Options,
+  sample: number,
+): Promise<number> {
+  const where = `cold ${alg} ${setup} sample ${sample + 1}`
+  progress(`start of ${where}`)
+  const { server, url } = await startServer(
+    setup,
+    alg,
+    keys.verifying,
+    false,
+    undefined,
+    sockguardModule(options),
+    options.pin,
+  )
+  try {
+    progress(`connections of ${where}`)
+    const count = options.coldHandshakes
+    await server.call('arm', { expect: count })
+    await client.call('connect', {
+      group: 'cold',
+      url,
+      setup,
+      alg,
+      from: 0,
+      count,
+      concurrency: options.concurrency,
+    })
+    const { userUs, systemUs } = await server.call('reached', null)
+    await client.call('disconnect', { group: 'cold' })
+    await server.call('drained', null)
+    return (userUs + systemUs) / count
+  } finally {
+    progress(`stop of ${where}`)
+    await stopServer(server)
+  }
+}
+
 async function eventCase(
   client: Peer<ClientCommands>,
   name: EventCase,
@@ -416,6 +502,11 @@ interface HandshakeRow {
   readonly cpuUsPerConn: Metric
   readonly userUsPerConn: Metric
   readonly systemUsPerConn: Metric
+  /** Server CPU per connection against the floor's, round by round (null without a floor). */
+  readonly cpuVsFloor: Metric | null
+  /** Cold: server CPU per connection over a fresh server's first handshakes, against plain. */
+  readonly coldCpuUsPerConn: Metric | null
+  readonly coldVsFloor: Metric | null
   readonly memoryPerSocket: Metric | null
   readonly heapPerSocket: Metric | null
   readonly rssPerSocket: Metric | null
@@ -491,6 +582,48 @@ function handshakeTable(rows: readonly HandshakeRow[]): string {
   return lines.join('\n')
 }
 
+const fmtMetricRatio = (m: Metric | null): string => (m === null ? '-' : fmtRatio(m.ratio))
+
+/** Server CPU per handshake, warm and cold, against plain Socket.IO and against the floor. */
+function comparatorTable(rows: readonly HandshakeRow[], coldHandshakes: number): string {
+  const lines = [
+    `| Alg | Setup | warm CPU µs/conn | vs plain | vs floor | spread | cold CPU µs/conn (first ${coldHandshakes}) | vs plain | vs floor | spread |`,
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ]
+  for (const r of rows) {
+    const cold = r.coldCpuUsPerConn
+    lines.push(
+      `| ${r.alg} | ${r.label} | ${r.cpuUsPerConn.median.toFixed(1)} | ${fmtRatio(r.cpuUsPerConn.ratio)} | ${fmtMetricRatio(r.cpuVsFloor)} | ${fmtPct(r.cpuUsPerConn.spreadPct)} | ${cold === null ? '-' : cold.median.toFixed(1)} | ${fmtMetricRatio(cold)} | ${fmtMetricRatio(r.coldVsFloor)} | ${cold === null ? '-' : fmtPct(cold.spreadPct)} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+/** sockguard against fast-jwt, per algorithm, warm and cold (server CPU per handshake). */
+function sockguardVsFastJwt(
+  rows: readonly HandshakeRow[],
+  samples: ReadonlyMap<string, readonly HandshakeSample[]>,
+  coldSamples: ReadonlyMap<string, readonly number[]>,
+): { alg: Alg; warm: Metric; cold: Metric | null }[] {
+  const algs = [...new Set(rows.map((r) => r.alg))]
+  return algs.flatMap((alg) => {
+    const warmOf = (setup: Setup) =>
+      (samples.get(`${alg} ${setup}`) ?? []).map((s) => s.cpuUsPerConn)
+    const sg = warmOf('sockguard')
+    const fj = warmOf('fast-jwt')
+    if (sg.length === 0 || fj.length === 0) return []
+    const coldSg = coldSamples.get(`${alg} sockguard`) ?? []
+    const coldFj = coldSamples.get(`${alg} fast-jwt`) ?? []
+    return [
+      {
+        alg,
+        warm: metric(sg, fj),
+        cold: coldSg.length > 0 && coldFj.length > 0 ? metric(coldSg, coldFj) : null,
+      },
+    ]
+  })
+}
+
 function eventTable(rows: readonly EventRow[]): string {
   const lines = [
     '| Server | events/s | vs unguarded | server CPU µs/event | vs unguarded | spread |',
@@ -530,7 +663,10 @@ async function main(): Promise<void> {
   )
   children.add(client)
   const keys = new Map<Alg, KeyPair>()
-  const tokenCount = options.warmup + options.clients + options.memorySockets
+  const tokenCount = Math.max(
+    options.warmup + options.clients + options.memorySockets,
+    options.cold > 0 ? options.coldHandshakes : 0,
+  )
   const eventAlgs: Alg[] = options.events > 0 && !options.algs.includes('HS256') ? ['HS256'] : []
   for (const alg of [...options.algs, ...eventAlgs]) {
     progress(`minting ${alg} tokens`)
@@ -587,6 +723,20 @@ async function main(): Promise<void> {
       }
     }
   }
+  // Cold samples: a fresh server process each, setups in alternating order, sample by sample.
+  const coldSamples = new Map<string, number[]>()
+  for (let sample = 0; sample < options.cold; sample++) {
+    for (const alg of options.algs) {
+      const order = sample % 2 === 0 ? [...options.setups] : [...options.setups].reverse()
+      for (const setup of order) {
+        const us = await coldCase(client, setup, alg, keys.get(alg)!, options, sample)
+        coldSamples.set(`${alg} ${setup}`, [...(coldSamples.get(`${alg} ${setup}`) ?? []), us])
+        console.log(
+          `cold ${sample + 1} ${alg} ${setup.padEnd(9)} ${us.toFixed(1)} µs CPU/conn (first ${options.coldHandshakes})`,
+        )
+      }
+    }
+  }
   const load = {
     before: loadBefore[0]?.toFixed(2) ?? '?',
     after: os.loadavg()[0]?.toFixed(2) ?? '?',
@@ -598,6 +748,8 @@ async function main(): Promise<void> {
   const rows: HandshakeRow[] = options.algs.flatMap((alg) => {
     const of = (setup: Setup): HandshakeSample[] => samples.get(`${alg} ${setup}`) ?? []
     const plain = of('plain')
+    const floor = of('floor')
+    const coldOf = (setup: Setup): number[] => coldSamples.get(`${alg} ${setup}`) ?? []
     const mem = (
       s: readonly HandshakeSample[],
       pick: (m: NonNullable<HandshakeSample['memory']>) => number,
@@ -626,6 +778,18 @@ async function main(): Promise<void> {
           own.map((s) => s.systemUsPerConn),
           plain.map((s) => s.systemUsPerConn),
         ),
+        cpuVsFloor:
+          floor.length > 0
+            ? metric(
+                own.map((s) => s.cpuUsPerConn),
+                floor.map((s) => s.cpuUsPerConn),
+              )
+            : null,
+        coldCpuUsPerConn: options.cold > 0 ? metric(coldOf(setup), coldOf('plain')) : null,
+        coldVsFloor:
+          options.cold > 0 && coldOf('floor').length > 0
+            ? metric(coldOf(setup), coldOf('floor'))
+            : null,
         memoryPerSocket: memoryMetric((m) => m.perSocket),
         heapPerSocket: memoryMetric((m) => m.heapPerSocket),
         rssPerSocket: memoryMetric((m) => m.rssPerSocket),
@@ -651,6 +815,7 @@ async function main(): Promise<void> {
     ]
   })
   const targets = evaluateTargets(rows, eventRows)
+  const versusFastJwt = sockguardVsFastJwt(rows, samples, coldSamples)
 
   const machine = machineInfo(fdLimit)
   const versions = {
@@ -660,6 +825,7 @@ async function main(): Promise<void> {
     'engine.io': versionOf(ROOT, 'engine.io'),
     ws: versionOf(ROOT, 'ws'),
     jsonwebtoken: versionOf(ROOT, 'jsonwebtoken'),
+    'fast-jwt': versionOf(ROOT, 'fast-jwt'),
     '@thream/socketio-jwt': versionOf(ROOT, '@thream/socketio-jwt'),
     '@thream/socketio-jwt jsonwebtoken': versionOf(
       ROOT,
@@ -673,7 +839,20 @@ async function main(): Promise<void> {
   console.log()
   console.log(
     consoleTable(
-      ['Alg', 'Setup', 'conn/s', 'ratio', 'CPU µs/conn', 'ratio', 'B/socket', 'ratio'],
+      [
+        'Alg',
+        'Setup',
+        'conn/s',
+        'ratio',
+        'CPU µs/conn',
+        'ratio',
+        'vs floor',
+        'cold µs/conn',
+        'ratio',
+        'vs floor',
+        'B/socket',
+        'ratio',
+      ],
       rows.map((r) => [
         r.alg,
         r.setup,
@@ -681,6 +860,10 @@ async function main(): Promise<void> {
         fmtRatio(r.connPerSec.ratio),
         r.cpuUsPerConn.median.toFixed(1),
         fmtRatio(r.cpuUsPerConn.ratio),
+        fmtMetricRatio(r.cpuVsFloor),
+        r.coldCpuUsPerConn === null ? '-' : r.coldCpuUsPerConn.median.toFixed(1),
+        fmtMetricRatio(r.coldCpuUsPerConn),
+        fmtMetricRatio(r.coldVsFloor),
         r.memoryPerSocket === null ? '-' : fmtInt(r.memoryPerSocket.median),
         r.memoryPerSocket === null ? '-' : fmtRatio(r.memoryPerSocket.ratio),
       ]),
@@ -699,6 +882,11 @@ async function main(): Promise<void> {
           r.serverCpuUsPerEvent.median.toFixed(2),
         ]),
       ),
+    )
+  }
+  for (const v of versusFastJwt) {
+    console.log(
+      `${v.alg} sockguard vs fast-jwt, server CPU per handshake: warm ${fmtRatio(v.warm.ratio)}${v.cold === null ? '' : `, cold ${fmtRatio(v.cold.ratio)}`}`,
     )
   }
   console.log()
@@ -727,6 +915,25 @@ async function main(): Promise<void> {
     '',
     handshakeTable(rows),
     '',
+    '## Server CPU per handshake: against plain Socket.IO and against the floor',
+    '',
+    `Warm: the timed handshakes above, after the warm-up. ${options.cold > 0 ? `Cold: the first ${options.coldHandshakes} handshakes of a fresh server process (no warm-up, no sanity check; imports and server creation before the clock), ${options.cold} fresh process${options.cold === 1 ? '' : 'es'} per setup and algorithm, the median sample; "vs" is the median of the per-sample ratios (the samples of one index ran within seconds of each other).` : 'Cold: not measured in this run (--cold 0).'} "vs floor" is against the hand-written node:crypto check of the same round.`,
+    '',
+    comparatorTable(rows, options.coldHandshakes),
+    '',
+    ...(versusFastJwt.length > 0
+      ? [
+          '### sockguard against fast-jwt (server CPU per handshake)',
+          '',
+          '| Alg | warm | spread of round ratios | cold | spread of sample ratios |',
+          '| --- | ---: | ---: | ---: | ---: |',
+          ...versusFastJwt.map(
+            (v) =>
+              `| ${v.alg} | ${fmtRatio(v.warm.ratio)} | ${fmtPct(spread(v.warm.roundRatios))} | ${v.cold === null ? '-' : fmtRatio(v.cold.ratio)} | ${v.cold === null ? '-' : fmtPct(spread(v.cold.roundRatios))} |`,
+          ),
+          '',
+        ]
+      : []),
     ...(eventRows.length > 0 ? ['## Acknowledged events', '', eventTable(eventRows), ''] : []),
     '## Targets (issue 3, sockguard versus the same run)',
     '',
@@ -744,7 +951,7 @@ async function main(): Promise<void> {
 
   const out = pathToFileURL(`${resolve(options.out)}/`)
   mkdirSync(out, { recursive: true })
-  writeFileSync(new URL('handshake.md', out), md)
+  writeFileSync(new URL(`${options.name}.md`, out), md)
   const json = {
     date,
     machine,
@@ -762,12 +969,14 @@ async function main(): Promise<void> {
     },
     handshake: rows,
     handshakeRounds: Object.fromEntries(samples),
+    coldCpuUsPerConn: Object.fromEntries(coldSamples),
+    sockguardVsFastJwt: versusFastJwt,
     events: eventRows,
     targets,
     sanity: Object.fromEntries(sanity),
   }
-  writeFileSync(new URL('handshake.json', out), `${JSON.stringify(json, null, 2)}\n`)
-  console.log(`\nwrote ${options.out}/handshake.md and ${options.out}/handshake.json`)
+  writeFileSync(new URL(`${options.name}.json`, out), `${JSON.stringify(json, null, 2)}\n`)
+  console.log(`\nwrote ${options.out}/${options.name}.md and ${options.out}/${options.name}.json`)
   if (options.profile) console.log(`CPU profiles in ${PROFILE_DIR.pathname}`)
 }
 

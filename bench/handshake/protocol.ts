@@ -6,8 +6,11 @@ import type { Command } from '../support/command.js'
 export const ALGS = ['HS256', 'RS256', 'ES256'] as const
 export type Alg = (typeof ALGS)[number]
 
-/** The server setups compared in the handshake phases; `plain` is the baseline. */
-export const SETUPS = ['plain', 'seed', 'thream', 'sockguard'] as const
+/**
+ * The server setups compared in the handshake phases; `plain` is the baseline, `floor` the least a
+ * correct check can do by hand with node:crypto, `fast-jwt` a minimal middleware on its verifier.
+ */
+export const SETUPS = ['plain', 'floor', 'fast-jwt', 'seed', 'thream', 'sockguard'] as const
 export type Setup = (typeof SETUPS)[number]
 
 /** What the server child can run: the handshake setups, and sockguard with an event policy. */
@@ -83,6 +86,8 @@ export type TokenTransport = 'none' | 'query' | 'auth-bearer' | 'auth'
 
 export const TRANSPORT_OF: Readonly<Record<ServerSetup, TokenTransport>> = {
   plain: 'none',
+  floor: 'auth',
+  'fast-jwt': 'auth',
   seed: 'query',
   thream: 'auth-bearer',
   sockguard: 'auth',
