@@ -111,7 +111,7 @@ const USAGE = `Usage: npx tsx bench/handshake.ts [options]
   --event-clients N, --events N, --inflight N   event throughput (20, 20000, 100; --events 0: none)
   --cold N             cold samples per setup and algorithm, each a fresh server process (0)
   --cold-handshakes N  handshakes timed from a fresh server's start (200)
-  --sockguard build|src|<path>, --no-pin, --profile, --heap-snapshot, --max-minutes N (15)
+  --sockguard build|src|<path>, --no-pin, --profile, --heap-snapshot, --max-minutes N (20)
   --out DIR            results directory (bench/results)
   --name NAME          results file base name (handshake)`
 
@@ -132,7 +132,7 @@ function parseOptions(): Options {
       'no-pin': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       'heap-snapshot': { type: 'boolean', default: false },
-      'max-minutes': { type: 'string', default: '15' },
+      'max-minutes': { type: 'string', default: '20' },
       cold: { type: 'string', default: '0' },
       'cold-handshakes': { type: 'string', default: '200' },
       out: { type: 'string', default: 'bench/results' },
