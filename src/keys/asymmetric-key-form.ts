@@ -30,8 +30,12 @@ const MAX_JSON_DEPTH = 8
 const MAX_JSON_NODES = 10_000
 const DER_PUBLIC = ['spki', 'pkcs1'] as const
 const DER_PRIVATE = ['pkcs8', 'pkcs1', 'sec1'] as const
-// Decodings read inside decodings: base64 of hex of DER is already far-fetched.
-const MAX_DEPTH = 2
+// Decodings read inside decodings (hex, base64, URL encoding, stacked in any order). Each one
+// shrinks the text or fails, and this runs once per secret at import, so the bound is about
+// giving up on nonsense, not about cost: six layers is past any wrapping a config file applies.
+const MAX_DEPTH = 6
+// Percent-encoding (a secret pasted from a URL or a form body): `%` and two hex digits.
+const PERCENT_ESCAPE = /%[0-9a-fA-F]{2}/
 // A bare RSA modulus (a JWK's `n`): 2048 to 16384 bits, top bit set, odd. Read only from text
 // in the base64url alphabet alone (as JWK members are), so random secrets in base64 (which has
 // `+`, `/` and padding) or hex are never taken for one.
@@ -152,6 +156,22 @@ function isSshWireBlob(bytes: Buffer): boolean {
   return SSH_WIRE_TYPE.test(bytes.subarray(4, 4 + length).toString('latin1'))
 }
 
+/**
+ * The texts `text` may be the URL encoding of: as `encodeURIComponent` writes it, and as a form
+ * body does (`+` for a space). Malformed escapes decode to nothing.
+ */
+function urlDecodings(text: string): string[] {
+  const decodings: string[] = []
+  for (const candidate of new Set([text, text.replace(/\+/g, ' ')])) {
+    try {
+      decodings.push(decodeURIComponent(candidate))
+    } catch {
+      // Not URL encoding after all (a `%` followed by something else): nothing to read.
+    }
+  }
+  return decodings
+}
+
 function isRsaModulus(bytes: Buffer): boolean {
   return (
     bytes.length >= MIN_MODULUS_BYTES &&
@@ -182,6 +202,12 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
   const der = derForm(buffer)
   if (der !== undefined) return der
   if (depth >= MAX_DEPTH || text.length < 16) return undefined
+  if (PERCENT_ESCAPE.test(text)) {
+    const decoded = urlDecodings(text)
+      .map((plain) => formOf(Buffer.from(plain, 'utf8'), depth + 1))
+      .find((form) => form !== undefined)
+    if (decoded !== undefined) return `${decoded}, URL-encoded`
+  }
   if (HEX_TEXT.test(text)) {
     const decoded = formOf(Buffer.from(text, 'hex'), depth + 1)
     if (decoded !== undefined) return `${decoded} in hex`
@@ -205,8 +231,8 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
  * included); a bare SSH wire blob (uint32 length, then `ssh-...`); the JSON text of a JWK, of an
  * array of JWKs or of a JWK set, JSON with a `kty` object nested anywhere (bounded), or such JSON
  * encoded again as a JSON string; DER (from any of its first 32 bytes) that node:crypto reads as
- * an SPKI or PKCS#1 public key, an X.509 certificate or a private key; any of these in hex or
- * base64 (either alphabet, nested up to twice); or base64url text alone that decodes to 256 to
+ * an SPKI or PKCS#1 public key, an X.509 certificate or a private key; any of these in hex,
+ * base64 (either alphabet) or URL encoding, stacked up to six layers deep in any order; or base64url text alone that decodes to 256 to
  * 2048 bytes with the top bit and the lowest bit set (a bare RSA modulus, a JWK's `n`).
  *
  * Raw key components in other encodings (a modulus in hex, base64 or bytes, an EC/Ed25519

@@ -162,6 +162,25 @@ const ATTACK2_FORMS: [string, Material][] = [
   ],
   ['a bare ssh-rsa wire blob (hex)', sshRsaBlob.toString('hex')],
 ]
+// Encodings stacked deeper, and URL encoding (issue 10, the round after attack2).
+const spkiDer = pairs.RSA.publicKey.export({ type: 'spki', format: 'der' })
+const b64 = (material: Buffer | string): string => Buffer.from(material).toString('base64')
+const DEEPER_FORMS: [string, Material][] = [
+  ['SPKI DER in base64 three times', b64(b64(b64(spkiDer)))],
+  ['SPKI DER in base64 four times', b64(b64(b64(b64(spkiDer))))],
+  ['SPKI DER in hex of base64 of hex', Buffer.from(b64(spkiDer.toString('hex'))).toString('hex')],
+  ['JWK JSON text URL-encoded', encodeURIComponent(JSON.stringify(rsaJwk))],
+  ['PEM text URL-encoded', encodeURIComponent(rsaPem)],
+  [
+    'JWK JSON text URL-encoded twice',
+    encodeURIComponent(encodeURIComponent(JSON.stringify(rsaJwk))),
+  ],
+  [
+    'JWK JSON text form-encoded (spaces as +)',
+    encodeURIComponent(JSON.stringify(rsaJwk, null, 1)).replace(/%20/g, '+'),
+  ],
+  ['SPKI DER in base64, URL-encoded', encodeURIComponent(b64(spkiDer))],
+]
 
 // The same bytes wrapped in a secret KeyObject (issue 10, B1): `createSecretKey(publicPem)`.
 const SECRET_KEY_OBJECTS: [string, KeyObject][] = [
@@ -182,6 +201,7 @@ const FORMS: [string, Material][] = [
   ...Object.entries(pairs).flatMap(([name, pair]) => encodings(name, pair)),
   ...TEXT_FORMS,
   ...ATTACK2_FORMS,
+  ...DEEPER_FORMS,
   ...SECRET_KEY_OBJECTS,
   ['X.509 certificate PEM string', CERTIFICATE_PEM],
   ['X.509 certificate DER bytes', CERTIFICATE_DER],

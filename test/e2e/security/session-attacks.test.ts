@@ -194,6 +194,26 @@ describe('server faults are server_error, not token_invalid', () => {
     expect(codeOf(result)).toBe('server_error')
   })
 
+  it('io.close() (not guard.close()) while onAuthenticated never resolves: the client is told the transport closed, it does not wait', async () => {
+    const entered = signal()
+    await using server = await startServer({
+      guard: {
+        onAuthenticated: () => {
+          entered.fire()
+          return new Promise<void>(() => undefined)
+        },
+      },
+    })
+    const client = server.connect({ auth: { token: server.issuer.sign() }, reconnection: false })
+    const closed = new Promise<string>((resolve) => {
+      client.io.once('close', resolve)
+    })
+    await entered.fired
+    await server.io.close()
+    expect(await closed).toBe('transport close')
+    expect(client.connected).toBe(false)
+  })
+
   it('guard.close() during a handshake: server_error', async () => {
     const held = holdable()
     await using server = await startServer({ guard: { onAuthenticated: held.hook } })
