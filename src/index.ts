@@ -46,9 +46,11 @@ export type {
   GuardMiddleware,
   GuardOptions,
   GuardSocket,
+  GuestSocketData,
   RateLimitOptions,
   SocketAuth,
 } from './guard/types.js'
+export type { NamespacePolicyEntry, NamespaceRule } from './guard/namespace-policy.js'
 export type { TokenSource } from './guard/extract-token.js'
 export type {
   RevocationListener,
@@ -64,4 +66,4 @@ export type {
   EventsMap,
   ForbiddenPayload,
 } from './authorize/authorize-events.js'
-export type { EventRule } from './authorize/rules.js'
+export type { ClaimsRule, EventRule } from './authorize/rules.js'

@@ -14,6 +14,12 @@ export type EventRule<
   TArgs extends unknown[] = unknown[],
 > = (claims: TClaims, ...args: TArgs) => boolean | Promise<boolean>
 
+/**
+ * The rule {@link requireScope} and {@link requireClaim} make: it takes `null` claims too (a guest,
+ * which it denies), so it serves as an event rule, a namespace rule and a room rule alike.
+ */
+export type ClaimsRule = (claims: JwtClaims | null, ...args: unknown[]) => boolean
+
 /** The scopes a token grants: `scope` (space-separated, RFC 8693 §4.2) or `scp` (string or array). */
 export function scopesOf(claims: JwtClaims): ReadonlySet<string> {
   const scopes = new Set<string>()
@@ -38,7 +44,7 @@ export function scopesOf(claims: JwtClaims): ReadonlySet<string> {
  * @example
  * io.on('connection', authorizeEvents({ 'admin:kick': requireScope('admin') }))
  */
-export function requireScope(...scopes: [string, ...string[]]): EventRule {
+export function requireScope(...scopes: [string, ...string[]]): ClaimsRule {
   if (scopes.length === 0 || !scopes.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))) {
     throw new InvalidOptionError(
       'scopes',
@@ -47,6 +53,7 @@ export function requireScope(...scopes: [string, ...string[]]): EventRule {
   }
   const required = Object.freeze([...scopes])
   return (claims) => {
+    if (claims === null) return false
     const granted = scopesOf(claims)
     return required.every((scope) => granted.has(scope))
   }
@@ -62,7 +69,7 @@ export function requireScope(...scopes: [string, ...string[]]): EventRule {
  * @example
  * authorizeEvents({ 'billing:refund': requireClaim('role', 'finance') })
  */
-export function requireClaim(name: string, value: string | number | boolean): EventRule {
+export function requireClaim(name: string, value: string | number | boolean): ClaimsRule {
   if (typeof name !== 'string' || !CLAIM_NAME.test(name) || PROTOTYPE_NAMES.has(name))
     throw new InvalidOptionError(
       'name',
@@ -75,6 +82,7 @@ export function requireClaim(name: string, value: string | number | boolean): Ev
   ))
     throw new InvalidOptionError('value', 'must be a string, a finite number or a boolean')
   return (claims) => {
+    if (claims === null) return false
     // Own members only: `claims.toString` is no claim.
     const actual: unknown = Object.hasOwn(claims, name) ? claims[name] : undefined
     return Array.isArray(actual) ? actual.includes(value) : actual === value

@@ -135,8 +135,10 @@ export function createAuthenticator<TClaims extends JwtClaims>(
     },
 
     admit(socket, mark) {
-      sessions.add(socket)
       const auth = sessionAuthOf(socket)
+      // A guest holds no token: nothing to revoke, nothing to index.
+      if (auth === null) return true
+      sessions.add(socket)
       const revoked = log.revokedSince(auth.claims, mark)
       if (revoked === true) {
         endRevoked(socket)

@@ -28,14 +28,26 @@ export interface ConnectionListenerOptions extends Pick<
   readonly startSession: (socket: AnySocket) => void
   /** Starts the post-connect flow of a socket that has not authenticated yet. */
   readonly startPostConnect: (socket: AnySocket) => void
+  /** True when sockets of `nsp` may be guests. */
+  readonly guestsAllowed: (nsp: AnySocket['nsp']) => boolean
 }
 
 /** Makes the guard's `connection` listener. */
 export function createConnectionListener(
   options: ConnectionListenerOptions,
 ): (socket: AnySocket) => void {
-  const { mode, extract, isClosed, log, marks, admit, recovery, startSession, startPostConnect } =
-    options
+  const {
+    mode,
+    extract,
+    isClosed,
+    log,
+    marks,
+    admit,
+    recovery,
+    startSession,
+    startPostConnect,
+    guestsAllowed,
+  } = options
 
   return (socket) => {
     if (isClosed()) return
@@ -47,9 +59,16 @@ export function createConnectionListener(
         startPostConnect(socket)
         return
       }
-      if (auth === undefined) {
-        // Only a socket that skipped the middleware gets here (e.g. registered after connect).
+      if (auth === undefined || (auth === null && !guestsAllowed(socket.nsp))) {
+        // Only a socket that skipped the middleware gets here (e.g. registered after connect),
+        // or a guest's session recovered where guests are no longer allowed.
         rejectSocket(socket, new AuthError('token_missing', 'No token was sent.'))
+        return
+      }
+      if (auth === null) {
+        // A guest: nothing to revoke; its session waits for an `authenticate`.
+        if (socket.recovered) stripToken(socket.handshake, extract)
+        startSession(socket)
         return
       }
       // The commit point of a handshake: from here revocation finds the socket. A recovered

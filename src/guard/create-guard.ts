@@ -82,6 +82,12 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     authenticate,
     admit,
     reportFailure,
+    expiry: config.expiry,
+    guestsAllowed: (nsp) => config.namespacePolicy.guestsAllowed(nsp),
+    checkNamespace: (claims, nsp) => config.namespacePolicy.check(claims, nsp),
+    forget: (socket) => {
+      sessions.remove(socket)
+    },
     // No registry of sessions (it would cost every socket a map entry and a listener): after
     // close() a session's timer still fires once, and does nothing.
     isClosed,
@@ -108,6 +114,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     admit,
     recovery,
     startSession: beginSession,
+    guestsAllowed: (nsp) => config.namespacePolicy.guestsAllowed(nsp),
     startPostConnect: (socket) => {
       startPostConnect(socket, postConnect)
     },

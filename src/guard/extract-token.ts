@@ -103,6 +103,34 @@ export function extractToken(handshake: HandshakeLike, options: ExtractOptions):
   throw new AuthError('token_missing', 'No token was sent.')
 }
 
+/**
+ * True when the handshake carries anything in a token's place (an empty `auth.token`, an
+ * Authorization header of another scheme, a `token` query parameter, the cookie), even if
+ * {@link extractToken} found no token in it: such a socket is refused, never let in as a guest.
+ * A cookie a foreign page's socket carries is ignored (cross-site WebSocket hijacking), as
+ * {@link extractToken} ignores it.
+ */
+export function credentialSent(handshake: HandshakeLike, options: ExtractOptions): boolean {
+  return options.tokenFrom.some((source) => {
+    switch (source) {
+      case 'auth':
+        return handshake.auth.token !== undefined && handshake.auth.token !== null
+      case 'header':
+        return handshake.headers.authorization !== undefined
+      case 'query':
+        return handshake.query.token !== undefined
+      case 'cookie': {
+        const header = handshake.headers.cookie
+        const origin = handshake.headers.origin
+        if (typeof header !== 'string') return false
+        if (typeof origin === 'string' && !options.allowedOrigins.has(origin.toLowerCase()))
+          return false
+        return readCookie(header, options.cookieName) !== undefined
+      }
+    }
+  })
+}
+
 /** `url` without its `token` query parameter(s), other parameters untouched. */
 function withoutQueryToken(url: string): string {
   const start = url.indexOf('?')

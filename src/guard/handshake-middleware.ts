@@ -1,11 +1,17 @@
 // The guard's Socket.IO middleware: in handshake mode it verifies the handshake's token before
 // the socket connects; in post-connect mode it only takes any token off the handshake (the token
 // comes later, by `authenticate`).
-import type { AuthError } from '../errors.js'
+import { isAuthError, type AuthError } from '../errors.js'
 import { connectError } from '../internal/wire-error.js'
 import type { JwtClaims } from '../verifier/types.js'
 import type { Authenticator } from './authenticate.js'
-import { extractToken, stripToken, type HandshakeLike } from './extract-token.js'
+import {
+  credentialSent,
+  extractToken,
+  stripToken,
+  type FoundToken,
+  type HandshakeLike,
+} from './extract-token.js'
 import { guardError, shuttingDownError } from './guard-errors.js'
 import type { NormalizedGuard } from './normalize-guard-options.js'
 import type { RateLimitCheck } from './rate-limit-check.js'
@@ -15,7 +21,7 @@ import type { AnyNamespace, AnySocket, GuardMiddleware } from './types.js'
 /** What the middleware needs from its guard. */
 export interface HandshakeMiddlewareOptions extends Pick<
   NormalizedGuard<JwtClaims>,
-  'mode' | 'extract'
+  'mode' | 'extract' | 'namespacePolicy'
 > {
   /** Hooks the socket's namespace (connection listener, recovery), once per namespace. */
   readonly hook: (nsp: AnyNamespace) => void
@@ -29,7 +35,36 @@ export interface HandshakeMiddlewareOptions extends Pick<
 
 /** Makes the guard's middleware. */
 export function createHandshakeMiddleware(options: HandshakeMiddlewareOptions): GuardMiddleware {
-  const { mode, extract, hook, isClosed, authenticate, rateLimit, reportFailure, marks } = options
+  const {
+    mode,
+    extract,
+    namespacePolicy: namespaces,
+    hook,
+    isClosed,
+    authenticate,
+    rateLimit,
+    reportFailure,
+    marks,
+  } = options
+
+  /**
+   * The handshake's token, or null for a guest: no token and nothing in a token's place, where
+   * guests are allowed. A token that is sent is never downgraded to a guest.
+   */
+  const tokenOf = (socket: AnySocket, handshake: HandshakeLike): FoundToken | null => {
+    try {
+      return extractToken(handshake, extract)
+    } catch (error) {
+      if (
+        isAuthError(error) &&
+        error.code === 'token_missing' &&
+        namespaces.guestsAllowed(socket.nsp) &&
+        !credentialSent(handshake, extract)
+      )
+        return null
+      throw error
+    }
+  }
 
   return (socket, next) => {
     let settled = false
@@ -65,10 +100,17 @@ export function createHandshakeMiddleware(options: HandshakeMiddlewareOptions): 
       const handshake = socket.handshake as unknown as HandshakeLike
       const run = async (): Promise<void> => {
         await rateLimit.checkLimit(socket)
-        const { token } = extractToken(handshake, extract)
+        const found = tokenOf(socket, handshake)
+        if (found === null) {
+          // A guest: nothing to verify or revoke; the namespace's rule sees null claims.
+          await namespaces.check(null, socket.nsp)
+          setAuth(socket, null)
+          return
+        }
         // Before `onAuthenticated` (and any log line of the app's) sees the socket.
         stripToken(handshake, extract)
-        const { auth, mark } = await authenticate(token, socket)
+        const { auth, mark } = await authenticate(found.token, socket)
+        await namespaces.check(auth.claims, socket.nsp)
         setAuth(socket, auth)
         // Socket.IO connects it a tick later: the connection listener re-checks from the mark.
         marks.set(socket, mark)

@@ -29,6 +29,17 @@ export interface SessionContext extends Pick<Authenticator, 'authenticate' | 'ad
   readonly isClosed: () => boolean
   /** The guard's deadlines: one Node timer for every socket. */
   readonly timers: TimerHeap
+  /** What an expired session becomes (`expiry`). */
+  readonly expiry: 'disconnect' | 'guest'
+  /** True when sockets of `nsp` may be guests. */
+  readonly guestsAllowed: (nsp: AnySocket['nsp']) => boolean
+  /** Resolves when `claims` may use `nsp` (the `namespaces` rule), rejects `forbidden`. */
+  readonly checkNamespace: (
+    claims: SocketAuth['claims'],
+    nsp: AnySocket['nsp'],
+  ) => Promise<void> | undefined
+  /** Takes a socket out of the session index before it becomes a guest. */
+  readonly forget: (socket: AnySocket) => void
 }
 
 /** The ack of `authenticate`. */
@@ -76,9 +87,11 @@ interface Sessions {
 /** When the socket's current token is warned about and when it ends, or null without `exp`. */
 function deadlinesOf(
   socket: AnySocket,
-  auth: SocketAuth,
+  auth: SocketAuth | null,
   ctx: SessionContext,
 ): { warnAt: number; expireAt: number } | null {
+  // A guest has no token, so nothing expires.
+  if (auth === null) return null
   const { expiresAt, claims } = auth
   if (expiresAt === null) return null
   // Without `iat`, the connection's start stands in: a deadline must not depend on when it is
@@ -116,7 +129,7 @@ export function createLiveSessions(ctx: SessionContext): LiveSessions {
         deadlinesOf(socket, sessionAuthOf(socket), ctx)?.warnAt === at &&
         !ctx.isClosed(),
       fire(socket) {
-        const { expiresAt } = sessionAuthOf(socket)
+        const expiresAt = sessionAuthOf(socket)?.expiresAt ?? null
         socket.emit('auth:expiring', { expiresAt })
         const deadlines = deadlinesOf(socket, sessionAuthOf(socket), ctx)
         if (deadlines !== null) ctx.timers.schedule(sessions.expire, deadlines.expireAt, socket)
@@ -130,11 +143,20 @@ export function createLiveSessions(ctx: SessionContext): LiveSessions {
       fire(socket) {
         const error = expiredError()
         ctx.reportFailure(error, socket)
+        if (ctx.expiry === 'guest' && ctx.guestsAllowed(socket.nsp)) {
+          // Back to a guest: told why, but connected. Out of the session index first (it is
+          // found there by its old subject), then the token goes: a revocation of the former
+          // user no longer concerns it, and a new `authenticate` may bring any user.
+          ctx.forget(socket)
+          setAuth(socket, null)
+          sendUnauthorized(socket, wireError(error))
+          return
+        }
         rejectSocket(socket, error)
       },
     },
     onDisconnect() {
-      if (sessionAuthOf(this).expiresAt !== null) ctx.timers.noteStale()
+      if ((sessionAuthOf(this)?.expiresAt ?? null) !== null) ctx.timers.noteStale()
     },
     onAuthenticate(payload, ack) {
       handleAuthenticate(this, payload, ack)
@@ -202,8 +224,11 @@ async function refresh(
       : payload
   const previous = sessionAuthOf(socket)
   // Same issuer and subject, checked by `authenticate` before the store and the hook run: a
-  // refresh renews one identity, switching users needs a new connection.
-  const { auth: next, mark } = await ctx.authenticate(token, socket, previous.claims)
+  // refresh renews one identity, switching users needs a new connection. A guest has no
+  // identity yet: its first token may be anyone's.
+  const { auth: next, mark } = await ctx.authenticate(token, socket, previous?.claims)
+  // The namespace's rule holds for the new token too (a narrowed scope, a guest's first token).
+  await ctx.checkNamespace(next.claims, socket.nsp)
   if (!socket.connected) return { ok: true, expiresAt: next.expiresAt }
   setAuth(socket, next)
   // The commit point: a revocation of the new token while it was being checked ends it here.

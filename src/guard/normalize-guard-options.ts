@@ -11,6 +11,7 @@ import {
   isMemoryStore,
   type RevocationStore,
 } from '../revocation/revocation-store.js'
+import { createNamespacePolicy, type NamespacePolicy } from './namespace-policy.js'
 import type { GuardOptions } from './types.js'
 
 /** Everything a guard needs, checked. */
@@ -31,6 +32,8 @@ export interface NormalizedGuard<TClaims extends JwtClaims> {
   readonly onAuthenticated: GuardOptions<TClaims>['onAuthenticated']
   readonly onFailure: GuardOptions<TClaims>['onFailure']
   readonly limiter: Limiter | undefined
+  readonly namespacePolicy: NamespacePolicy
+  readonly expiry: 'disconnect' | 'guest'
 }
 
 const GUARD_OPTIONS = new Set([
@@ -50,6 +53,9 @@ const GUARD_OPTIONS = new Set([
   'onAuthenticated',
   'onFailure',
   'rateLimit',
+  'namespaces',
+  'anonymous',
+  'expiry',
   'now',
 ])
 const TOKEN_SOURCES: readonly TokenSource[] = ['auth', 'header', 'cookie', 'query']
@@ -138,6 +144,10 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
   if (onFailure !== undefined && typeof onFailure !== 'function')
     fail('onFailure', 'must be a function')
   const limiter = createLimiter(raw.rateLimit)
+  const namespacePolicy = createNamespacePolicy(raw.namespaces, raw.anonymous, mode)
+  const expiry = raw.expiry ?? 'disconnect'
+  if (expiry !== 'disconnect' && expiry !== 'guest')
+    fail('expiry', 'must be "disconnect" or "guest"')
 
   return Object.freeze({
     verifier,
@@ -155,5 +165,7 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
     onAuthenticated,
     onFailure,
     limiter,
+    namespacePolicy,
+    expiry,
   })
 }

@@ -15,7 +15,7 @@ import type { AnyNamespace, AnySocket, SocketAuth } from './types.js'
 /** What recovery needs from its guard. */
 export interface RecoveryOptions extends Pick<
   NormalizedGuard<JwtClaims>,
-  'now' | 'clockToleranceMs' | 'store' | 'revocationCheck'
+  'now' | 'clockToleranceMs' | 'store' | 'revocationCheck' | 'namespacePolicy'
 > {
   /** True once the guard is closed. */
   readonly isClosed: () => boolean
@@ -36,7 +36,15 @@ export interface Recovery {
 
 /** Makes the recovery checks of one guard. */
 export function createRecovery(options: RecoveryOptions): Recovery {
-  const { now, clockToleranceMs, store, revocationCheck, isClosed, reportFailure } = options
+  const {
+    now,
+    clockToleranceMs,
+    store,
+    revocationCheck,
+    namespacePolicy,
+    isClosed,
+    reportFailure,
+  } = options
 
   /**
    * Why a restored token may no longer be used, or undefined when it may; a promise when the
@@ -63,10 +71,12 @@ export function createRecovery(options: RecoveryOptions): Recovery {
    * session back at all: the client then makes a plain handshake, which the middleware refuses
    * with the code.
    */
-  const mayRestore = async (data: unknown): Promise<boolean> => {
+  const mayRestore = async (data: unknown, nsp: AnyNamespace): Promise<boolean> => {
     if (isClosed()) return true
     const auth = authOfData(data)
     if (auth === undefined) return false
+    // A guest's session: restored where guests are (still) allowed.
+    if (auth === null) return namespacePolicy.guestsAllowed(nsp)
     return (await refusalOf(auth)) === undefined
   }
 
@@ -84,7 +94,7 @@ export function createRecovery(options: RecoveryOptions): Recovery {
         // Nothing older than the session itself is replayed (recovery-offsets.ts).
         const limited = limitReplay(session, offset)
         if (limited === null) return null
-        return (await mayRestore(limited.data)) ? limited : null
+        return (await mayRestore(limited.data, nsp)) ? limited : null
       }
       if (filterRestoredSessions(adapter, admitSession)) restoredBy.add(adapter)
     },

@@ -50,7 +50,8 @@ export function startRevocationSweep(options: SweepOptions): () => void {
     for (const nsp of namespaces) {
       for (const socket of nsp.sockets.values()) {
         const auth = authOf(socket)
-        if (auth !== undefined) sockets.push([socket, auth])
+        // Guests (null) hold no token to revoke.
+        if (auth !== undefined && auth !== null) sockets.push([socket, auth])
       }
     }
     for (let start = 0; start < sockets.length && !isStopped(); start += BATCH) {

@@ -10,6 +10,11 @@ export interface SessionIndex {
   add(socket: AnySocket): void
   /** The sockets whose token has subject `sub`. */
   withSubject(sub: string): Iterable<AnySocket>
+  /**
+   * Takes a socket out before its auth changes subject (a session that expired into a guest);
+   * it is added again, under its new subject, if it authenticates again.
+   */
+  remove(socket: AnySocket): void
   /** Every socket (for a scan by token id). */
   all(): Iterable<AnySocket>
   /** Forgets every socket. */
@@ -50,6 +55,10 @@ export function createSessionIndex(): SessionIndex {
       if (set.has(socket)) return
       set.add(socket)
       socket.on('disconnect', forget)
+    },
+    remove(socket) {
+      forget.call(socket)
+      socket.off('disconnect', forget)
     },
     withSubject: (sub) => bySubject.get(sub) ?? NONE,
     *all() {

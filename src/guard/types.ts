@@ -3,6 +3,7 @@ import type { DefaultEventsMap, Server, Socket } from 'socket.io'
 import type { AuthError } from '../errors.js'
 import type { JwtClaims, Verifier, VerifierOptions } from '../verifier/types.js'
 import type { TokenSource } from './extract-token.js'
+import type { NamespacePolicyEntry } from './namespace-policy.js'
 import type { RevocationStore, RevocationTarget } from '../revocation/revocation-store.js'
 
 /** What the guard stores on `socket.data.auth`. */
@@ -136,8 +137,37 @@ export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
    * `authenticate`s in post-connect mode); off when omitted.
    */
   readonly rateLimit?: RateLimitOptions<TClaims> | false
+  /**
+   * Rules per namespace, checked at the handshake once the token verified (refused with
+   * `forbidden`): keyed by namespace name, or by the `name` of a dynamic namespace
+   * (`io.of(/regex/).name`) for its children. `'anonymous'` admits guests to that namespace.
+   * Namespaces not listed take any valid token. Handshake mode only.
+   */
+  readonly namespaces?: Readonly<Record<string, NamespacePolicyEntry<TClaims>>>
+  /**
+   * Lets sockets without a token connect as guests, with `socket.data.auth === null` (see
+   * {@link GuestSocketData}); a token that is sent must still be valid. A guest becomes a user
+   * with `authenticate`. Handshake mode only.
+   * @defaultValue false
+   */
+  readonly anonymous?: boolean
+  /**
+   * What an expired session becomes: `'disconnect'` ends it; `'guest'` keeps the socket as a guest
+   * (it still hears `unauthorized` `{ code: 'token_expired' }`) where guests are allowed, and
+   * disconnects it elsewhere.
+   * @defaultValue 'disconnect'
+   */
+  readonly expiry?: 'disconnect' | 'guest'
   /** Clock in ms since the epoch (a test seam). @defaultValue Date.now */
   readonly now?: () => number
+}
+
+/**
+ * `socket.data` of a guard that admits guests (`anonymous`, or `'anonymous'` namespaces): `auth`
+ * is `null` while the socket is a guest.
+ */
+export interface GuestSocketData<TClaims extends JwtClaims = JwtClaims> {
+  auth: SocketAuth<TClaims> | null
 }
 
 /** Options of {@link createGuard}: a verifier, or verifier options inline. */

@@ -150,3 +150,23 @@ export function gateIncomingEvents(
 export function gateStringEventsOnly(socket: AnySocket): void {
   if (Object.hasOwn(socket, 'onevent')) setOnevent(socket, stringEventsOnly)
 }
+
+/**
+ * The `name` of the dynamic namespace (`io.of(/regex/)` or `io.of(fn)`) that created `nsp`, from
+ * `Server#parentNsps` and `ParentNamespace#children`: a child namespace keeps no link to its
+ * parent, and the guard's `namespaces` rules may be keyed by the parent's name. Undefined for a
+ * namespace that is no child, or should those members ever go.
+ */
+export function parentNameOf(nsp: AnyNamespace): string | undefined {
+  const parents = (nsp.server as unknown as { parentNsps?: unknown }).parentNsps
+  if (!(parents instanceof Map)) return undefined
+  for (const parent of parents.values() as Iterable<{ name?: unknown; children?: unknown }>) {
+    if (
+      parent.children instanceof Set &&
+      parent.children.has(nsp) &&
+      typeof parent.name === 'string'
+    )
+      return parent.name
+  }
+  return undefined
+}

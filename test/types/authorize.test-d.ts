@@ -8,6 +8,7 @@ import {
   requireClaim,
   requireScope,
   type AuthSocketData,
+  type ClaimsRule,
   type EventParams,
   type EventPolicy,
   type EventRule,
@@ -83,7 +84,9 @@ io.on(
 expectTypeOf<EventParams<ClientToServer, 'room:join'>>().toEqualTypeOf<
   Parameters<ClientToServer['room:join']>
 >()
-expectTypeOf(requireScope('admin')).toEqualTypeOf<EventRule>()
+expectTypeOf(requireScope('admin')).toEqualTypeOf<ClaimsRule>()
+// It serves as an event rule of any claims type (and as a namespace or room rule: null claims).
+expectTypeOf(requireScope('admin')).toExtend<EventRule<JwtClaims & { role: string }>>()
 
 authorizeEvents<ClientToServer>({
   // @ts-expect-error policy keys must be event names of ClientToServer

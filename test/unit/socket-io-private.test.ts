@@ -16,6 +16,7 @@ import {
   gateStringEventsOnly,
   namespaceCountOf,
   namespacesOf,
+  parentNameOf,
   prependMiddleware,
   recoveryEnabled,
   sendDirect,
@@ -79,6 +80,18 @@ describe('Socket.IO server private members', () => {
     expect(io._nsps).toBeInstanceOf(Map)
     expect(io._nsps.get('/chat')).toBe(chat)
     expect([...namespacesOf(io)]).toEqual([io.of('/'), chat])
+  })
+
+  it('Server#parentNsps and ParentNamespace#children: the dynamic namespace a child came from', async () => {
+    const { io, connect } = await startIo()
+    const parent = io.of(/^\/team-\w+$/)
+    await clientEvent(connect('/team-red'), 'connect')
+    const child = io._nsps.get('/team-red')
+    expect(child).toBeDefined()
+    expect((io as unknown as { parentNsps: unknown }).parentNsps).toBeInstanceOf(Map)
+    expect((parent as unknown as { children: unknown }).children).toBeInstanceOf(Set)
+    expect(parentNameOf(child!)).toBe(parent.name)
+    expect(parentNameOf(io.of('/'))).toBeUndefined()
   })
 
   it('Namespace#_fns: the array of its middlewares, run in its order', async () => {
