@@ -39,4 +39,5 @@ declare global {
   function showError(message: string): void
   function render(from: string, text: string): void
   function isPublic(room: string): Promise<boolean>
+  function isCustomer(sub: string | undefined): Promise<boolean>
 }
