@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
-npm run build >/dev/null
+# No build first: `npm pack` (and `npm publish`) must build the package itself (prepack), or a
+# clean checkout ships a package without code (the third outside attack, P1).
+rm -rf dist
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
@@ -16,7 +18,7 @@ if tar -tzf "$work/$tarball" | grep -E '(^|/)(src|test|bench|\.ci)/' >/dev/null;
   exit 1
 fi
 listing=$(tar -tzf "$work/$tarball")
-for shipped in package/LICENSE package/README.md; do
+for shipped in package/LICENSE package/README.md package/dist/index.js package/dist/index.d.ts; do
   if ! grep -qx "$shipped" <<<"$listing"; then
     echo "the tarball lacks ${shipped#package/}" >&2
     exit 1
