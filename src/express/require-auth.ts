@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AuthError, isAuthError } from '../errors.js'
 import { toAuthError } from '../internal/wire-error.js'
+import { isRevokedWithin } from '../revocation/is-revoked-within.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { normalizeAuthOptions } from './normalize-auth-options.js'
 import { readBearer, stripAuthorization } from './read-bearer.js'
@@ -39,7 +40,7 @@ export function requireAuth<TClaims extends JwtClaims = JwtClaims>(
   const isRevoked = async (claims: JwtClaims): Promise<boolean> => {
     if (store === undefined) return false
     try {
-      return await store.isRevoked(claims, now())
+      return await isRevokedWithin(store, claims, now())
     } catch (error) {
       if (revocationCheck === 'fail-open') return false
       // The guard's code and message for the same failure.

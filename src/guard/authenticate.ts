@@ -2,6 +2,7 @@
 // `authenticate`, a refresh): verify, the revocation store, the app's `onAuthenticated`; and the
 // commit point where an authenticated socket becomes reachable by revocation.
 import { ClaimInvalidError, type AuthError } from '../errors.js'
+import { isRevokedWithin } from '../revocation/is-revoked-within.js'
 import type { RevocationLog } from '../revocation/revocation-log.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { guardError, revokedError, shuttingDownError, storeUnavailable } from './guard-errors.js'
@@ -59,7 +60,7 @@ export function createAuthenticator<TClaims extends JwtClaims>(
   const checkRevoked = async (claims: JwtClaims): Promise<void> => {
     let revoked: boolean
     try {
-      revoked = await store.isRevoked(claims, now())
+      revoked = await isRevokedWithin(store, claims, now())
     } catch (error) {
       if (revocationCheck === 'fail-open') return
       throw storeUnavailable(error)

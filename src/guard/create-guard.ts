@@ -52,7 +52,11 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
 
   const reportFailure = (error: AuthError, socket: AnySocket): void => {
     try {
-      onFailure?.(error, socket as GuardSocket<TClaims>)
+      // An async hook (an audit log written to a database that is down) returns a promise that
+      // may reject: handled here, or one anonymous bad token would crash the process.
+      const returned: unknown = onFailure?.(error, socket as GuardSocket<TClaims>)
+      if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function')
+        Promise.resolve(returned).catch(() => undefined)
     } catch {
       // A logging hook must not turn a refusal into a crash.
     }
@@ -104,6 +108,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     timeoutMs: config.timeoutMs,
     checkLimit: rateLimit.checkLimit,
     countFailure: rateLimit.countFailure,
+    releaseLimit: rateLimit.release,
     onAuthenticated: beginSession,
   }
   const onConnection = createConnectionListener({

@@ -10,7 +10,7 @@ import type { AnySocket } from './types.js'
 export interface Limiter {
   readonly limiter: RateLimiterAbstract
   readonly points: number
-  readonly key: (socket: AnySocket) => string
+  readonly key: (socket: AnySocket) => string | Promise<string>
 }
 
 const RATE_LIMIT_OPTIONS: ReadonlySet<string> = new Set(['points', 'durationMs', 'key', 'limiter'])
@@ -37,7 +37,7 @@ export function createLimiter(value: unknown): Limiter | undefined {
   )
   const key = (options.key ?? ((socket: AnySocket) => socket.handshake.address)) as (
     socket: AnySocket,
-  ) => string
+  ) => string | Promise<string>
   if (typeof key !== 'function') throw new InvalidOptionError('rateLimit.key', 'must be a function')
   const limiter =
     (options.limiter as RateLimiterAbstract | undefined) ??

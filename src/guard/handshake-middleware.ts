@@ -72,6 +72,7 @@ export function createHandshakeMiddleware(options: HandshakeMiddlewareOptions): 
       if (settled) return
       settled = true
       if (error === undefined) {
+        rateLimit.release(socket)
         next()
         return
       }

@@ -60,6 +60,12 @@ const GUARD_OPTIONS = new Set([
 ])
 const TOKEN_SOURCES: readonly TokenSource[] = ['auth', 'header', 'cookie', 'query']
 
+/** A verifier's declared leeway, in ms (0 when it declares none or something unusable). */
+function leewayOf(verifier: Verifier): number {
+  const leeway = verifier.clockToleranceMs
+  return typeof leeway === 'number' && Number.isFinite(leeway) && leeway > 0 ? leeway : 0
+}
+
 function fail(option: string, message: string): never {
   throw new InvalidOptionError(option, message)
 }
@@ -160,7 +166,13 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
     revocationCheck,
     revocationSweepMs: isMemoryStore(store) ? 0 : sweepMs,
     expiringWarningMs: duration(raw.expiringWarningMs, 'expiringWarningMs', 60_000),
-    clockToleranceMs: duration(raw.clockToleranceMs, 'clockToleranceMs', 0, 0, 60_000),
+    // At least the verifier's own leeway: with a shared verifier (the tolerance set there, as
+    // createGuard refuses verifier options beside it) a session must not end, nor a subject
+    // revocation stop covering tokens, sooner than the verifier stops accepting them.
+    clockToleranceMs: Math.max(
+      duration(raw.clockToleranceMs, 'clockToleranceMs', 0, 0, 60_000),
+      leewayOf(verifier),
+    ),
     refreshIntervalMs: duration(raw.refreshIntervalMs, 'refreshIntervalMs', 1_000, 0, 2 ** 31 - 1),
     onAuthenticated,
     onFailure,

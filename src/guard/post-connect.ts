@@ -16,6 +16,8 @@ export interface PostConnectContext extends SessionContext {
   readonly checkLimit: (socket: AnySocket) => Promise<void>
   /** Counts a failed `authenticate` against the socket's rate-limit key. */
   readonly countFailure: (socket: AnySocket, error: AuthError) => void
+  /** Ends the socket's rate-limited attempt without a failure. */
+  readonly releaseLimit: (socket: AnySocket) => void
   /** Starts the live session once the socket is authenticated. */
   readonly onAuthenticated: (socket: AnySocket) => void
 }
@@ -124,6 +126,7 @@ export function startPostConnect(socket: AnySocket, ctx: PostConnectContext): vo
       .checkLimit(socket)
       .then(async () => ctx.authenticate(token, socket))
       .then(async ({ auth, mark }) => {
+        ctx.releaseLimit(socket)
         // Lost the race with the timeout, or the client left meanwhile.
         if (state !== 'verifying' || !socket.connected) return
         setAuth(socket, auth)

@@ -4,6 +4,7 @@
 // adapter hands a stored session back, and to the recovered socket when it connects.
 import type { AuthError } from '../errors.js'
 import { filterRestoredSessions, type StoredSession } from '../internal/socket-io-private.js'
+import { isRevokedWithin } from '../revocation/is-revoked-within.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { expiredError, revokedError, storeUnavailable } from './guard-errors.js'
 import { rejectSocket } from './live-session.js'
@@ -56,7 +57,7 @@ export function createRecovery(options: RecoveryOptions): Recovery {
       revocationCheck === 'fail-closed' ? storeUnavailable(error) : undefined
     let revoked: boolean | Promise<boolean>
     try {
-      revoked = store.isRevoked(auth.claims, now())
+      revoked = isRevokedWithin(store, auth.claims, now())
     } catch (error) {
       return failed(error)
     }

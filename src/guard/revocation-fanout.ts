@@ -45,6 +45,31 @@ async function serverCount(nsp: AnyNamespace): Promise<number> {
   }
 }
 
+// A JWT's `exp` is in seconds; `expiresAt` is in ms. Anything below this (September 2001 in ms,
+// year 33658 in seconds) is a seconds value passed by mistake: kept as such, the entry would
+// expire in 1970 and the token walk straight back in.
+const MIN_EXPIRES_AT_MS = 1e12
+
+/**
+ * The target of `guard.revoke()`, checked: a plain object naming a subject or a token id, with an
+ * `expiresAt` in ms when given.
+ * @throws {InvalidOptionError} (`target`) otherwise.
+ */
+function checkedTarget(target: unknown): RevocationTarget {
+  if (typeof target !== 'object' || target === null)
+    throw new InvalidOptionError('target', 'must be { sub } or { jti, iss?, expiresAt? }')
+  const { expiresAt } = target as { expiresAt?: unknown }
+  if (
+    expiresAt !== undefined &&
+    (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt < MIN_EXPIRES_AT_MS)
+  )
+    throw new InvalidOptionError(
+      'target',
+      "expiresAt must be the token's expiry in ms since the epoch (a JWT exp × 1000)",
+    )
+  return target as RevocationTarget
+}
+
 /** Awaits a store write; its failure as `store_unavailable`, or undefined when it worked. */
 async function write(stored: () => void | Promise<void>): Promise<AuthError | undefined> {
   try {
@@ -155,7 +180,8 @@ export function createRevocationFanout(options: RevocationFanoutOptions): Revoca
   }
 
   return {
-    async revoke(target) {
+    async revoke(given) {
+      const target = checkedTarget(given)
       const at = now()
       // This node first (it needs nothing remote, so a store outage cannot delay it), then the
       // store (so that sockets the other nodes drop cannot reconnect), then the other nodes.
@@ -187,7 +213,15 @@ export function createRevocationFanout(options: RevocationFanoutOptions): Revoca
         try {
           endLocalToken(token)
           failure = await write(() =>
-            store.revokeToken(token.iss, token.jti, target.expiresAt ?? at + revocationTtlMs),
+            // Past its expiry (and the tolerance the verifier grants after it), a token is
+            // refused anyway; the entry lasts at least that long.
+            store.revokeToken(
+              token.iss,
+              token.jti,
+              target.expiresAt === undefined
+                ? at + revocationTtlMs
+                : Math.max(target.expiresAt, at) + clockToleranceMs,
+            ),
           )
         } finally {
           settle()

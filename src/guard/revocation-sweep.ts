@@ -1,6 +1,8 @@
 // The guard's periodic re-check of connected sockets against a shared revocation store: a
 // revocation whose cluster message was lost (a Redis blip, a node that was reconnecting) still
 // reaches its sockets within one interval.
+import { within } from '../internal/within.js'
+import { REVOCATION_CHECK_TIMEOUT_MS } from '../revocation/is-revoked-within.js'
 import type { JwtClaims } from '../verifier/types.js'
 import type { RevocationStore } from '../revocation/revocation-store.js'
 import { authOf } from './socket-auth.js'
@@ -25,8 +27,15 @@ async function check(
   claims: readonly JwtClaims[],
   now: number,
 ): Promise<readonly boolean[]> {
-  if (store.isRevokedMany !== undefined) return store.isRevokedMany(claims, now)
-  return Promise.all(claims.map(async (one) => store.isRevoked(one, now)))
+  // A batch the store never answers would stall every later round: past the limit the round
+  // meets an error and stops, and the next one tries again.
+  const answers =
+    store.isRevokedMany !== undefined
+      ? Promise.resolve(store.isRevokedMany(claims, now))
+      : Promise.all(claims.map(async (one) => store.isRevoked(one, now)))
+  return within(answers, REVOCATION_CHECK_TIMEOUT_MS * 2, () => {
+    throw new Error('The revocation store did not answer the sweep in time.')
+  })
 }
 
 /**

@@ -52,8 +52,12 @@ export interface RateLimitOptions<TClaims extends JwtClaims = JwtClaims> {
   readonly points?: number
   /** The window, in ms. @defaultValue 60000 */
   readonly durationMs?: number
-  /** Client address of a socket; behind a proxy, read the forwarded header you trust. @defaultValue `socket.handshake.address` */
-  readonly key?: (socket: GuardSocket<TClaims>) => string
+  /**
+   * Client address of a socket; behind a proxy, read the forwarded header you trust. May be async;
+   * one that throws, rejects, answers no string or takes over 2 s refuses with `server_error`.
+   * @defaultValue `socket.handshake.address`
+   */
+  readonly key?: (socket: GuardSocket<TClaims>) => string | Promise<string>
   /**
    * A `rate-limiter-flexible` limiter to use instead of the in-memory one (e.g. Redis, shared by
    * every node). `points` and `durationMs` are then the limiter's own.
@@ -129,9 +133,10 @@ export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
   readonly onAuthenticated?: (claims: TClaims, socket: GuardSocket<TClaims>) => void | Promise<void>
   /**
    * Called for every refusal, to log it; it never receives the token. `error` is an `AuthError`,
-   * not an `AnyAuthError`: one thrown by `onAuthenticated` reaches it as thrown.
+   * not an `AnyAuthError`: one thrown by `onAuthenticated` reaches it as thrown. It may be async;
+   * the refusal does not wait for it, and what it throws or rejects with is ignored.
    */
-  readonly onFailure?: (error: AuthError, socket: GuardSocket<TClaims>) => void
+  readonly onFailure?: (error: AuthError, socket: GuardSocket<TClaims>) => unknown
   /**
    * Failed-authentication rate limit per client address (failed handshakes, and failed
    * `authenticate`s in post-connect mode); off when omitted.

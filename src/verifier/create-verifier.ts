@@ -81,6 +81,7 @@ export function createVerifier<TClaims extends JwtClaims = JwtClaims>(
   }
 
   return Object.freeze({
+    clockToleranceMs: policy.toleranceMs,
     verify(token: unknown): Promise<VerifiedToken<TClaims>> {
       try {
         const result = run(token)

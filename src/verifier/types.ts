@@ -45,6 +45,12 @@ export interface Verifier<TClaims extends JwtClaims = JwtClaims> {
    * `token_not_active`, `claim_invalid`, `key_not_found` or `keys_unavailable`.
    */
   verify(token: unknown): Promise<VerifiedToken<TClaims>>
+  /**
+   * The leeway this verifier grants `exp`, `nbf` and `iat`, in ms. A guard given this verifier
+   * keeps sessions and covers subject revocations for at least as long (a token the verifier
+   * accepts 20 s past its `exp`, or with an `iat` 20 s ahead, must not outlive a kick).
+   */
+  readonly clockToleranceMs?: number
   /** Stops background work (none today) and drops cached tokens and keys. */
   close(): void
 }
