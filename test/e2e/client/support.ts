@@ -90,3 +90,30 @@ export function authErrors(): {
     },
   }
 }
+
+/**
+ * A `retry.random` that counts its calls: connect() draws one for every retry it schedules (the
+ * backoff's jitter), so `draws` proves, without waiting, how many timed retries were scheduled.
+ * With `client.active === false` (no immediate reconnect), `draws` unchanged proves no retry comes.
+ */
+export function retryDraws(): { readonly random: () => number; readonly draws: () => number } {
+  let draws = 0
+  return {
+    random: () => {
+      draws += 1
+      return 0.5
+    },
+    draws: () => draws,
+  }
+}
+
+/**
+ * Resolves once every timer of at most `ms` set before the call has fired: Node runs timers in
+ * order of due time, and this one is due 1 ms after any of them. Real time, for the client's own
+ * timers (the backoff), which have no injected clock; it orders after them, it does not guess.
+ */
+export function afterTimersOf(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms + 1)
+  })
+}
