@@ -64,6 +64,18 @@ export function nothingWithin(emitter: Emitterish, event: string, ms: number): P
   })
 }
 
+/**
+ * Resolves once every timer of at most `ms` set before the call has fired: Node runs timers in
+ * order of due time, and this one is due 1 ms after any of them. Real time, for timers that have
+ * no injected clock (the client's backoff, the guard's sweep interval): it orders after them, it
+ * does not guess how long is enough.
+ */
+export function afterTimersOf(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms + 1)
+  })
+}
+
 /** The event {@link nothingBeforeRoundTrip} probes with (left out by {@link recordEvents}). */
 export const PROBE_EVENT = 'sockguard-test:probe'
 

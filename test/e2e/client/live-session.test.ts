@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { SocketAuth } from '../../../src/index.js'
 import {
   EPOCH_S,
+  afterTimersOf,
   connected,
   nothingBeforeRoundTrip,
   recordEvents,
@@ -15,7 +16,6 @@ import {
 import { nextEvent, startServer, type TestServer } from '../../support/socket-server.js'
 import { sign } from '../compat/support.js'
 import {
-  afterTimersOf,
   authErrors,
   closeClients,
   connectClient,

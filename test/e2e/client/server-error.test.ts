@@ -4,10 +4,9 @@
 // middleware and handlers answer as a failing sockguard server would; delays are injected small.
 import type { Socket } from 'socket.io'
 import { afterEach, describe, expect, it } from 'vitest'
-import { nothingBeforeRoundTrip } from '../../support/guard-e2e.js'
+import { afterTimersOf, nothingBeforeRoundTrip } from '../../support/guard-e2e.js'
 import { nextEvent, startServer } from '../../support/socket-server.js'
 import {
-  afterTimersOf,
   authErrors,
   closeClients,
   connectClient,

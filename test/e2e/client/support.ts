@@ -106,14 +106,3 @@ export function retryDraws(): { readonly random: () => number; readonly draws: (
     draws: () => draws,
   }
 }
-
-/**
- * Resolves once every timer of at most `ms` set before the call has fired: Node runs timers in
- * order of due time, and this one is due 1 ms after any of them. Real time, for the client's own
- * timers (the backoff), which have no injected clock; it orders after them, it does not guess.
- */
-export function afterTimersOf(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    setTimeout(resolve, ms + 1)
-  })
-}
