@@ -4,7 +4,12 @@
 // both nodes count against one limit.
 import { describe, expect, it } from 'vitest'
 import { revocationKeys } from '../../src/redis/revocation-keys.js'
-import { connected, expectRefused, nothingWithin, watchProcess } from '../support/guard-e2e.js'
+import {
+  connected,
+  expectRefused,
+  nothingBeforeRoundTrip,
+  watchProcess,
+} from '../support/guard-e2e.js'
 import { nextEvent } from '../support/socket-server.js'
 import { ADAPTERS, REDIS_URL, startCluster } from './support.js'
 
@@ -35,7 +40,9 @@ describe.each(ADAPTERS)('two nodes on Redis, %s adapter', (adapter) => {
         message: expect.any(String) as unknown,
       })
       expect(await disconnect).toBe('io server disconnect')
-      await nothingWithin(bob, 'disconnect', 200)
+      // B has handled the revocation (alice's socket there is gone): a disconnect of bob's from
+      // it would come before the probe.
+      await nothingBeforeRoundTrip(b.server.io, bob, 'disconnect')
 
       await expectRefused(b.server.connect({ auth: { token } }), 'token_revoked', token)
       await expectRefused(a.server.connect({ auth: { token } }), 'token_revoked', token)
@@ -61,7 +68,8 @@ describe.each(ADAPTERS)('two nodes on Redis, %s adapter', (adapter) => {
 
     await a.server.guard.revoke({ jti: 'a', iss: ISS })
     expect((await unauthorized).code).toBe('token_revoked')
-    await nothingWithin(other, 'disconnect', 200)
+    // B has handled the revocation: ending `other` too would have come before the probe.
+    await nothingBeforeRoundTrip(b.server.io, other, 'disconnect')
     await expectRefused(b.server.connect({ auth: { token: tokenA } }), 'token_revoked', tokenA)
     // The same jti from another issuer is another token.
     await connected(
@@ -83,9 +91,16 @@ describe('two nodes on Redis', () => {
     expect((await unauthorized).code).toBe('token_revoked')
     // A token issued after that instant is another session, which the feed leaves alone.
     const fresh = b.server.connect({ auth: { token: issuer.sign({ sub: 'alice' }) } })
+    const carol = b.server.connect({ auth: { token: issuer.sign({ sub: 'carol' }) } })
     await connected(fresh)
+    await connected(carol)
+    const carolEnded = nextEvent<{ code: string }>(carol, 'unauthorized', 3_000)
     await a.store.revokeSubject('alice', Date.now() - 30_000, 60_000)
-    await nothingWithin(fresh, 'unauthorized', 300)
+    // A control: a later feed message, for carol. Once B has ended her, it has handled alice's
+    // message before it; ending `fresh` would have come before the probe.
+    await a.store.revokeSubject('carol', Date.now() + 1_000, 60_000)
+    expect((await carolEnded).code).toBe('token_revoked')
+    await nothingBeforeRoundTrip(b.server.io, fresh, 'unauthorized')
   })
 
   it('a refresh on B with a token revoked on A is refused', async () => {

@@ -1,11 +1,12 @@
 // Helpers of the guard's end-to-end tests: coded refusals that never leak the token, events that
-// must not come, recording of the events a client sees in order, and process-level crash watches.
+// must not come (proven by a round trip), recording of the events a client sees in order, and
+// process-level crash watches.
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'socket.io'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { expect } from 'vitest'
-import { nextEvent, refusal, startServer, type Emitterish } from './socket-server.js'
+import { nextEvent, refusal, startServer } from './socket-server.js'
 
 /** The two transports the handshake suites run on. */
 export const TRANSPORTS = ['websocket', 'polling'] as const
@@ -49,18 +50,15 @@ export async function expectRefused(
   return data
 }
 
-/** Resolves when `event` has not been emitted for `ms`; rejects as soon as it is. */
-export function nothingWithin(emitter: Emitterish, event: string, ms: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const listener = (value: unknown): void => {
-      clearTimeout(timer)
-      reject(new Error(`unexpected "${event}": ${JSON.stringify(value)}`))
-    }
-    const timer = setTimeout(() => {
-      emitter.off(event, listener)
-      resolve()
-    }, ms)
-    emitter.once(event, listener)
+/**
+ * Resolves once every timer of at most `ms` set before the call has fired: Node runs timers in
+ * order of due time, and this one is due 1 ms after any of them. Real time, for timers that have
+ * no injected clock (the client's backoff, the guard's sweep interval): it orders after them, it
+ * does not guess how long is enough.
+ */
+export function afterTimersOf(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms + 1)
   })
 }
 

@@ -7,13 +7,14 @@ import type { Socket as ClientSocket } from 'socket.io-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connect } from '../../../src/client/index.js'
 import type { SocketAuth } from '../../../src/index.js'
-import { closedPort, connected, delay, nothingWithin } from '../../support/guard-e2e.js'
+import { closedPort, connected } from '../../support/guard-e2e.js'
 import { nextEvent, nowSeconds, startServer, type TestIssuer } from '../../support/socket-server.js'
 import {
   authErrors,
   closeClients,
   connectClient,
   countHandshakes,
+  retryDraws,
   tokenSequence,
 } from './support.js'
 
@@ -129,7 +130,12 @@ describe('a handshake refused with token_expired', () => {
     await using server = await guardedServer()
     const tokens = tokenSequence(expired(server, 'stale'), expired(server, 'also-stale'))
     const errors = authErrors()
-    const client = connectClient(server.url, { ...tokens, onAuthError: errors.onAuthError })
+    const retry = retryDraws()
+    const client = connectClient(server.url, {
+      ...tokens,
+      onAuthError: errors.onAuthError,
+      retry: { random: retry.random },
+    })
     const codes: unknown[] = []
     client.on('connect_error', (error: Error & { data?: { code?: unknown } }) => {
       codes.push(error.data?.code)
@@ -137,9 +143,11 @@ describe('a handshake refused with token_expired', () => {
     await expect.poll(() => errors.seen.length).toBe(1)
     expect(errors.seen[0]).toMatchObject({ code: 'token_expired' })
     expect(typeof errors.seen[0]?.message).toBe('string')
+    // Nothing more comes: no third handshake, no third getToken call. connect() decides in its
+    // connect_error listener, which ran before onAuthError: no reconnect now (inactive), none
+    // scheduled for later (no backoff drawn).
     expect(client.active).toBe(false)
-    // Nothing more comes: no third handshake, no third getToken call.
-    await nothingWithin(client, 'connect_error', 300)
+    expect(retry.draws()).toBe(0)
     expect(server.handshakes()).toBe(2)
     expect(tokens.calls).toEqual([false, true])
     expect(codes).toEqual(['token_expired', 'token_expired'])
@@ -222,12 +230,19 @@ describe('a handshake refused with any other code', () => {
     const token = await test.token(server)
     const tokens = tokenSequence(token, token)
     const errors = authErrors()
-    const client = connectClient(server.url, { ...tokens, onAuthError: errors.onAuthError })
+    const retry = retryDraws()
+    const client = connectClient(server.url, {
+      ...tokens,
+      onAuthError: errors.onAuthError,
+      retry: { random: retry.random },
+    })
     const refusal = await nextEvent<Error & { data?: unknown }>(client, 'connect_error')
     expect(refusal.data).toMatchObject({ code: test.code })
+    // connect()'s listener ran before this one: no reconnect now (inactive), none scheduled for
+    // later (no backoff drawn), so no second handshake can come.
     expect(client.active).toBe(false)
+    expect(retry.draws()).toBe(0)
     expect(errors.seen).toEqual([refusal.data])
-    await nothingWithin(client, 'connect_error', 200)
     expect(server.handshakes()).toBe(1)
     expect(tokens.calls).toEqual([false])
     expect(errors.seen).toHaveLength(1)
@@ -257,9 +272,11 @@ describe('getToken without a token', () => {
     async ({ getToken, cause }) => {
       await using server = await guardedServer()
       const errors = authErrors()
+      const retry = retryDraws()
       const client = connectClient(server.url, {
         getToken: getToken as () => string,
         onAuthError: errors.onAuthError,
+        retry: { random: retry.random },
       })
       const error = await nextEvent<Error & { data?: unknown }>(client, 'connect_error')
       expect(error.data).toEqual({ code: 'token_missing', message: error.message })
@@ -268,7 +285,8 @@ describe('getToken without a token', () => {
       expect(errors.seen).toHaveLength(1)
       expect(errors.seen[0]).toMatchObject({ code: 'token_missing', message: error.message })
       expect(errors.seen[0]?.cause).toEqual(cause)
-      await nothingWithin(client, 'connect_error', 200)
+      // Stopped where it failed: no reconnect now (inactive), none scheduled (no backoff drawn).
+      expect(retry.draws()).toBe(0)
       expect(server.handshakes()).toBe(0)
       expect(server.io.of('/').sockets.size).toBe(0)
     },
@@ -300,11 +318,17 @@ describe('errors that are not auth errors', () => {
     })
     const errors = authErrors()
     const tokens = tokenSequence(server.issuer.sign())
-    const client = connectClient(server.url, { ...tokens, onAuthError: errors.onAuthError })
+    const retry = retryDraws()
+    const client = connectClient(server.url, {
+      ...tokens,
+      onAuthError: errors.onAuthError,
+      retry: { random: retry.random },
+    })
     const refusal = await nextEvent<Error & { data?: unknown }>(client, 'connect_error')
     expect(refusal.data).toEqual({ code: 'banned' })
     expect(client.active).toBe(false)
-    await delay(100)
+    expect(retry.draws()).toBe(0)
+    // connect()'s connect_error listener, where onAuthError would be called, ran before ours.
     expect(errors.seen).toEqual([])
     expect(server.handshakes()).toBe(1)
   })

@@ -7,8 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { SocketAuth } from '../../../src/index.js'
 import {
   EPOCH_S,
+  afterTimersOf,
   connected,
-  nothingWithin,
+  nothingBeforeRoundTrip,
   recordEvents,
   testClock,
 } from '../../support/guard-e2e.js'
@@ -19,6 +20,7 @@ import {
   closeClients,
   connectClient,
   countHandshakes,
+  retryDraws,
   tokenSequence,
 } from './support.js'
 
@@ -63,6 +65,11 @@ describe('auth:expiring', () => {
     const id = await connected(client)
     const socket = serverSocket(server, id)
     expect(authOf(socket).expiresAt).toBe(E_MS)
+    // A control socket that keeps the first token: the guard ends it at the first token's `exp`,
+    // in the same run of its timers as the refreshed socket's old deadline.
+    const control = server.connect({ auth: { token: server.first } })
+    const controlEnded = nextEvent(control, 'unauthorized', 2_000)
+    await connected(control)
 
     const authenticated = await nextEvent<{ expiresAt: number }>(client, 'authenticated', 2_000)
     expect(authenticated.expiresAt).toBe((EPOCH_S + 3600) * 1000)
@@ -70,12 +77,14 @@ describe('auth:expiring', () => {
     expect(authOf(socket).expiresAt).toBe((EPOCH_S + 3600) * 1000)
     expect(authOf(socket).claims.jti).toBe('fresh')
 
-    // Past the first token's `exp`, the socket is still there, with the same id.
-    await nothingWithin(client, 'disconnect', 600)
+    // Past the first token's `exp` (the control socket was ended), the socket is still there,
+    // with the same id: a disconnect sent at that deadline would precede the probe.
+    expect(await controlEnded).toMatchObject({ code: 'token_expired' })
+    await nothingBeforeRoundTrip(server.io, client, 'disconnect')
     expect(client.connected).toBe(true)
     expect(client.id).toBe(id)
     expect(socket.connected).toBe(true)
-    expect(server.handshakes()).toBe(1)
+    expect(server.handshakes()).toBe(2) // the client's and the control's
     expect(seen.map((entry) => entry.event)).toEqual(['auth:expiring', 'authenticated'])
     expect(errors.seen).toEqual([])
   })
@@ -98,7 +107,12 @@ describe('auth:expiring', () => {
       await using server = await sessionServer()
       const tokens = tokenSequence(server.first, token(server), server.fresh)
       const errors = authErrors()
-      const client = connectClient(server.url, { ...tokens, onAuthError: errors.onAuthError })
+      const retry = retryDraws()
+      const client = connectClient(server.url, {
+        ...tokens,
+        onAuthError: errors.onAuthError,
+        retry: { random: retry.random },
+      })
       const unauthorized = nextEvent<{ code: string }>(client, 'unauthorized', 2_000)
       const disconnect = nextEvent<string>(client, 'disconnect', 2_000)
       await connected(client)
@@ -107,8 +121,10 @@ describe('auth:expiring', () => {
       expect(await disconnect).toBe('io server disconnect')
       expect(errors.seen).toHaveLength(1)
       expect(errors.seen[0]).toMatchObject({ code })
-      await nothingWithin(client, 'connect', 200)
+      // socket.io-client does not reconnect after a server disconnect, and connect() scheduled
+      // no retry of its own (no backoff drawn): no connection can follow.
       expect(client.active).toBe(false)
+      expect(retry.draws()).toBe(0)
       expect(errors.seen).toHaveLength(1)
       expect(server.handshakes()).toBe(1)
       expect(tokens.calls).toEqual([false, true])
@@ -148,7 +164,12 @@ describe('unauthorized from the server', () => {
     await using server = await sessionServer(60_000)
     const tokens = tokenSequence(server.first, server.fresh)
     const errors = authErrors()
-    const client = connectClient(server.url, { ...tokens, onAuthError: errors.onAuthError })
+    const retry = retryDraws()
+    const client = connectClient(server.url, {
+      ...tokens,
+      onAuthError: errors.onAuthError,
+      retry: { random: retry.random },
+    })
     await connected(client)
     const unauthorized = nextEvent(client, 'unauthorized')
     const disconnect = nextEvent<string>(client, 'disconnect')
@@ -159,7 +180,9 @@ describe('unauthorized from the server', () => {
     })
     expect(await disconnect).toBe('io server disconnect')
     expect(errors.seen).toEqual([{ code: 'token_revoked', message: 'The token has been revoked.' }])
-    await nothingWithin(client, 'connect', 200)
+    // No reconnect now (inactive), none scheduled (no backoff drawn).
+    expect(client.active).toBe(false)
+    expect(retry.draws()).toBe(0)
     expect(server.handshakes()).toBe(1)
     expect(tokens.calls).toEqual([false])
   })
@@ -179,22 +202,35 @@ describe('unauthorized from the server', () => {
     const errors = authErrors()
     const fresh = sign({ jti: 'fresh' })
     const tokens = tokenSequence(sign(), fresh)
+    const retry = retryDraws()
     const client = connectClient(server.url, {
       ...tokens,
       onAuthError: errors.onAuthError,
       refreshTimeoutMs: 100,
+      retry: { random: retry.random },
     })
+    let refreshes = 0
     const refresh = new Promise<unknown>((resolve) => {
       server.io.on('connection', (socket) => {
         socket.on('authenticate', (payload: unknown) => {
+          refreshes += 1
           resolve(payload)
+        })
+        socket.on('echo', (ack: () => void) => {
+          ack()
         })
       })
     })
     await connected(client)
     expect(await refresh).toEqual({ token: fresh })
-    // The ack never comes: nothing is reported or retried, the connection stays.
-    await nothingWithin(client, 'disconnect', 300)
+    // The ack never comes: nothing is reported or retried, the connection stays. Real time: the
+    // ack timeout (refreshTimeoutMs, set when the refresh was sent) has no injected clock; then a
+    // round trip to the server, which a resent refresh would have reached first.
+    await afterTimersOf(100)
+    await client.timeout(2_000).emitWithAck('echo')
+    expect(client.connected).toBe(true)
+    expect(refreshes).toBe(1)
+    expect(retry.draws()).toBe(0) // no resend scheduled for later either
     expect(errors.seen).toEqual([])
     expect(tokens.calls).toEqual([false, true])
     warned?.emit('unauthorized', { code: 'token_expired', message: 'The token has expired.' })

@@ -4,13 +4,14 @@
 // middleware and handlers answer as a failing sockguard server would; delays are injected small.
 import type { Socket } from 'socket.io'
 import { afterEach, describe, expect, it } from 'vitest'
-import { nothingWithin } from '../../support/guard-e2e.js'
+import { afterTimersOf, nothingBeforeRoundTrip } from '../../support/guard-e2e.js'
 import { nextEvent, startServer } from '../../support/socket-server.js'
 import {
   authErrors,
   closeClients,
   connectClient,
   countHandshakes,
+  retryDraws,
   tokenSequence,
 } from './support.js'
 
@@ -60,27 +61,34 @@ describe('server_error at the handshake', () => {
   it('gives up after retry.maxAttempts in a row: reported once, no further handshake', async () => {
     await using server = await failingServer(Infinity)
     const errors = authErrors()
+    const retry = retryDraws()
     const client = connectClient(server.url, {
       getToken: () => 't',
       onAuthError: errors.onAuthError,
-      retry: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 2 },
+      retry: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 2, random: retry.random },
     })
     while (errors.seen.length === 0) await nextEvent(client, 'connect_error')
     expect(errors.seen).toEqual([SERVER_ERROR])
+    // No reconnect now (inactive), and no third retry scheduled: one backoff drawn per retry.
     expect(client.active).toBe(false)
-    await nothingWithin(client, 'connect_error', 150)
+    expect(retry.draws()).toBe(2)
     expect(server.handshakes()).toBe(3)
   })
 
   it('stops retrying when the app disconnects during the backoff', async () => {
     await using server = await failingServer(Infinity)
+    const retry = retryDraws()
     const client = connectClient(server.url, {
       getToken: () => 't',
-      retry: { initialDelayMs: 50, maxDelayMs: 50 },
+      retry: { initialDelayMs: 50, maxDelayMs: 50, random: retry.random },
     })
     await nextEvent(client, 'connect_error')
+    expect(retry.draws()).toBe(1) // the retry is scheduled
     client.disconnect()
-    await nothingWithin(client, 'connect_error', 200)
+    // Real time: the backoff timer (at most 50 ms) has no injected clock. Once it would have
+    // fired, its socket.connect() would show: the socket active, or its handshake counted.
+    await afterTimersOf(50)
+    expect(client.active).toBe(false)
     expect(server.handshakes()).toBe(1)
   })
 
@@ -96,13 +104,16 @@ describe('server_error at the handshake', () => {
       },
     })
     const errors = authErrors()
+    const retry = retryDraws()
     const client = connectClient(server.url, {
       getToken: () => 't',
       onAuthError: errors.onAuthError,
-      retry: { initialDelayMs: 5, maxDelayMs: 5 },
+      retry: { initialDelayMs: 5, maxDelayMs: 5, random: retry.random },
     })
     await nextEvent(client, 'connect_error')
-    await nothingWithin(client, 'connect_error', 100)
+    // connect()'s listener ran first: no reconnect now (inactive), none scheduled (no draw).
+    expect(client.active).toBe(false)
+    expect(retry.draws()).toBe(0)
     expect(errors.seen.map((error) => error.code)).toEqual(['token_invalid'])
     expect(handshakes).toBe(1)
   })
@@ -184,13 +195,17 @@ describe('a refresh refused for now', () => {
     const errors = authErrors()
     const tokens = tokenSequence('first', 'fresh')
     const client = connectClient(server.url, { ...tokens, onAuthError: errors.onAuthError })
-    const disconnected = nothingWithin(client, 'disconnect', 400)
+    const disconnects: unknown[] = []
+    client.on('disconnect', (reason) => disconnects.push(reason))
     await nextEvent(client, 'connect')
     const id = client.id
     await server.refreshedTimes(2)
     const [first = 0, second = 0] = server.refreshes
     expect(second - first).toBeGreaterThanOrEqual(60 - 5)
-    await disconnected
+    // The probe follows the second refresh's ack on the same connection: whatever the client did
+    // on that ack (or during the wait before it), a disconnect would have come first.
+    await nothingBeforeRoundTrip(server.io, client, 'disconnect')
+    expect(disconnects).toEqual([])
     expect(client.connected).toBe(true)
     expect(client.id).toBe(id)
     expect(server.sockets).toHaveLength(1)

@@ -90,3 +90,19 @@ export function authErrors(): {
     },
   }
 }
+
+/**
+ * A `retry.random` that counts its calls: connect() draws one for every retry it schedules (the
+ * backoff's jitter), so `draws` proves, without waiting, how many timed retries were scheduled.
+ * With `client.active === false` (no immediate reconnect), `draws` unchanged proves no retry comes.
+ */
+export function retryDraws(): { readonly random: () => number; readonly draws: () => number } {
+  let draws = 0
+  return {
+    random: () => {
+      draws += 1
+      return 0.5
+    },
+    draws: () => draws,
+  }
+}

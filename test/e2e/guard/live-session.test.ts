@@ -11,16 +11,15 @@ import {
   EPOCH_S,
   TRANSPORTS,
   connected,
-  delay,
   disconnected,
   expectRefused,
-  nothingWithin,
+  nothingBeforeRoundTrip,
   recordEvents,
   testClock,
   type SeenEvent,
   type Transport,
 } from '../../support/guard-e2e.js'
-import { nextEvent, nowSeconds, startServer } from '../../support/socket-server.js'
+import { nextEvent, startServer } from '../../support/socket-server.js'
 
 const E_MS = EPOCH_S * 1000
 const authOf = (socket: Socket): SocketAuth => (socket.data as { auth: SocketAuth }).auth
@@ -121,12 +120,20 @@ describe('in-band refresh', () => {
   it('works without an ack, and keeps the same socket for a far-off token', async () => {
     await using session = await sessionExpiringIn(300)
     const { server, client, seen, id, socket } = session
+    // A control socket with the first token's `exp`: the guard ends it in the same run of its
+    // timers as the refreshed socket's old deadline.
+    const control = server.connect({
+      auth: { token: server.issuer.sign({ iat: EPOCH_S - 11, exp: EPOCH_S }) },
+    })
+    const controlEnded = nextEvent(control, 'unauthorized', 2_000)
+    await connected(control)
     const authenticated = nextEvent(client, 'authenticated')
     client.emit('authenticate', {
       token: `Bearer ${server.issuer.sign({ iat: EPOCH_S - 1, exp: EPOCH_S + 3_600 })}`,
     })
     expect(await authenticated).toEqual({ expiresAt: (EPOCH_S + 3_600) * 1000 })
-    await nothingWithin(client, 'unauthorized', 500)
+    expect(await controlEnded).toMatchObject({ code: 'token_expired' })
+    await nothingBeforeRoundTrip(server.io, client, 'unauthorized')
     expect(client.connected).toBe(true)
     expect(client.id).toBe(id)
     expect(server.io.sockets.sockets.get(id)).toBe(socket)
@@ -230,15 +237,24 @@ describe('in-band refresh', () => {
 
 describe('timers', () => {
   it('keeps a socket whose token expires in 40 days (past the 24.8-day setTimeout limit)', async () => {
-    await using server = await startServer()
-    const exp = nowSeconds() + 40 * 86_400
-    const client = server.connect({ auth: { token: server.issuer.sign({ exp }) } })
+    const clock = testClock()
+    await using server = await startServer({ guard: { now: clock.now } })
+    clock.set(E_MS - 100)
+    const exp = EPOCH_S + 40 * 86_400
+    const client = server.connect({
+      auth: { token: server.issuer.sign({ iat: EPOCH_S - 10, exp }) },
+    })
     const seen = recordEvents(client)
     const connection = nextEvent<Socket>(server.io, 'connection')
     await connected(client)
     expect(authOf(await connection).expiresAt).toBe(exp * 1000)
-    // A clamped timer would fire after 1 ms; give it far more than that.
-    await delay(300)
+    // A clamped timer would fire after 1 ms, long before this control socket's expiry (100 ms on
+    // the guard's clock); after the control's end, a probe round trip to the kept socket.
+    const control = server.connect({
+      auth: { token: server.issuer.sign({ iat: EPOCH_S - 10, exp: EPOCH_S }) },
+    })
+    expect(await nextEvent(control, 'unauthorized', 2_000)).toMatchObject({ code: 'token_expired' })
+    await nothingBeforeRoundTrip(server.io, client, 'disconnect')
     expect(client.connected).toBe(true)
     expect(seen).toEqual([])
   })
@@ -247,7 +263,14 @@ describe('timers', () => {
     await using session = await sessionExpiringIn(400)
     const { server, client, seen } = session
     await server.guard.close()
-    await delay(700)
+    // A control session on another guard, started later and due 50 ms later still: once it has
+    // ended, the closed guard's warning and expiry would have been sent (timers run in order of
+    // due time), before the probe.
+    await using control = await sessionExpiringIn(450)
+    expect(await nextEvent(control.client, 'unauthorized', 2_000)).toMatchObject({
+      code: 'token_expired',
+    })
+    await nothingBeforeRoundTrip(server.io, client, 'disconnect')
     expect(client.connected).toBe(true)
     expect(seen).toEqual([])
   })

@@ -17,7 +17,7 @@ import {
   TRANSPORTS,
   connected,
   disconnected,
-  nothingWithin,
+  nothingBeforeRoundTrip,
   recordEvents,
   testClock,
   type SeenEvent,
@@ -213,7 +213,7 @@ describe.each(TRANSPORTS)('connection-state recovery over %s', (transport: Trans
     const { client, seen } = await dropAndRecover(server, transport, token, () => undefined)
     await nextEvent(client, 'connect', 3_000)
     expect(client.recovered).toBe(true)
-    await nothingWithin(client, 'disconnect', 200)
+    await nothingBeforeRoundTrip(server.io, client, 'disconnect')
     expect(names(seen)).toEqual(['hello'])
     expect(server.failures).toEqual([])
   })

@@ -13,10 +13,10 @@ import {
 import type { RevocationListener } from '../../../src/revocation/revocation-store.js'
 import type { JwtClaims } from '../../../src/verifier/types.js'
 import {
+  afterTimersOf,
   connected,
   expectRefused,
   nothingBeforeRoundTrip,
-  nothingWithin,
   watchProcess,
 } from '../../support/guard-e2e.js'
 import { nextEvent, nowSeconds, startServer } from '../../support/socket-server.js'
@@ -26,6 +26,8 @@ function sharedStore(options: { many?: boolean } = {}) {
   const memory = createMemoryRevocationStore()
   const listeners = new Set<RevocationListener>()
   const calls = { isRevoked: 0, isRevokedMany: 0, unsubscribed: 0 }
+  // Told on each isRevoked call (see `isRevokedCalls`).
+  const onCall = new Set<() => void>()
   const state: { down: false | Error; writeGate: Promise<void> | undefined } = {
     down: false,
     writeGate: undefined,
@@ -44,6 +46,7 @@ function sharedStore(options: { many?: boolean } = {}) {
     },
     async isRevoked(claims, now) {
       calls.isRevoked++
+      for (const told of onCall) told()
       if (state.down !== false) return fail(state.down)
       return memory.isRevoked(claims, now)
     },
@@ -68,6 +71,17 @@ function sharedStore(options: { many?: boolean } = {}) {
     calls,
     state,
     listeners,
+    /** Resolves once isRevoked has been called `count` times in all (at once if it has). */
+    isRevokedCalls: (count: number): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (calls.isRevoked < count) return
+          onCall.delete(check)
+          resolve()
+        }
+        onCall.add(check)
+        check()
+      }),
     /** What another node's write would tell this one through the feed. */
     publish: (...args: Parameters<RevocationListener>) => {
       for (const listener of listeners) listener(...args)
@@ -102,8 +116,10 @@ describe('a shared store that cannot answer', () => {
     expect(data.message).not.toMatch(/ECONNREFUSED|6379/)
     // Not counted as a failed handshake: after points: 1, a second one is not rate_limited.
     await expectRefused(server.connect({ auth: { token } }), 'store_unavailable')
-    // Sweeps fail meanwhile, and leave the socket alone.
-    await nothingWithin(client, 'disconnect', 200)
+    // Sweeps fail meanwhile, and leave the socket alone: once a second sweep asks the store, the
+    // first one's failure has been handled (the next is scheduled when a round ends).
+    await shared.isRevokedCalls(shared.calls.isRevoked + 2)
+    await nothingBeforeRoundTrip(server.io, client, 'disconnect')
     const ack: unknown = await client.timeout(2_000).emitWithAck('authenticate', { token })
     expect(ack).toEqual({
       ok: false,
@@ -251,14 +267,20 @@ describe('the revocation sweep', () => {
         const started = Date.now()
         expect((await ended).code).toBe('token_revoked')
         expect(Date.now() - started).toBeLessThan(500)
-        await nothingWithin(kept, 'disconnect', 250)
+        // The same round checked `kept`: its end would have been sent before the probe.
+        await nothingBeforeRoundTrip(server.io, kept, 'disconnect')
         expect(shared.calls[method as 'isRevoked' | 'isRevokedMany']).toBeGreaterThan(0)
+        // close() stops the sweep while `kept` is still there to be swept. Real time: the sweep
+        // interval is a plain timer; once any sweep timer set before close() has come due, a
+        // round would have asked the store (synchronously, as it starts).
+        await server.guard.close()
+        const after = { ...shared.calls }
+        await afterTimersOf(100)
+        expect(kept.connected).toBe(true)
+        expect(shared.calls).toEqual(after)
       } finally {
         await server.close()
       }
-      const after = { ...shared.calls }
-      await new Promise((resolve) => setTimeout(resolve, 300))
-      expect(shared.calls).toEqual(after)
     },
   )
 
@@ -270,7 +292,10 @@ describe('the revocation sweep', () => {
     const client = server.connect({ auth: { token: server.issuer.sign({ jti: 'j' }) } })
     await connected(client)
     await memory.revokeToken(undefined, 'j', Date.now() + 60_000)
-    await nothingWithin(client, 'disconnect', 300)
+    // Real time: a sweep is a plain timer. Once one of up to 50 ms (the interval asked for) set
+    // before now has come due, its round has ended the socket; the probe would come after that.
+    await afterTimersOf(50)
+    await nothingBeforeRoundTrip(server.io, client, 'disconnect')
   })
 
   it('revocationSweepMs: 0 turns it off', async () => {
@@ -282,7 +307,10 @@ describe('the revocation sweep', () => {
     await connected(client)
     const handshakeChecks = shared.calls.isRevoked
     await shared.memory.revokeToken(undefined, 'j', Date.now() + 60_000)
-    await nothingWithin(client, 'disconnect', 300)
+    // Real time: a sweep is a plain timer; one of up to 50 ms set before now (0 taken as a
+    // short interval would be 1 ms) has come due by then, and a round asks the store as it starts.
+    await afterTimersOf(50)
+    await nothingBeforeRoundTrip(server.io, client, 'disconnect')
     expect(shared.calls.isRevoked).toBe(handshakeChecks)
   })
 })

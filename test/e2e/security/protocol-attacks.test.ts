@@ -14,7 +14,6 @@ import {
 } from '../../../src/index.js'
 import {
   connected,
-  delay,
   disconnected,
   handshakeRoundTrip,
   recordEvents,
@@ -58,10 +57,21 @@ async function probeWhile(client: ClientSocket, until: Promise<unknown>): Promis
 describe('a flood of authenticate on a live socket', () => {
   it('concurrent refreshes get rate_limited, every ack is answered, a bystander stays served', async () => {
     const FLOOD = 2_000
+    // A refresh still running when the rest of the flood comes: the app's lookup (armed once the
+    // sockets are connected) is held until the server has received every authenticate.
+    const hold: { gate?: Promise<void> } = {}
+    let received = 0
+    let allReceived = (): void => undefined
     await using server = await startServer({
-      // A refresh that takes a moment (a user lookup), so that the flood overlaps it.
-      guard: { onAuthenticated: () => delay(5) },
-      setup: answerPings,
+      guard: { onAuthenticated: () => hold.gate },
+      setup(io) {
+        answerPings(io)
+        io.on('connection', (socket: Socket) => {
+          socket.on('authenticate', () => {
+            if (++received === FLOOD) allReceived()
+          })
+        })
+      },
     })
     const attacker = server.connect({ auth: { token: server.issuer.sign({ sub: 'mallory' }) } })
     const bystander = server.connect({ auth: { token: server.issuer.sign({ sub: 'bob' }) } })
@@ -69,6 +79,9 @@ describe('a flood of authenticate on a live socket', () => {
     await connected(bystander)
     const idle = await roundTripMs(bystander)
     const token = server.issuer.sign({ sub: 'mallory' })
+    hold.gate = new Promise<void>((resolve) => {
+      allReceived = resolve
+    })
     const flood = Promise.all(
       Array.from({ length: FLOOD }, () => authenticate(attacker, token, 30_000)),
     )
@@ -356,15 +369,21 @@ describe('dynamic namespaces named by the client', () => {
       },
     })
     const refs: WeakRef<object>[] = []
+    // The server's side of each refused client's connection, closed once the client drops it.
+    const closed: Promise<unknown>[] = []
+    server.io.engine.on('connection', (conn: Parameters<typeof nextEvent>[0]) => {
+      closed.push(nextEvent(conn, 'close'))
+    })
     for (let i = 0; i < 5; i++) {
       const created = nextEvent<object>(server.io, 'new_namespace')
       const attempt = outcome(server.connect({ auth: { token: 'a.b.c' } }, `/tenant-gc${i}`))
       refs.push(new WeakRef(await created))
       expect(codeOf(await attempt)).toBe('token_malformed')
     }
-    await delay(50)
+    await Promise.all(closed)
     collectGarbage()
-    await delay(10)
+    // A later turn: a WeakRef's target is kept until the job that made or read it has ended.
+    await new Promise((resolve) => setImmediate(resolve))
     collectGarbage()
     // Without a guard, at most the last one is still referenced (by Socket.IO's own leftovers of
     // the last connection); with the guard as it is, all ten are.

@@ -62,15 +62,6 @@ async function dropAndRecover(
   return { client, seen: recordEvents(client) }
 }
 
-/** Resolves once `condition()` holds; rejects after `timeoutMs`. */
-async function until(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await delay(10)
-  }
-}
-
 const SECRET = 'sent after alice lost her access'
 
 describe('connection-state recovery and missed broadcasts', () => {
@@ -82,9 +73,11 @@ describe('connection-state recovery and missed broadcasts', () => {
     const { client, seen } = await dropAndRecover(server, token, () => {
       server.io.emit('chat', SECRET)
     })
+    // Listened for in the turn `seen` starts recording: no packet can come in between.
+    const hello = nextEvent(client, 'hello', 3_000)
     await nextEvent(client, 'connect', 3_000)
     // The greeting follows the replayed packets; once it is in, everything replayed is too.
-    await until(() => seen.some((e) => e.event === 'hello'))
+    await hello
     expect(client.recovered).toBe(true)
     expect(seen.filter((e) => e.event === 'chat').map((e) => e.args[0])).toEqual([SECRET])
   })
@@ -220,7 +213,7 @@ describe('connection-state recovery from an offset the session was never sent', 
     await say(alice, alice, 'first')
     const guessed = lastOffset(alice) // the attacker's perfect guess
     await say(alice, alice, `${SECRET} before eve`)
-    await delay(5)
+    await delay(5) // a later millisecond than the secret's offset (real clock, as the adapter's)
     const eve = await join(server, token('eve'))
     await say(alice, eve, 'hello eve') // eve now has an offset, so her client will recover
     const seen = recordEvents(eve)

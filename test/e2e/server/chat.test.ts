@@ -6,13 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startServer } from '../../../server/start-server.js'
 import { AUTH_ERROR_CODES } from '../../../src/index.js'
-import {
-  connected,
-  disconnected,
-  expectRefused,
-  nothingWithin,
-  testClock,
-} from '../../support/guard-e2e.js'
+import { connected, disconnected, expectRefused, testClock } from '../../support/guard-e2e.js'
 import { signJwt } from '../../support/sign.js'
 import { createIssuer, nextEvent } from '../../support/socket-server.js'
 import {
@@ -265,7 +259,8 @@ describe('reference server: chat over Socket.IO', () => {
     const chat = await start()
     const reader = await join(chat, 'reader', '')
     const bob = await join(chat, 'bob')
-    const quiet = nothingWithin(bob.client, 'message', 300)
+    const seen: string[] = []
+    bob.client.on('message', (m: { text: string }) => seen.push(m.text))
     expect(await reader.client.timeout(5_000).emitWithAck('message', 'hi')).toMatchObject({
       ok: false,
       code: 'forbidden',
@@ -273,7 +268,11 @@ describe('reference server: chat over Socket.IO', () => {
     expect(
       await bob.client.timeout(5_000).emitWithAck('admin:kick', { sub: 'reader' }),
     ).toMatchObject({ ok: false, code: 'forbidden' })
-    await quiet
+    // Broadcasts arrive in order: had the reader's message gone out, it would be here first.
+    const control = eventWhere<{ text: string }>(bob.client, 'message', (m) => m.text === 'control')
+    await bob.client.timeout(5_000).emitWithAck('message', 'control')
+    await control
+    expect(seen).toEqual(['control'])
     expect(reader.client.connected).toBe(true)
     // Without an ack, the denial comes as the `forbidden` event.
     const forbidden = nextEvent<{ event: string; code: string }>(reader.client, 'forbidden')
