@@ -7,6 +7,8 @@ import {
   type AuthErrorCode,
   type JwtClaims,
   type VerifiedToken,
+  type JwtVerifier,
+  type VerifiedClaims,
   type Verifier,
 } from 'sockguard'
 
@@ -14,7 +16,10 @@ declare const key: KeyObject
 declare const token: string
 
 const hmac = createVerifier({ secret: 'x'.repeat(32), algorithms: ['HS256'] })
-expectTypeOf(hmac).toEqualTypeOf<Verifier>()
+expectTypeOf(hmac).toEqualTypeOf<JwtVerifier>()
+// A JWT verifier is a Verifier (what the guard and requireAuth take); its results add the header.
+expectTypeOf(hmac).toExtend<Verifier>()
+expectTypeOf<VerifiedToken>().toExtend<VerifiedClaims>()
 expectTypeOf(hmac.verify(token)).resolves.toEqualTypeOf<VerifiedToken>()
 expectTypeOf<VerifiedToken['expiresAt']>().toEqualTypeOf<number | null>()
 
