@@ -1,5 +1,6 @@
 // The public entry point of sockguard: explicit named exports, no logic.
 export { createVerifier } from './verifier/create-verifier.js'
+export { createIntrospectionVerifier } from './introspection/create-introspection-verifier.js'
 export { createGuard } from './guard/create-guard.js'
 export { createMemoryRevocationStore } from './revocation/revocation-store.js'
 export { authorizeEvents } from './authorize/authorize-events.js'
@@ -42,6 +43,12 @@ export type {
   VerifierOptions,
   VerifierPolicyOptions,
 } from './verifier/types.js'
+export type {
+  IntrospectionCacheOptions,
+  IntrospectionClaims,
+  IntrospectionVerifier,
+  IntrospectionVerifierOptions,
+} from './introspection/types.js'
 export type {
   AuthSocketData,
   Guard,

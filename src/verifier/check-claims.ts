@@ -111,9 +111,11 @@ export function checkClaims(
 // The hook's refusals keep their code; anything else is the hook failing, not the token: the
 // same rule as every other application hook (`getKey`, `onAuthenticated`).
 function runValidator(validate: ClaimsValidator, claims: JsonObject): void {
+  // The declared return is void; a JavaScript (or async) hook may still return a promise.
+  const hook: (claims: JwtClaims) => unknown = validate
   let result: unknown
   try {
-    result = validate(claims as JwtClaims)
+    result = hook(claims)
   } catch (error) {
     if (isAuthError(error)) throw error
     throw new AuthError('server_error', 'The custom claims check failed.', { cause: error })
