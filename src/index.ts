@@ -1,6 +1,7 @@
 // The public entry point of sockguard: explicit named exports, no logic.
 export { createVerifier } from './verifier/create-verifier.js'
 export { createIntrospectionVerifier } from './introspection/create-introspection-verifier.js'
+export { presets } from './presets/index.js'
 export { createGuard } from './guard/create-guard.js'
 export { createMemoryRevocationStore } from './revocation/revocation-store.js'
 export { authorizeEvents } from './authorize/authorize-events.js'
@@ -43,6 +44,18 @@ export type {
   VerifierOptions,
   VerifierPolicyOptions,
 } from './verifier/types.js'
+export type {
+  Auth0PresetOptions,
+  ClerkPresetOptions,
+  CognitoPresetOptions,
+  EntraPresetOptions,
+  FirebasePresetOptions,
+  GooglePresetOptions,
+  KeycloakPresetOptions,
+  OktaPresetOptions,
+  PresetBaseOptions,
+  SupabasePresetOptions,
+} from './presets/index.js'
 export type {
   IntrospectionCacheOptions,
   IntrospectionClaims,

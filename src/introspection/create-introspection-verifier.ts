@@ -94,8 +94,7 @@ export function createIntrospectionVerifier<
 
   const judge = (response: JsonObject): VerifiedClaims<TClaims> => {
     // RFC 7662 §2.2: `active` is REQUIRED and boolean; anything but `true` is not an active token.
-    if (response.active !== true)
-      throw new AuthError('token_invalid', 'The token is not active.')
+    if (response.active !== true) throw new AuthError('token_invalid', 'The token is not active.')
     const { active: _active, ...claims } = response
     for (const name of STRING_MEMBERS) {
       if (claims[name] !== undefined && typeof claims[name] !== 'string') {

@@ -37,10 +37,7 @@ export interface IntrospectionCacheOptions {
  * authenticates with, the limits of a request, the cache, and the claims policy of
  * `createVerifier` (less `typ`, which is a JWS header, and `cache`, which has its own shape here).
  */
-export interface IntrospectionVerifierOptions extends Omit<
-  VerifierPolicyOptions,
-  'typ' | 'cache'
-> {
+export interface IntrospectionVerifierOptions extends Omit<VerifierPolicyOptions, 'typ' | 'cache'> {
   /** The introspection endpoint (https; plain http only for loopback hosts). */
   readonly url: string | URL
   /** The client id sockguard authenticates with (a resource server allowed to introspect). */
