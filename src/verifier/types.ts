@@ -35,7 +35,9 @@ export interface VerifiedClaims<TClaims extends JwtClaims = JwtClaims> {
 }
 
 /** What {@link JwtVerifier.verify} (a verifier made by `createVerifier`) resolves with. */
-export interface VerifiedToken<TClaims extends JwtClaims = JwtClaims> extends VerifiedClaims<TClaims> {
+export interface VerifiedToken<
+  TClaims extends JwtClaims = JwtClaims,
+> extends VerifiedClaims<TClaims> {
   /** The verified protected header. */
   readonly header: JwsHeader
 }

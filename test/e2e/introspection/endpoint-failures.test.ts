@@ -87,7 +87,9 @@ const verifierFor = (options: Partial<IntrospectionVerifierOptions> = {}) =>
 
 const TOKEN = 'opaque-7f3a9c0b2e1d4f5a6b7c8d9e0f1a2b3c'
 
-async function refusal(promise: Promise<unknown>): Promise<Error & { code: string; claim?: string }> {
+async function refusal(
+  promise: Promise<unknown>,
+): Promise<Error & { code: string; claim?: string }> {
   const error = await promise.then(
     () => {
       throw new Error('expected a refusal')

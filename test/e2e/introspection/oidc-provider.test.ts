@@ -57,7 +57,9 @@ describe('introspection against oidc-provider', () => {
     })
     expect(claims).not.toHaveProperty('active')
     expect(expiresAt).toBe((claims.exp ?? 0) * 1000)
-    expect(expiresAt!).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + (expiresIn - 2) * 1000)
+    expect(expiresAt!).toBeGreaterThanOrEqual(
+      Math.floor(before / 1000) * 1000 + (expiresIn - 2) * 1000,
+    )
     expect([...scopesOf(claims)]).toEqual(['chat:read', 'chat:write'])
     expect(await requireScope('chat:write')(claims)).toBe(true)
     expect(await requireScope('admin')(claims)).toBe(false)
