@@ -106,16 +106,18 @@ export function createIntrospectionVerifier<
   }
 
   const run = async (token: string, key: string): Promise<VerifiedClaims<TClaims>> => {
-    const result = judge(await introspect(token))
+    const judged = judge(await introspect(token))
+    // Shared by every caller of the same request (and of the cache): frozen so none can change
+    // what the others see. A request costs far more than the freezing.
+    Object.freeze(judged.claims)
+    const result = Object.freeze(judged)
     if (cache !== undefined && config.cache !== undefined && !closed) {
-      // Shared by every later caller of the same token: frozen so none can change what the
-      // others see. Never kept past `exp` (a revoked-then-expired token is gone) nor maxTtlMs
-      // (how stale a revocation at the server may get here).
-      Object.freeze(result.claims)
+      // Never kept past `exp` (the provider would answer inactive) nor `maxTtlMs` (how stale a
+      // revocation at the provider may get here).
       const ttlEnd = now() + config.cache.maxTtlMs
       cache.set(
         key,
-        Object.freeze(result),
+        result,
         result.expiresAt === null ? ttlEnd : Math.min(result.expiresAt, ttlEnd),
       )
     }
