@@ -11,6 +11,8 @@ const LAYERS = [
   ['src/jws'],
   ['src/keys'],
   ['src/verifier'],
+  // Verifier-shaped building blocks over the verifier: opaque tokens, provider presets.
+  ['src/introspection', 'src/presets'],
   ['src/revocation'],
   ['src/guard'],
   ['src/authorize'],

@@ -1,5 +1,7 @@
 // The public entry point of sockguard: explicit named exports, no logic.
 export { createVerifier } from './verifier/create-verifier.js'
+export { createIntrospectionVerifier } from './introspection/create-introspection-verifier.js'
+export { presets } from './presets/index.js'
 export { createGuard } from './guard/create-guard.js'
 export { createMemoryRevocationStore } from './revocation/revocation-store.js'
 export { authorizeEvents } from './authorize/authorize-events.js'
@@ -30,15 +32,36 @@ export type {
   IssuerUrlOptions,
   JwksOptions,
   JwksUriOptions,
+  ClaimsValidator,
   JwtClaims,
+  JwtVerifier,
   PublicKeyOptions,
   RemoteKeySetOptions,
   SecretKeyOptions,
+  VerifiedClaims,
   VerifiedToken,
   Verifier,
   VerifierOptions,
   VerifierPolicyOptions,
 } from './verifier/types.js'
+export type {
+  Auth0PresetOptions,
+  ClerkPresetOptions,
+  CognitoPresetOptions,
+  EntraPresetOptions,
+  FirebasePresetOptions,
+  GooglePresetOptions,
+  KeycloakPresetOptions,
+  OktaPresetOptions,
+  PresetBaseOptions,
+  SupabasePresetOptions,
+} from './presets/index.js'
+export type {
+  IntrospectionCacheOptions,
+  IntrospectionClaims,
+  IntrospectionVerifier,
+  IntrospectionVerifierOptions,
+} from './introspection/types.js'
 export type {
   AuthSocketData,
   Guard,

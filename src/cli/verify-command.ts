@@ -3,7 +3,7 @@
 import { InvalidOptionError } from '../errors.js'
 import { toAuthError } from '../internal/wire-error.js'
 import { createVerifier } from '../verifier/create-verifier.js'
-import type { Verifier, VerifierOptions } from '../verifier/types.js'
+import type { JwtVerifier, VerifierOptions } from '../verifier/types.js'
 import { readStdin, type CliIo } from './cli-io.js'
 import { AUTH_EXIT_CODES, EXIT_OK } from './exit-codes.js'
 import { explainError, type ExplainContext } from './explain-error.js'
@@ -44,7 +44,7 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
     )
   }
   const built = await verifierFlags(values, io)
-  let verifier: Verifier
+  let verifier: JwtVerifier
   try {
     verifier = createVerifier({
       ...built.options,

@@ -8,14 +8,14 @@ import { decodeBase64url } from '../internal/base64url.js'
 import { parseJsonObject } from '../internal/parse-json-object.js'
 import { createVerifier } from '../verifier/create-verifier.js'
 import { HMAC_ALGORITHMS } from '../jws/algorithms.js'
-import type { VerifiedToken, Verifier, VerifierOptions } from '../verifier/types.js'
+import type { VerifiedClaims, Verifier, VerifierOptions } from '../verifier/types.js'
 import type { CompatSettings } from './options.js'
 import type { RefusalContext } from './jwt-message.js'
 import { UnauthorizedError, toUnauthorizedError } from './unauthorized-error.js'
 import type { SecretCallback, UnverifiedJson } from './types.js'
 
 /** Verifies a token for the handshake `request` it came with. */
-export type TokenCheck = (token: string, request: IncomingMessage) => Promise<VerifiedToken>
+export type TokenCheck = (token: string, request: IncomingMessage) => Promise<VerifiedClaims>
 
 const MAX_TOKEN_CHARS = 8192
 const MEMO_MAX = 64
@@ -150,7 +150,7 @@ export function createTokenCheck(settings: CompatSettings): TokenCheck {
 }
 
 function createUnwordedCheck(settings: CompatSettings): TokenCheck {
-  const checkJti = (result: VerifiedToken): VerifiedToken => {
+  const checkJti = (result: VerifiedClaims): VerifiedClaims => {
     if (settings.jwtid !== undefined && result.claims.jti !== settings.jwtid)
       throw new ClaimInvalidError('jti', 'The token id is not the expected one.')
     return result

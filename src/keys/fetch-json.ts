@@ -1,11 +1,21 @@
-// Fetches a small JSON document for a key source: https only (plain http for loopback hosts),
-// no redirects, a timeout, and a cap on the body read before parsing.
+// Fetches a small JSON document for a key source or an introspection endpoint: https only (plain
+// http for loopback hosts), no redirects, a timeout, and a cap on the body read before parsing.
 
 /** Limits of one fetch. */
 export interface FetchJsonOptions {
   readonly timeoutMs: number
   readonly maxResponseBytes: number
   readonly fetch: typeof globalThis.fetch
+}
+
+/**
+ * A request other than the default `GET` with `accept: application/json`: the introspection
+ * endpoint's form POST (RFC 7662 §2.1). Headers are added to `accept`.
+ */
+export interface FetchJsonRequest {
+  readonly method: 'POST'
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
 }
 
 /** Why a fetch failed, in words safe for logs (no response body). */
@@ -36,12 +46,17 @@ export function isAllowedKeyUrl(url: URL): boolean {
  * @throws {FetchJsonError} on a network error, timeout, redirect, non-200 status, oversized or
  * non-JSON body.
  */
-export async function fetchJson(url: URL, options: FetchJsonOptions): Promise<unknown> {
+export async function fetchJson(
+  url: URL,
+  options: FetchJsonOptions,
+  request?: FetchJsonRequest,
+): Promise<unknown> {
   let response: Response
   try {
     response = await options.fetch(url, {
-      method: 'GET',
-      headers: { accept: 'application/json' },
+      method: request?.method ?? 'GET',
+      headers: { accept: 'application/json', ...request?.headers },
+      ...(request === undefined ? {} : { body: request.body }),
       // A redirect could lead a key lookup to a host the configuration never named.
       redirect: 'manual',
       signal: AbortSignal.timeout(options.timeoutMs),

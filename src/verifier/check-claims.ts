@@ -1,7 +1,8 @@
 // Checks a verified claims set against the policy (RFC 7519 §4.1, RFC 8725 §3.8-3.10): strict
 // types first, then who the token is for, then time. Returns when the token stops being valid.
-import { AuthError, ClaimInvalidError, TokenExpiredError } from '../errors.js'
+import { AuthError, ClaimInvalidError, TokenExpiredError, isAuthError } from '../errors.js'
 import type { JsonObject } from '../internal/parse-json-object.js'
+import type { ClaimsValidator, JwtClaims } from './types.js'
 
 /** The claims policy of one verifier, normalised at creation. */
 export interface ClaimsPolicy {
@@ -12,6 +13,8 @@ export interface ClaimsPolicy {
   readonly toleranceMs: number
   readonly maxTokenAgeMs: number | undefined
   readonly requireExp: boolean
+  /** The `validate` option: undefined unless configured, so the hot path pays one comparison. */
+  readonly validate: ClaimsValidator | undefined
 }
 
 function numericDate(claims: JsonObject, name: 'exp' | 'nbf' | 'iat'): number | undefined {
@@ -100,5 +103,31 @@ export function checkClaims(
       throw new TokenExpiredError('The token is too old.', ageLimit, 'iat')
     if (expiresAt === null || ageLimit < expiresAt) expiresAt = ageLimit
   }
+  // Last, so that a custom check sees claims whose types and times are already sound.
+  if (policy.validate !== undefined) runValidator(policy.validate, claims)
   return expiresAt
+}
+
+// The hook's refusals keep their code; anything else is the hook failing, not the token: the
+// same rule as every other application hook (`getKey`, `onAuthenticated`).
+function runValidator(validate: ClaimsValidator, claims: JsonObject): void {
+  // The declared return is void; a JavaScript (or async) hook may still return a promise.
+  const hook: (claims: JwtClaims) => unknown = validate
+  let result: unknown
+  try {
+    result = hook(claims)
+  } catch (error) {
+    if (isAuthError(error)) throw error
+    throw new AuthError('server_error', 'The custom claims check failed.', { cause: error })
+  }
+  if (
+    typeof result === 'object' &&
+    result !== null &&
+    typeof (result as { then?: unknown }).then === 'function'
+  ) {
+    // An async check would resolve after the token was accepted: refuse, and keep its eventual
+    // rejection from going unhandled.
+    ;(result as Promise<unknown>).then(undefined, () => undefined)
+    throw new AuthError('server_error', 'The custom claims check must be synchronous.')
+  }
 }

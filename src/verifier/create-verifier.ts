@@ -7,7 +7,7 @@ import { parseJsonObject } from '../internal/parse-json-object.js'
 import { checkClaims } from './check-claims.js'
 import { normalizeOptions } from './normalize-options.js'
 import { TokenCache } from './token-cache.js'
-import type { JwtClaims, VerifiedToken, Verifier, VerifierOptions } from './types.js'
+import type { JwtClaims, JwtVerifier, VerifiedToken, VerifierOptions } from './types.js'
 import { createJwsVerifier, type VerifiedJws } from './verify-jws.js'
 
 /**
@@ -23,7 +23,7 @@ import { createJwsVerifier, type VerifiedJws } from './verify-jws.js'
  */
 export function createVerifier<TClaims extends JwtClaims = JwtClaims>(
   options: VerifierOptions,
-): Verifier<TClaims> {
+): JwtVerifier<TClaims> {
   const config = normalizeOptions(options)
   const { source, claims: policy, maxTokenBytes, now } = config
   const verifyJws = createJwsVerifier(config.header, source)

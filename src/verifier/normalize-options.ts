@@ -13,6 +13,7 @@ import { algorithmSpec, isHmacAlgorithm, type Algorithm } from '../jws/algorithm
 import type { ClaimsPolicy } from './check-claims.js'
 import { normalizeTyp, type HeaderPolicy } from './check-header.js'
 import type { GetKey } from '../jws/types.js'
+import type { ClaimsValidator } from './types.js'
 
 /** Everything a verifier needs, checked. */
 export interface NormalizedVerifier {
@@ -37,6 +38,7 @@ const POLICY = [
   'requireExp',
   'maxTokenBytes',
   'cache',
+  'validate',
   'now',
 ] as const
 const CUSTOM = ['getKeyTimeoutMs'] as const
@@ -49,7 +51,8 @@ const REMOTE = [
   'fetch',
 ] as const
 
-type Options = Readonly<Record<string, unknown>>
+/** Options as the normalisers read them: a record of unknowns, checked one by one. */
+export type Options = Readonly<Record<string, unknown>>
 
 function fail(option: string, message: string): never {
   throw new InvalidOptionError(option, message)
@@ -207,15 +210,6 @@ export function normalizeOptions(input: unknown): NormalizedVerifier {
   }
 
   const typ = optionalString(options, 'typ')
-  const requiredClaims = options.requiredClaims ?? []
-  if (
-    !Array.isArray(requiredClaims) ||
-    !requiredClaims.every((c) => typeof c === 'string' && c.length > 0)
-  ) {
-    fail('requiredClaims', 'must be an array of claim names')
-  }
-  const requireExp = options.requireExp ?? true
-  if (typeof requireExp !== 'boolean') fail('requireExp', 'must be a boolean')
   const cache = options.cache ?? false
   let cacheMax: number | undefined
   if (cache !== false) {
@@ -235,17 +229,43 @@ export function normalizeOptions(input: unknown): NormalizedVerifier {
       algorithms: new Set(keyAlgorithms ?? []),
       typ: typ === undefined ? undefined : normalizeTyp(typ),
     }),
-    claims: Object.freeze({
-      issuer,
-      audience: stringList(options, 'audience'),
-      subject: optionalString(options, 'subject'),
-      requiredClaims: Object.freeze([...(requiredClaims as string[])]),
-      toleranceMs: integer(options, 'clockToleranceMs', 0, 0, 60_000),
-      maxTokenAgeMs:
-        options.maxTokenAgeMs === undefined
-          ? undefined
-          : integer(options, 'maxTokenAgeMs', 0, 1, 2 ** 52),
-      requireExp,
-    }),
+    claims: normalizeClaimsPolicy(options, issuer),
+  })
+}
+
+/**
+ * Validates the claims policy (`audience`, `subject`, `requiredClaims`, `clockToleranceMs`,
+ * `maxTokenAgeMs`, `requireExp`, `validate`; `issuer` unless the caller already resolved it), for
+ * `createVerifier` and for the introspection verifier, which checks the same claims the same way.
+ * @throws {InvalidOptionError} naming the first option at fault.
+ */
+export function normalizeClaimsPolicy(
+  options: Options,
+  issuer: ReadonlySet<string> | undefined = stringList(options, 'issuer'),
+): ClaimsPolicy {
+  const requiredClaims = options.requiredClaims ?? []
+  if (
+    !Array.isArray(requiredClaims) ||
+    !requiredClaims.every((c) => typeof c === 'string' && c.length > 0)
+  ) {
+    fail('requiredClaims', 'must be an array of claim names')
+  }
+  const requireExp = options.requireExp ?? true
+  if (typeof requireExp !== 'boolean') fail('requireExp', 'must be a boolean')
+  const validate = options.validate
+  if (validate !== undefined && typeof validate !== 'function')
+    fail('validate', 'must be a function (claims) => void that throws to refuse')
+  return Object.freeze({
+    issuer,
+    audience: stringList(options, 'audience'),
+    subject: optionalString(options, 'subject'),
+    requiredClaims: Object.freeze([...(requiredClaims as string[])]),
+    toleranceMs: integer(options, 'clockToleranceMs', 0, 0, 60_000),
+    maxTokenAgeMs:
+      options.maxTokenAgeMs === undefined
+        ? undefined
+        : integer(options, 'maxTokenAgeMs', 0, 1, 2 ** 52),
+    requireExp,
+    validate: validate as ClaimsValidator | undefined,
   })
 }

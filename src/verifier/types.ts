@@ -18,12 +18,14 @@ export interface JwtClaims {
   readonly [claim: string]: unknown
 }
 
-/** What {@link Verifier.verify} resolves with. */
-export interface VerifiedToken<TClaims extends JwtClaims = JwtClaims> {
-  /** The verified claims set. */
+/**
+ * What every verifier resolves with: the claims and when they stop being accepted. The guard and
+ * `requireAuth` need nothing more, so a verifier of opaque tokens (`createIntrospectionVerifier`)
+ * serves them as well as a JWT verifier.
+ */
+export interface VerifiedClaims<TClaims extends JwtClaims = JwtClaims> {
+  /** The verified claims set (for an opaque token: the introspection response's members). */
   readonly claims: TClaims
-  /** The verified protected header. */
-  readonly header: JwsHeader
   /**
    * When the verifier stops accepting the token, in ms since the epoch: `exp`, or `iat` plus
    * `maxTokenAgeMs` when that is earlier; `null` when the token has no `exp` (only possible with
@@ -32,8 +34,32 @@ export interface VerifiedToken<TClaims extends JwtClaims = JwtClaims> {
   readonly expiresAt: number | null
 }
 
-/** A verifier made by `createVerifier`. */
+/** What {@link JwtVerifier.verify} (a verifier made by `createVerifier`) resolves with. */
+export interface VerifiedToken<
+  TClaims extends JwtClaims = JwtClaims,
+> extends VerifiedClaims<TClaims> {
+  /** The verified protected header. */
+  readonly header: JwsHeader
+}
+
+/**
+ * A token verifier, as `createGuard({ verifier })` and `requireAuth({ verifier })` take it: a
+ * JWT verifier from `createVerifier`, an introspection verifier from
+ * `createIntrospectionVerifier`, or your own object of this shape (whose `verify` must reject
+ * only with sockguard `AuthError`s).
+ */
 export interface Verifier<TClaims extends JwtClaims = JwtClaims> {
+  /**
+   * Verifies a token and checks its claims. The promise never rejects with anything but an
+   * `AuthError`.
+   */
+  verify(token: unknown): Promise<VerifiedClaims<TClaims>>
+  /** Stops background work and drops cached tokens and keys. */
+  close(): void
+}
+
+/** A verifier made by `createVerifier`: its results carry the verified JWS header too. */
+export interface JwtVerifier<TClaims extends JwtClaims = JwtClaims> extends Verifier<TClaims> {
   /**
    * Verifies a compact JWS/JWT and checks its claims.
    *
@@ -42,7 +68,8 @@ export interface Verifier<TClaims extends JwtClaims = JwtClaims> {
    * `AuthError`.
    *
    * @throws {AuthError} `token_missing`, `token_malformed`, `token_invalid`, `token_expired`,
-   * `token_not_active`, `claim_invalid`, `key_not_found` or `keys_unavailable`.
+   * `token_not_active`, `claim_invalid`, `key_not_found`, `keys_unavailable`, or `server_error`
+   * (a `getKey` or `validate` hook failed).
    */
   verify(token: unknown): Promise<VerifiedToken<TClaims>>
   /**
@@ -54,6 +81,15 @@ export interface Verifier<TClaims extends JwtClaims = JwtClaims> {
   /** Stops background work (none today) and drops cached tokens and keys. */
   close(): void
 }
+
+/**
+ * A custom claims check, run after the built-in ones (types, required claims, `iss`, `aud`,
+ * `sub`, times) and before a result is cached. It must be synchronous: it returns nothing to
+ * accept and throws a sockguard `AuthError` (usually a `ClaimInvalidError`) to refuse with that
+ * code; any other throw, or a returned promise, refuses with `server_error` (the hook failed, the
+ * token was not judged).
+ */
+export type ClaimsValidator = (claims: JwtClaims) => void
 
 /** The token and claims policy shared by every key source. */
 export interface VerifierPolicyOptions {
@@ -93,6 +129,12 @@ export interface VerifierPolicyOptions {
    * @defaultValue false
    */
   readonly cache?: false | { readonly max: number }
+  /**
+   * Extra claim checks that the options above cannot express (an issuer that depends on the
+   * token's tenant, `azp` against allowed origins...): see {@link ClaimsValidator}. Presets set
+   * it; without it, nothing runs.
+   */
+  readonly validate?: ClaimsValidator
   /** Clock in ms since the epoch (a test seam). @defaultValue Date.now */
   readonly now?: () => number
 }

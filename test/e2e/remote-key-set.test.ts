@@ -3,7 +3,7 @@
 // responses (oversized, garbage, duplicate kids, redirects) and the URL rules checked at creation.
 import { exportJWK } from 'jose'
 import { describe, expect, it, vi } from 'vitest'
-import { createVerifier, type JwksUriOptions, type Verifier } from '../../src/index.js'
+import { createVerifier, type JwksUriOptions, type JwtVerifier } from '../../src/index.js'
 import { JWKS_PATH, startKeyServer, type KeyServer } from '../support/key-server.js'
 import { createSigningKey, signToken, type SigningKey } from '../support/signing-key.js'
 
@@ -40,7 +40,7 @@ const ec = await createSigningKey('ES256', 'ec-1')
 
 type RemoteOptions = Omit<JwksUriOptions, 'jwksUri' | 'algorithms'>
 
-function remoteVerifier(server: KeyServer, options: RemoteOptions = {}): Verifier {
+function remoteVerifier(server: KeyServer, options: RemoteOptions = {}): JwtVerifier {
   return createVerifier({
     jwksUri: server.url(JWKS_PATH),
     algorithms: ['RS256', 'ES256'],

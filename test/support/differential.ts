@@ -10,7 +10,7 @@ import {
   createVerifier,
   isAuthError,
   type AuthErrorCode,
-  type Verifier,
+  type JwtVerifier,
   type VerifierOptions,
   type VerifierPolicyOptions,
 } from '../../src/index.js'
@@ -161,7 +161,7 @@ export const POLICIES: readonly PolicyDef[] = [
 /** A policy with both verifiers built. */
 export interface BoundPolicy {
   readonly def: PolicyDef
-  readonly verifier: Verifier
+  readonly verifier: JwtVerifier
   readonly jose: JWTVerifyOptions
 }
 

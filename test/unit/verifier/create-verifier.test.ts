@@ -10,7 +10,7 @@ import {
   createVerifier,
   type AuthErrorCode,
   type GetKey,
-  type Verifier,
+  type JwtVerifier,
   type VerifierOptions,
 } from '../../../src/index.js'
 import { b64url, forge, signerFor } from '../../support/sign.js'
@@ -42,7 +42,7 @@ function asymmetricToken(
 
 const valid = { sub: 'alice', iat: NOW_S - 10, exp: NOW_S + 3600 }
 
-function hsVerifier(options: Record<string, unknown> = {}): Verifier {
+function hsVerifier(options: Record<string, unknown> = {}): JwtVerifier {
   return createVerifier({ secret, algorithms: ['HS256'], now, ...options })
 }
 

@@ -1,0 +1,65 @@
+// The verifier's `validate` option: a custom claims check after the built-in ones, whose
+// AuthErrors refuse with their code and whose other failures (a throw, a promise) are server_error.
+import { describe, expect, it, vi } from 'vitest'
+import { ClaimInvalidError, createVerifier } from '../../../src/index.js'
+import { nowSeconds, signJwt } from '../../support/sign.js'
+
+const secret = 'validate-option-test-secret-32-bytes!!'
+const token = (claims: Record<string, unknown>): string =>
+  signJwt('HS256', secret, { sub: 'alice', exp: nowSeconds() + 60, ...claims })
+
+describe('validate option', () => {
+  it('runs after the built-in checks and refuses with the ClaimInvalidError it throws', async () => {
+    const validate = vi.fn((claims: Record<string, unknown>) => {
+      if (claims.tid !== 't1') throw new ClaimInvalidError('tid', 'Another tenant.')
+    })
+    const verifier = createVerifier({ secret, algorithms: ['HS256'], validate })
+    await expect(verifier.verify(token({ tid: 't1' }))).resolves.toMatchObject({
+      claims: { tid: 't1' },
+    })
+    await expect(verifier.verify(token({ tid: 't2' }))).rejects.toMatchObject({
+      code: 'claim_invalid',
+      claim: 'tid',
+    })
+    // An expired token never reaches the hook: the built-in checks come first.
+    validate.mockClear()
+    await expect(verifier.verify(token({ exp: nowSeconds() - 10 }))).rejects.toMatchObject({
+      code: 'token_expired',
+    })
+    expect(validate).not.toHaveBeenCalled()
+  })
+
+  it('turns a plain throw or a returned promise into server_error', async () => {
+    const throwing = createVerifier({
+      secret,
+      algorithms: ['HS256'],
+      validate: () => {
+        throw new Error('bug')
+      },
+    })
+    await expect(throwing.verify(token({}))).rejects.toMatchObject({ code: 'server_error' })
+    const asyncHook = createVerifier({
+      secret,
+      algorithms: ['HS256'],
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises -- what is under test
+      validate: () => Promise.reject(new Error('late')),
+    })
+    await expect(asyncHook.verify(token({}))).rejects.toMatchObject({ code: 'server_error' })
+  })
+
+  it('is validated at creation', () => {
+    expect(() =>
+      // @ts-expect-error: not a function
+      createVerifier({ secret, algorithms: ['HS256'], validate: 'tid' }),
+    ).toThrow(expect.objectContaining({ code: 'invalid_option', option: 'validate' }))
+  })
+
+  it('does not run again for a cached token', async () => {
+    const validate = vi.fn()
+    const verifier = createVerifier({ secret, algorithms: ['HS256'], validate, cache: { max: 4 } })
+    const t = token({})
+    await verifier.verify(t)
+    await verifier.verify(t)
+    expect(validate).toHaveBeenCalledTimes(1)
+  })
+})
