@@ -453,10 +453,10 @@ const cases: Record<(typeof CASES)[number], () => Promise<unknown>> = {
   },
 
   async 'expiry of a live socket (auth:expiring, token_expired)'() {
-    const server = await startServer({ expiringWarningMs: 300 })
+    const server = await startServer({ expiringWarningMs: 500 })
     try {
       const exp = EPOCH_S
-      setClock(exp * 1000 - 700)
+      setClock(exp * 1000 - 1_500)
       const client = connect(server, { auth: { token: hs256({ iat: exp - 3600, exp }) } })
       const order: string[] = []
       client.onAny((event: string) => order.push(event))
@@ -479,15 +479,15 @@ const cases: Record<(typeof CASES)[number], () => Promise<unknown>> = {
     const server = await startServer({ expiringWarningMs: 200 })
     try {
       const exp = EPOCH_S
-      setClock(exp * 1000 - 600)
+      setClock(exp * 1000 - 1_500)
       const client = connect(server, { auth: { token: hs256({ iat: exp - 3600, exp, jti: 'a' }) } })
       const id = await connected(client)
       const authenticated = next<{ expiresAt: number }>(client, 'authenticated')
-      const ack = await refresh(client, hs256({ iat: exp - 1, exp: exp + 3600, jti: 'b' }))
+      const ack = await refresh(client, hs256({ iat: exp - 10, exp: exp + 3600, jti: 'b' }))
       assert.deepEqual(ack, { ok: true, expiresAt: (exp + 3600) * 1000 })
       assert.equal((await authenticated).expiresAt, (exp + 3600) * 1000)
       // The old deadline passes: the socket stays, on the same id.
-      await nothing(client, 'unauthorized', 1_000)
+      await nothing(client, 'unauthorized', 1_700)
       assert.equal(client.connected, true)
       assert.equal(client.id, id)
       // Another subject is refused, and ends the socket.
