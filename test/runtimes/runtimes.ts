@@ -105,7 +105,6 @@ export function ensureRuntime(install: RuntimeInstall): Promise<InstalledRuntime
 
 async function provision(install: RuntimeInstall, dir: string): Promise<InstalledRuntime> {
   const ready = path.join(dir, '.ready')
-  const bin = binaryIn(dir, install.name)
   const spec = `${install.name}@${install.version}`
   if (existsSync(ready)) return { install, dir, bin: binaryIn(dir, install.name) }
   await rm(dir, { recursive: true, force: true })
@@ -133,11 +132,15 @@ async function provision(install: RuntimeInstall, dir: string): Promise<Installe
     )
   } catch (error) {
     const output = (error as { stderr?: string }).stderr ?? String(error)
-    const last = output.trim().split('\n').at(-1) ?? ''
+    const lines = output.trim().split('\n')
+    const reason =
+      lines.find((line) => /^npm error (?!code|A complete log)/.test(line)) ?? lines.at(-1) ?? ''
     throw new RuntimeInstallError(
-      `The runtime matrix needs ${spec}, and npm could not install it (${last}): ${hint}.`,
+      `The runtime matrix needs ${spec}, and npm could not install it (${reason.trim().replace(/\.$/, '')}): ${hint}.`,
     )
   }
+  // Looked up after the install: Deno's native binary is there only now.
+  const bin = binaryIn(dir, install.name)
   let version: string
   try {
     version = await versionOf(bin)
