@@ -18,6 +18,7 @@ import assert from 'node:assert/strict'
 import { createHmac, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto'
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createRequire } from 'node:module'
 import process from 'node:process'
 import { Server, type Socket } from 'socket.io'
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client'
@@ -46,6 +47,7 @@ export const CASES = [
   'revocation by sub',
   'revocation by jti',
   'per-event rules (authorizeEvents, requireScope, requireClaim)',
+  'require(esm): a CommonJS require() of the package',
   'rooms',
 ] as const
 
@@ -595,6 +597,23 @@ const cases: Record<(typeof CASES)[number], () => Promise<unknown>> = {
     } finally {
       await server.close()
     }
+  },
+
+  async 'require(esm): a CommonJS require() of the package'() {
+    // What a CommonJS app (NestJS's default) does: require() of the ESM entry, unflagged from
+    // Node 20.19 on. On Node 20.19 this suite runs under tsx, whose require hook loads a second
+    // copy of the module, so only Node 26, Bun and Deno also show that require() returns the very
+    // module import() loaded.
+    const required = createRequire(import.meta.url)(ENTRY!) as Sockguard
+    assert.equal(typeof required.createGuard, 'function')
+    if (!process.execArgv.includes('tsx')) assert.equal(required.AuthError, sockguard.AuthError)
+    const verifier = required.createVerifier({
+      secret: SECRET,
+      algorithms: ['HS256'],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    })
+    assert.equal((await verifier.verify(hs256())).claims.sub, 'alice')
   },
 
   rooms() {
