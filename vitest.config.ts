@@ -39,6 +39,16 @@ export default defineConfig({
       },
       {
         test: {
+          // The guard suite on Node 20.19, the newest Node, Bun and Deno, installed from the npm
+          // registry into .tmp/runtimes/ on first use (test/runtimes/runtimes.ts).
+          name: 'runtimes',
+          include: ['test/runtimes/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
           // Several Socket.IO nodes on a real Redis (REDIS_URL, default redis://127.0.0.1:6379).
           name: 'cluster',
           include: ['test/cluster/**/*.test.ts'],
