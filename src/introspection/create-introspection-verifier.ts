@@ -147,6 +147,7 @@ export function createIntrospectionVerifier<
   }
 
   return Object.freeze({
+    clockToleranceMs: policy.toleranceMs,
     verify(token: unknown): Promise<VerifiedClaims<TClaims>> {
       try {
         return verify(token).catch(rethrowCoded)

@@ -54,6 +54,12 @@ export interface Verifier<TClaims extends JwtClaims = JwtClaims> {
    * `AuthError`.
    */
   verify(token: unknown): Promise<VerifiedClaims<TClaims>>
+  /**
+   * The leeway this verifier grants `exp`, `nbf` and `iat`, in ms. A guard given this verifier
+   * keeps sessions and covers subject revocations for at least as long (a token the verifier
+   * accepts 20 s past its `exp`, or with an `iat` 20 s ahead, must not outlive a kick).
+   */
+  readonly clockToleranceMs?: number
   /** Stops background work and drops cached tokens and keys. */
   close(): void
 }
@@ -72,12 +78,6 @@ export interface JwtVerifier<TClaims extends JwtClaims = JwtClaims> extends Veri
    * (a `getKey` or `validate` hook failed).
    */
   verify(token: unknown): Promise<VerifiedToken<TClaims>>
-  /**
-   * The leeway this verifier grants `exp`, `nbf` and `iat`, in ms. A guard given this verifier
-   * keeps sessions and covers subject revocations for at least as long (a token the verifier
-   * accepts 20 s past its `exp`, or with an `iat` 20 s ahead, must not outlive a kick).
-   */
-  readonly clockToleranceMs?: number
   /** Stops background work (none today) and drops cached tokens and keys. */
   close(): void
 }
