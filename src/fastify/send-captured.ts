@@ -1,6 +1,6 @@
 // Sends a refusal captured from a sockguard/express middleware through Fastify's `reply`.
 import type { FastifyReply } from 'fastify'
-import type { CapturedRefusal } from './capture-response.js'
+import type { CapturedRefusal } from '../express/run-middleware.js'
 
 /**
  * Answers `reply` with `refusal` (status, headers, JSON body as written by sockguard/express) and

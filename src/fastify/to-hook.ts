@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { RequestAuth } from '../express/types.js'
 import type { HttpMiddleware } from '../express/types.js'
-import { runMiddleware } from './capture-response.js'
+import { runMiddleware } from '../express/run-middleware.js'
 import { sendCaptured } from './send-captured.js'
 import type { SockguardHook } from './types.js'
 

@@ -1,9 +1,12 @@
-// Runs a `sockguard/express` middleware (written over node:http) inside Fastify: the middleware
-// writes its refusal into a stand-in response, which the Fastify hook then sends through `reply`,
-// so that Fastify's own hooks, serialization and logging see the answer. The refusals are thus
-// exactly those of sockguard/express, byte for byte, without a second implementation.
+// Runs a `sockguard/express` middleware (written over node:http) for a framework that answers
+// through its own response object (Fastify's `reply`, a Nest exception filter): the middleware
+// writes its refusal into a stand-in response, which the framework then sends, so that its own
+// hooks, serialization and logging see the answer. The refusals are thus exactly those of
+// sockguard/express, byte for byte, without a second implementation. Internal to src/ (not
+// exported by `sockguard/express`).
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { HttpMiddleware } from '../express/types.js'
+import { sendRefusal, type Refusal } from './send-refusal.js'
+import type { HttpMiddleware } from './types.js'
 
 /** What a middleware wrote instead of calling `next()`. */
 export interface CapturedRefusal {
@@ -80,4 +83,26 @@ export function runMiddleware(
 /** An Error to reject with: `error` itself, or a fixed one for a non-Error value. */
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error('the middleware failed with a non-Error value')
+}
+
+/** `refusal` as sockguard/express writes it (status, headers, JSON body), captured. */
+export function captureRefusal(refusal: Refusal): CapturedRefusal {
+  const headers: Record<string, string> = {}
+  let captured: CapturedRefusal | undefined
+  const res = {
+    statusCode: 200,
+    headersSent: false,
+    writableEnded: false,
+    setHeader(name: string, value: string | number): unknown {
+      headers[name.toLowerCase()] = String(value)
+      return res
+    },
+    end(body?: string): unknown {
+      captured = { statusCode: res.statusCode, headers, body: body ?? '', destroyed: false }
+      return res
+    },
+  }
+  sendRefusal(res as unknown as ServerResponse, refusal)
+  // sendRefusal ends the response synchronously.
+  return captured ?? { statusCode: 500, headers: {}, body: '', destroyed: true }
 }
