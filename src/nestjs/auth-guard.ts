@@ -38,6 +38,10 @@ const claimRefusal = captureRefusal({
 export class SockguardAuthGuard implements CanActivate {
   constructor(private readonly context: SockguardContext) {}
 
+  /**
+   * Lets the call through, or throws a {@link SockguardRefusalException} (answered by
+   * SockguardRefusalFilter); false only for contexts other than `ws` and `http`.
+   */
   async canActivate(execution: ExecutionContext): Promise<boolean> {
     const requirements = requirementsOf(execution.getClass(), execution.getHandler())
     const type = execution.getType()

@@ -23,6 +23,7 @@ function rawOf(value: unknown): unknown {
  * body.
  */
 export class SockguardRefusalFilter implements ExceptionFilter<SockguardRefusalException> {
+  /** Answers `exception` on the socket or the HTTP response of `host`. */
   catch(exception: SockguardRefusalException, host: ArgumentsHost): void {
     if (host.getType() === 'ws') {
       // Nest's ws arguments: [client, data, ack?, pattern] (ws-proxy appends the pattern).
