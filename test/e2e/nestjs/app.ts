@@ -158,7 +158,8 @@ export async function startNestApp(
   class AppModule {}
 
   // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- Nest's options are typed as a class
-  const app = await NestFactory.create(AppModule, { logger: false })
+  // abortOnError: false, so that a wrong option rejects here instead of exiting the process.
+  const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false })
   app.useWebSocketAdapter(new SockguardIoAdapter(app))
   await app.listen(0, '127.0.0.1')
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1')

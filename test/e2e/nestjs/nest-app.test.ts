@@ -328,3 +328,46 @@ describe('revocation from a service', () => {
     await expectRefused(server.connect('/chat', { auth: { token } }), 'token_revoked', token)
   })
 })
+
+describe('the life cycle of the module', () => {
+  it('a wrong option fails the start with the InvalidOptionError', async () => {
+    const error = await startNestApp({
+      ...hs256,
+      revocationCheck: 'sometimes' as 'fail-open',
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toMatchObject({ code: 'invalid_option', option: 'revocationCheck' })
+  })
+
+  it('app.close() closes the guard: a pending handshake is refused server_error', async () => {
+    let entered = (): void => undefined
+    const inHook = new Promise<void>((resolve) => {
+      entered = resolve
+    })
+    const failures: string[] = []
+    const server = await startNestApp({
+      ...hs256,
+      // Never settles: only the guard's close() can answer this handshake.
+      onAuthenticated: () => {
+        entered()
+        return new Promise<void>(() => undefined)
+      },
+      onFailure: (error) => failures.push(error.code),
+    })
+    const client = server.connect('/chat', { auth: { token: issuer.sign() } })
+    // Nest closes its Socket.IO servers right after the destroy hooks, so the refusal's packet
+    // may not be flushed before the transport closes: the client hears one or the other. What
+    // matters is that the guard answered the handshake (docs/security.md, io.close()).
+    const ended = Promise.race([
+      nextEvent(client, 'connect_error'),
+      nextEvent(client, 'disconnect'),
+    ])
+    await inHook
+    await server.app.close()
+    await ended
+    expect(failures).toEqual(['server_error'])
+    expect(connections).toEqual([])
+  })
+})
