@@ -157,8 +157,8 @@ export async function startNestApp(
   // eslint-disable-next-line @typescript-eslint/no-extraneous-class -- a Nest module is a decorated class
   class AppModule {}
 
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- Nest's options are typed as a class
   // abortOnError: false, so that a wrong option rejects here instead of exiting the process.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- Nest's options are typed as a class
   const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false })
   app.useWebSocketAdapter(new SockguardIoAdapter(app))
   await app.listen(0, '127.0.0.1')
