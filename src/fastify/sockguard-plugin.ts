@@ -45,11 +45,23 @@ function register(
       ...(guardOptions.now !== undefined && { now: guardOptions.now }),
     }
     const middleware = requireAuth({ ...httpOptions, verifier: guard.verifier })
-    // A Socket.IO server passed in wins; otherwise the one a plugin registered before this one
-    // (fastify-socket.io decorates `fastify.io`).
-    const existing: unknown = fastify.hasDecorator('io') ? fastify.getDecorator('io') : undefined
-    const server = io ?? (isSocketIoServer(existing) ? existing : undefined)
+    // A Socket.IO server passed in wins; otherwise the one a plugin decorated as `fastify.io`
+    // (fastify-socket.io does).
+    const decorated = (): AttachableServer | undefined => {
+      const existing: unknown = fastify.hasDecorator('io') ? fastify.getDecorator('io') : undefined
+      return isSocketIoServer(existing) ? existing : undefined
+    }
+    const server = io ?? decorated()
     if (server !== undefined) guard.attach(server)
+    else {
+      // fastify-socket.io registered after this plugin: its `fastify.io` exists by onReady, which
+      // runs before the server listens (attach also protects the namespaces made until then).
+      fastify.addHook('onReady', (ready) => {
+        const late = decorated()
+        if (late !== undefined) guard.attach(late)
+        ready()
+      })
+    }
 
     const decoration: SockguardFastify = Object.freeze({
       guard,

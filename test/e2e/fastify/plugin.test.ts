@@ -83,6 +83,12 @@ describe('sockguard/fastify: one token, HTTP and sockets', () => {
     await connected(server.connect({ auth: { token: issuer.sign() } }))
   })
 
+  it('finds fastify.io decorated after the plugin (fastify-socket.io registered later)', async () => {
+    await using server = await startFastify(hs256, routes, { decorateIo: 'after' })
+    await expectRefused(server.connect(), 'token_missing')
+    await connected(server.connect({ auth: { token: issuer.sign() } }))
+  })
+
   it('the guard and the routes share one verifier', async () => {
     await using server = await startFastify(hs256, routes)
     expect(server.app.sockguard.guard.verifier).toBe(server.app.sockguard.verifier)

@@ -26,17 +26,19 @@ export type TestPluginOptions = SockguardFastifyOptions
 /**
  * Starts Fastify with a Socket.IO server on `app.server`, registers the plugin with `options`
  * (and `io` unless `decorateIo`: then the server is decorated as `fastify.io`, as
- * fastify-socket.io does, and the plugin must find it), then `setup` adds routes.
+ * fastify-socket.io does, before the plugin or `'after'` it, and the plugin must find it), then
+ * `setup` adds routes.
  */
 export async function startFastify(
   options: TestPluginOptions,
   setup: (app: FastifyInstance) => void | Promise<void>,
-  { decorateIo = false }: { decorateIo?: boolean } = {},
+  { decorateIo = false }: { decorateIo?: boolean | 'after' } = {},
 ): Promise<FastifyTestApp> {
   const app = Fastify()
   const io = new Server(app.server)
-  if (decorateIo) app.decorate('io', io)
-  await app.register(sockguardPlugin, decorateIo ? options : { ...options, io })
+  if (decorateIo === true) app.decorate('io', io)
+  await app.register(sockguardPlugin, decorateIo === false ? { ...options, io } : options)
+  if (decorateIo === 'after') app.decorate('io', io)
   await setup(app)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
