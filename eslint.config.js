@@ -17,6 +17,8 @@ const LAYERS = [
   ['src/guard'],
   ['src/authorize'],
   ['src/express', 'src/redis', 'src/compat', 'src/cli'],
+  // The framework integrations build on sockguard/express (HTTP) and the guard (sockets).
+  ['src/fastify', 'src/nestjs'],
 ]
 // The package entry imports everything and is imported by nothing inside src/.
 const ENTRY = 'src/index.ts'

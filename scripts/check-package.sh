@@ -59,6 +59,16 @@ if (typeof express.requireAuth !== 'function' || typeof express.requireScope !==
   throw new Error('sockguard/express does not export requireAuth and requireScope')
 }
 console.log('import sockguard/client and sockguard/express: ok')
+
+// The framework peers are optional and not installed here: sockguard above loaded without them,
+// sockguard/fastify needs only Fastify's types, sockguard/nestjs names the Nest package it lacks.
+const fastify = await import('sockguard/fastify')
+if (typeof fastify.sockguardPlugin !== 'function') throw new Error('sockguard/fastify has no plugin')
+const nest = await import('sockguard/nestjs').then(() => undefined, (err) => err)
+if (nest?.code !== 'ERR_MODULE_NOT_FOUND' || !String(nest.message).includes('@nestjs/')) {
+  throw new Error(`sockguard/nestjs without Nest: ${nest?.message ?? 'loaded'}`)
+}
+console.log('without @nestjs/* and fastify installed: sockguard, sockguard/fastify ok; sockguard/nestjs asks for @nestjs')
 JS
 node smoke.mjs
 # The bin, as npm links it.

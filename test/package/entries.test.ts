@@ -18,6 +18,8 @@ const ENTRIES = [
   ['sockguard', 'dist/index.d.ts', 'createVerifier'],
   ['sockguard/client', 'dist/client/index.d.ts', 'connect'],
   ['sockguard/express', 'dist/express/index.d.ts', 'requireAuth'],
+  ['sockguard/fastify', 'dist/fastify/index.d.ts', 'sockguardPlugin'],
+  ['sockguard/nestjs', 'dist/nestjs/index.d.ts', 'SockguardIoAdapter'],
   ['sockguard/redis', 'dist/redis/index.d.ts', 'createRedisRevocationStore'],
   ['sockguard/socketio-jwt', 'dist/compat/socketio-jwt.d.ts', 'authorize'],
 ] as const

@@ -48,6 +48,11 @@ const ALLOWED: Readonly<Record<string, { readonly reason: string; readonly inter
       "socketio-jwt's signature: a drop-in must accept existing secret functions typed for an " +
       'Express request (jwks-rsa)',
   },
+  'nestjs/types.d.ts#SockguardModuleAsyncOptions': {
+    reason:
+      "Nest's factory-provider signature (`useFactory: (...args: any[]) => T`): the factory's " +
+      'parameters are the injected providers, typed by the app',
+  },
   'compat/types.d.ts#SecretFunctionWithHeader': {
     reason: "socketio-jwt's signature, as SecretFunction (jwks-rsa's expressJwtSecret)",
   },
@@ -58,6 +63,8 @@ const ENTRY_TYPES = [
   'index.d.ts',
   'client/index.d.ts',
   'express/index.d.ts',
+  'fastify/index.d.ts',
+  'nestjs/index.d.ts',
   'redis/index.d.ts',
   'compat/socketio-jwt.d.ts',
 ]

@@ -50,6 +50,9 @@ beforeAll(async () => {
         checkJs: true,
         skipLibCheck: true,
         noEmit: true,
+        // Nest's decorators (docs/nestjs.md) as a Nest app compiles them; no other sample has any.
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
       },
       include: ['sample-globals.d.ts', 'samples'],
     }),
