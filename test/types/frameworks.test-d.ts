@@ -5,7 +5,7 @@
 import Fastify from 'fastify'
 import { Server } from 'socket.io'
 import { expectTypeOf } from 'vitest'
-import type { Guard, JwtClaims, RevocationTarget, VerifiedToken } from 'sockguard'
+import type { Guard, JwtClaims, RevocationTarget, VerifiedClaims } from 'sockguard'
 import type { RequestAuth } from 'sockguard/express'
 import {
   requireScope,
@@ -49,7 +49,7 @@ expectTypeOf(sockguard).toExtend<Guard>()
 declare const verifier: SockguardVerifier<{ sub: string; tenant: string }>
 expectTypeOf(verifier)
   .toHaveProperty('verify')
-  .returns.resolves.toEqualTypeOf<VerifiedToken<{ sub: string; tenant: string }>>()
+  .returns.resolves.toEqualTypeOf<VerifiedClaims<{ sub: string; tenant: string }>>()
 
 interface AppClaims extends JwtClaims {
   role: string
