@@ -56,6 +56,7 @@ export type {
   RevocationTarget,
 } from './revocation/revocation-store.js'
 export type { AuthenticateAck } from './guard/live-session.js'
+export type { LogoutAck } from './guard/logout.js'
 export type {
   AuthorizeEventsOptions,
   EventNames,

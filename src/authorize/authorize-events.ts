@@ -136,8 +136,9 @@ export function authorizeEvents<
       }
       const rule = rules.get(event)
       if (rule === undefined) {
-        // `authenticate` is the guard's own refresh event and is never blocked here.
-        if (!deny || event === 'authenticate') next()
+        // `authenticate` (refresh) and `auth:logout` are the guard's own events, never blocked
+        // here: a deny-by-default policy must not keep a user from logging out.
+        if (!deny || event === 'authenticate' || event === 'auth:logout') next()
         else refuse(packet)
         return
       }

@@ -31,6 +31,7 @@ export interface NormalizedGuard<TClaims extends JwtClaims> {
   readonly onAuthenticated: GuardOptions<TClaims>['onAuthenticated']
   readonly onFailure: GuardOptions<TClaims>['onFailure']
   readonly limiter: Limiter | undefined
+  readonly revokeOnLogout: boolean
 }
 
 const GUARD_OPTIONS = new Set([
@@ -51,6 +52,7 @@ const GUARD_OPTIONS = new Set([
   'onFailure',
   'rateLimit',
   'now',
+  'revokeOnLogout',
 ])
 const TOKEN_SOURCES: readonly TokenSource[] = ['auth', 'header', 'cookie', 'query']
 
@@ -138,6 +140,11 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
   if (onFailure !== undefined && typeof onFailure !== 'function')
     fail('onFailure', 'must be a function')
   const limiter = createLimiter(raw.rateLimit)
+  const revokeOnLogout = raw.revokeOnLogout ?? false
+  if (typeof revokeOnLogout !== 'boolean') fail('revokeOnLogout', 'must be a boolean')
+  // A logout revokes the provider session when the token has one: the store must keep it.
+  if (revokeOnLogout && typeof store.revokeSession !== 'function')
+    fail('revocationStore', 'must implement revokeSession for revokeOnLogout')
 
   return Object.freeze({
     verifier,
@@ -155,5 +162,6 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
     onAuthenticated,
     onFailure,
     limiter,
+    revokeOnLogout,
   })
 }

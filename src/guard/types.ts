@@ -136,6 +136,15 @@ export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
    * `authenticate`s in post-connect mode); off when omitted.
    */
   readonly rateLimit?: RateLimitOptions<TClaims> | false
+  /**
+   * What the client's `auth:logout` does besides ending that socket's session (`unauthorized`
+   * `logged_out`, then the disconnect): with `true`, it also revokes the token everywhere, as
+   * `guard.revoke()` does: by `sid` (with its `iss`) when the token has one, so every socket of the
+   * provider session ends, else by `jti`; a token with neither revokes nothing more (the ack says
+   * `revoked: null`). Needs a `revocationStore` with `revokeSession` (both built-in stores).
+   * @defaultValue false
+   */
+  readonly revokeOnLogout?: boolean
   /** Clock in ms since the epoch (a test seam). @defaultValue Date.now */
   readonly now?: () => number
 }
