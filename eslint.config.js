@@ -14,7 +14,7 @@ const LAYERS = [
   ['src/revocation'],
   ['src/guard'],
   ['src/authorize'],
-  ['src/express', 'src/redis', 'src/compat', 'src/cli'],
+  ['src/express', 'src/redis', 'src/compat', 'src/cli', 'src/oidc'],
 ]
 // The package entry imports everything and is imported by nothing inside src/.
 const ENTRY = 'src/index.ts'
