@@ -72,7 +72,7 @@ export async function startProvider(): Promise<TestProvider> {
       ],
       jwks: { keys: [jwk as never] },
       cookies: { keys: [randomBytes(16).toString('hex')] },
-      findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id }) }),
+      findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => ({ sub: id }) }),
       features: {
         devInteractions: { enabled: true },
         backchannelLogout: { enabled: true },
@@ -97,7 +97,7 @@ export async function startProvider(): Promise<TestProvider> {
         return globalThis.fetch(url, rest)
       },
       // The provider session's id for this client, as in its ID token and logout tokens.
-      extraTokenClaims: (_ctx, token) =>
+      extraTokenClaims: (_ctx: unknown, token: unknown) =>
         typeof (token as { sid?: unknown }).sid === 'string'
           ? { sid: (token as { sid: string }).sid }
           : undefined,
@@ -116,10 +116,7 @@ export async function startProvider(): Promise<TestProvider> {
       const url = new URL(path, issuer)
       const headers = new Headers(init.headers)
       if (jar.size > 0)
-        headers.set(
-          'cookie',
-          [...jar].map(([name, value]) => `${name}=${value}`).join('; '),
-        )
+        headers.set('cookie', [...jar].map(([name, value]) => `${name}=${value}`).join('; '))
       const response = await fetch(url, { ...init, headers, redirect: 'manual' })
       for (const cookie of response.headers.getSetCookie()) {
         const [pair = ''] = cookie.split(';')
@@ -138,18 +135,17 @@ export async function startProvider(): Promise<TestProvider> {
 
     const verifier = randomBytes(32).toString('base64url')
     const challenge = createHash('sha256').update(verifier).digest('base64url')
-    let location: string | null =
-      `/auth?${new URLSearchParams({
-        client_id: CLIENT_ID,
-        response_type: 'code',
-        scope: 'openid chat',
-        redirect_uri: REDIRECT_URI,
-        resource: RESOURCE,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-        state: randomBytes(8).toString('hex'),
-        nonce: randomBytes(8).toString('hex'),
-      }).toString()}`
+    let location: string | null = `/auth?${new URLSearchParams({
+      client_id: CLIENT_ID,
+      response_type: 'code',
+      scope: 'openid chat',
+      redirect_uri: REDIRECT_URI,
+      resource: RESOURCE,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: randomBytes(8).toString('hex'),
+      nonce: randomBytes(8).toString('hex'),
+    }).toString()}`
     let code: string | undefined
     for (let step = 0; step < 12 && code === undefined; step++) {
       if (location === null) throw new Error('the provider stopped redirecting')
@@ -159,7 +155,7 @@ export async function startProvider(): Promise<TestProvider> {
         if (code === undefined) throw new Error(`authorization failed: ${params.toString()}`)
         break
       }
-      const path = new URL(location, issuer).pathname
+      const path: string = new URL(location, issuer).pathname
       if (/^\/interaction\/[^/]+$/.test(path)) {
         // The login or consent page: its form says which prompt it is.
         const page = await (await request(path)).text()
@@ -193,7 +189,9 @@ export async function startProvider(): Promise<TestProvider> {
       idToken,
       async logout() {
         const page = await (
-          await request(`/session/end?${new URLSearchParams({ id_token_hint: idToken }).toString()}`)
+          await request(
+            `/session/end?${new URLSearchParams({ id_token_hint: idToken }).toString()}`,
+          )
         ).text()
         const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)?.[1]
         if (xsrf === undefined) throw new Error('no logout form')
@@ -206,7 +204,11 @@ export async function startProvider(): Promise<TestProvider> {
 
   const close = async (): Promise<void> => {
     http.closeAllConnections()
-    await new Promise<void>((resolve) => http.close(() => resolve()))
+    await new Promise<void>((resolve) => {
+      http.close(() => {
+        resolve()
+      })
+    })
   }
   return { issuer, backchannelErrors, configure, login, close, [Symbol.asyncDispose]: close }
 }

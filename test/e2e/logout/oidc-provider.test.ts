@@ -3,7 +3,7 @@
 // the provider, and the provider's back-channel logout ends the socket with `token_revoked` before
 // its disconnect; the access token is refused afterwards.
 import { describe, expect, it } from 'vitest'
-import { backchannelLogout, createVerifier, type Guard } from '../../../src/index.js'
+import { backchannelLogout, createVerifier } from '../../../src/index.js'
 import { connected, disconnected, expectRefused, recordEvents } from '../../support/guard-e2e.js'
 import { startServer } from '../../support/socket-server.js'
 import { CLIENT_ID, RESOURCE, startProvider } from './oidc-provider-support.js'
@@ -14,7 +14,7 @@ const BOUND_MS = 2_000
 describe('back-channel logout from oidc-provider', () => {
   it('ends the socket of the session with token_revoked, within the bound', async () => {
     await using provider = await startProvider()
-    let handler: ReturnType<typeof backchannelLogout> | undefined
+    const route: { handler?: ReturnType<typeof backchannelLogout> } = {}
     await using server = await startServer({
       guard: {
         verifier: createVerifier({
@@ -25,7 +25,8 @@ describe('back-channel logout from oidc-provider', () => {
         }),
       },
       requestListener: (req, res) => {
-        if (req.url === '/backchannel-logout' && handler !== undefined) handler(req, res)
+        if (req.url === '/backchannel-logout' && route.handler !== undefined)
+          route.handler(req, res)
         else {
           res.statusCode = 404
           res.end()
@@ -33,8 +34,8 @@ describe('back-channel logout from oidc-provider', () => {
       },
     })
     const logouts: unknown[] = []
-    handler = backchannelLogout({
-      guard: server.guard as Guard,
+    route.handler = backchannelLogout({
+      guard: server.guard,
       issuerUrl: provider.issuer,
       audience: CLIENT_ID,
       onLogout: (event) => logouts.push(event),
