@@ -86,7 +86,7 @@ const MESSAGE = 'You are not allowed to do that.'
  * anything else, a throw or a rejection denies. A denied event never reaches its handler: its ack
  * gets {@link ForbiddenPayload}, or without an ack the client gets the `forbidden` event
  * `{ event, code: 'forbidden', message }`. A socket without `socket.data.auth` is denied every
- * listed event. `authenticate` (the guard's refresh) is never blocked.
+ * listed event. `authenticate` (the guard's refresh) and `auth:logout` are never blocked.
  *
  * An event whose name is not a string (Socket.IO's parser lets a number through) is always
  * refused, listed or not.

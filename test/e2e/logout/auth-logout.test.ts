@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { connect, logout } from '../../../src/client/index.js'
 import {
+  authorizeEvents,
   createGuard,
   createMemoryRevocationStore,
   type LogoutAck,
@@ -136,6 +137,35 @@ describe('auth:logout', () => {
     expect(() => createGuard({ ...base, revokeOnLogout: true, revocationStore: legacy })).toThrow(
       expect.objectContaining({ code: 'invalid_option', option: 'revocationStore' }),
     )
+  })
+})
+
+describe('auth:logout with the other flows', () => {
+  it("is never blocked by authorizeEvents, even with unlisted: 'deny'", async () => {
+    await using server = await startServer({
+      setup: (io) => {
+        io.on('connection', authorizeEvents({}, { unlisted: 'deny' }))
+      },
+    })
+    const client = server.connect({ auth: { token: server.issuer.sign() } })
+    await connected(client)
+    expect(await client.timeout(2_000).emitWithAck('other')).toMatchObject({ code: 'forbidden' })
+    expect(await client.timeout(2_000).emitWithAck('auth:logout')).toEqual({ ok: true })
+    await disconnected(client)
+  })
+
+  it('works in post-connect mode once the socket has authenticated', async () => {
+    await using server = await startServer({ guard: { mode: 'post-connect' } })
+    const client = server.connect()
+    await connected(client)
+    const ack: unknown = await client
+      .timeout(2_000)
+      .emitWithAck('authenticate', { token: server.issuer.sign() })
+    expect(ack).toMatchObject({ ok: true })
+    const ended = nextEvent<{ code: string }>(client, 'unauthorized', 2_000)
+    expect(await client.timeout(2_000).emitWithAck('auth:logout')).toEqual({ ok: true })
+    expect((await ended).code).toBe('logged_out')
+    await disconnected(client)
   })
 })
 
