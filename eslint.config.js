@@ -16,7 +16,7 @@ const LAYERS = [
   ['src/revocation'],
   ['src/guard'],
   ['src/authorize'],
-  ['src/express', 'src/redis', 'src/compat', 'src/cli'],
+  ['src/express', 'src/redis', 'src/compat', 'src/cli', 'src/oidc'],
   // The framework integrations build on sockguard/express (HTTP) and the guard (sockets).
   ['src/fastify', 'src/nestjs'],
 ]

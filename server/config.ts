@@ -45,6 +45,11 @@ export interface ServerConfig {
   readonly issuer: string | undefined
   /** Required `aud` of external tokens (`AUDIENCE`, `--audience`). */
   readonly audience: string | undefined
+  /**
+   * This server's client id at the OpenID Provider (`CLIENT_ID`, `--client-id`; with `ISSUER_URL`
+   * only): the `aud` of its back-channel logout tokens. @defaultValue the `AUDIENCE`
+   */
+  readonly clientId: string | undefined
   /** Accepted algorithms of external tokens (`ALGORITHMS`, `--algorithms`, comma separated). */
   readonly algorithms: readonly Algorithm[] | undefined
   /**
@@ -108,6 +113,7 @@ const FLAGS: Readonly<Record<string, string | undefined>> = {
   ISSUER_URL: '--issuer-url',
   ISSUER: '--issuer',
   AUDIENCE: '--audience',
+  CLIENT_ID: '--client-id',
   ALGORITHMS: '--algorithms',
   REDIS_URL: undefined,
   PUBLIC_URL: '--public-url',
@@ -141,6 +147,8 @@ export const USAGE = `Usage: npm start -- [flags]   (every flag also reads from 
   --issuer-url <url>            ISSUER_URL            an OpenID Connect issuer (discovery)
   --issuer <iss>                ISSUER                required "iss"
   --audience <aud>              AUDIENCE              required "aud" (required with a key set)
+  --client-id <id>              CLIENT_ID             with ISSUER_URL: "aud" of back-channel
+                                                      logout tokens (default AUDIENCE)
   --algorithms <list>           ALGORITHMS            e.g. RS256,ES256 (default HS256 or RS256)
   Several nodes:
                                 REDIS_URL             redis:// or rediss:// URL (env only)
@@ -213,6 +221,7 @@ export function loadConfig(
     issuerUrl: values.get('ISSUER_URL'),
     issuer: values.get('ISSUER'),
     audience: values.get('AUDIENCE'),
+    clientId: values.get('CLIENT_ID'),
     algorithms:
       algorithms === undefined
         ? undefined
@@ -314,6 +323,10 @@ export function resolveConfig(input: Input = {}): ServerConfig {
           : 'development'
   const issuer = nonEmpty('ISSUER', input.issuer)
   const audience = nonEmpty('AUDIENCE', input.audience)
+  const clientId = nonEmpty('CLIENT_ID', input.clientId)
+  // The back-channel logout route exists with an OpenID Provider only.
+  if (clientId !== undefined && kind !== 'oidc')
+    throw new ConfigError('CLIENT_ID', 'only applies with ISSUER_URL (back-channel logout)')
   let algorithms: readonly Algorithm[] | undefined
 
   const publicUrl = nonEmpty('PUBLIC_URL', input.publicUrl)
@@ -399,6 +412,7 @@ export function resolveConfig(input: Input = {}): ServerConfig {
     issuerUrl: kind === 'oidc' ? input.issuerUrl : undefined,
     issuer,
     audience,
+    clientId: kind === 'oidc' ? (clientId ?? audience) : undefined,
     algorithms,
     redisUrl,
     publicUrl: publicUrl === undefined ? undefined : publicUrlOf(publicUrl),

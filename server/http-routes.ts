@@ -2,6 +2,7 @@
 // issuer's endpoints, `/api/me` behind sockguard/express, the client modules and the page.
 import { join } from 'node:path'
 import express, { type ErrorRequestHandler, type Express } from 'express'
+import type { BackchannelLogoutHandler } from '../src/index.js'
 import type { Logger } from 'pino'
 import { requireAuth } from '../src/express/index.js'
 import type { RevocationStore, Verifier } from '../src/index.js'
@@ -28,6 +29,9 @@ export interface HealthReport {
   readonly [detail: string]: unknown
 }
 
+/** Where the OpenID Provider posts its back-channel logout tokens (with `ISSUER_URL`). */
+export const BACKCHANNEL_LOGOUT_PATH = '/backchannel-logout'
+
 /** What {@link mountRoutes} needs. */
 export interface RouteDependencies {
   /** The project's root: `web/` and `src/client/` are found from it. */
@@ -38,6 +42,8 @@ export interface RouteDependencies {
   readonly revocationStore: RevocationStore
   /** The development issuer, when it is on. */
   readonly devIssuer: DevIssuer | undefined
+  /** The back-channel logout receiver, with an OpenID Provider (`ISSUER_URL`). */
+  readonly backchannelLogout?: BackchannelLogoutHandler | undefined
   /** `PUBLIC_URL`: besides loopback names, the only `Host` the development issuer answers. */
   readonly publicUrl?: string | undefined
   readonly metrics: ServerMetrics
@@ -74,6 +80,15 @@ export function mountRoutes(app: Express, deps: RouteDependencies): void {
     })
     next()
   })
+
+  const { backchannelLogout } = deps
+  if (backchannelLogout !== undefined) {
+    // Every method: the receiver answers anything but a POST with 400 (OpenID Connect
+    // Back-Channel Logout 1.0 §2.8); it reads the form body itself.
+    app.all(BACKCHANNEL_LOGOUT_PATH, (req, res) => {
+      backchannelLogout(req, res)
+    })
+  }
 
   app.get('/healthz', (_req, res) => {
     const report = deps.health()

@@ -13,6 +13,7 @@ import {
   ASYMMETRIC_ALGORITHMS,
   AuthError,
   HMAC_ALGORITHMS,
+  backchannelLogout,
   createGuard,
   createMemoryRevocationStore,
   createVerifier,
@@ -29,7 +30,7 @@ import { clientAddress } from './client-address.js'
 import { issuerKind, resolveConfig, type ServerConfig } from './config.js'
 import { createDevIssuer, DEV_AUDIENCE, MAX_USERNAME_LENGTH } from './dev-issuer.js'
 import type { ChatClaims, ChatServer } from './events.js'
-import { mountRoutes } from './http-routes.js'
+import { BACKCHANNEL_LOGOUT_PATH, mountRoutes } from './http-routes.js'
 import { createLogger } from './logger.js'
 import { createMetrics } from './metrics.js'
 import { observeGuard } from './observe.js'
@@ -127,6 +128,16 @@ export async function startServer(settings: Partial<ServerConfig> = {}): Promise
     },
     'listening',
   )
+  if (issuerKind(config) === 'oidc') {
+    logger.info(
+      {
+        backchannelLogoutUri: `${config.publicUrl ?? url}${BACKCHANNEL_LOGOUT_PATH}`,
+        clientId: config.clientId,
+      },
+      "back-channel logout on: register backchannelLogoutUri as this client's " +
+        'backchannel_logout_uri at the provider (with backchannel_logout_session_required)',
+    )
+  }
   if (issuerKind(config) === 'development') {
     logger.warn(
       { address, ...(config.production ? { nodeEnv: 'production' } : {}) },
@@ -257,7 +268,30 @@ function wire({ app, io, config, url, logger, redis, devKey, stopping }: Parts):
     })
   }
   const startedAt = now()
+  // With an OpenID Provider: its back-channel logout ends the user's sockets on every node (the
+  // revocation goes through the guard's store and the adapter).
+  const logoutRoute =
+    kind === 'oidc' && config.issuerUrl !== undefined && config.clientId !== undefined
+      ? backchannelLogout({
+          guard,
+          issuerUrl: config.issuerUrl,
+          audience: config.clientId,
+          // The provider signs logout tokens with its ID token algorithm (RS256 unless the client
+          // registered another): any public-key algorithm its keys allow.
+          algorithms: ASYMMETRIC_ALGORITHMS,
+          onLogout: (event) => {
+            logger.info(
+              { sub: event.sub, sid: event.sid, revoked: 'sid' in event.revoked ? 'sid' : 'sub' },
+              'back-channel logout',
+            )
+          },
+          onFailure: (error) => {
+            logger.warn({ code: error.code, reason: error.message }, 'back-channel logout refused')
+          },
+        })
+      : undefined
   mountRoutes(app, {
+    backchannelLogout: logoutRoute,
     root: ROOT,
     verifier,
     revocationStore,

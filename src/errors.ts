@@ -13,6 +13,7 @@ export const AUTH_ERROR_CODES = [
   'token_not_active',
   'claim_invalid',
   'token_revoked',
+  'logged_out',
   'key_not_found',
   'keys_unavailable',
   'auth_timeout',

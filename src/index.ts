@@ -5,6 +5,7 @@ export { presets } from './presets/index.js'
 export { createGuard } from './guard/create-guard.js'
 export { createMemoryRevocationStore } from './revocation/revocation-store.js'
 export { authorizeEvents } from './authorize/authorize-events.js'
+export { BACKCHANNEL_LOGOUT_EVENT, backchannelLogout } from './oidc/backchannel-logout.js'
 export { requireClaim, requireScope, scopesOf } from './authorize/rules.js'
 export {
   AUTH_ERROR_CODES,
@@ -80,7 +81,13 @@ export type {
   RevocationStore,
   RevocationTarget,
 } from './revocation/revocation-store.js'
+export type {
+  BackchannelLogoutEvent,
+  BackchannelLogoutHandler,
+  BackchannelLogoutOptions,
+} from './oidc/backchannel-logout.js'
 export type { AuthenticateAck } from './guard/live-session.js'
+export type { LogoutAck } from './guard/logout.js'
 export type {
   AuthorizeEventsOptions,
   EventNames,

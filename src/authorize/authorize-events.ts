@@ -86,7 +86,7 @@ const MESSAGE = 'You are not allowed to do that.'
  * anything else, a throw or a rejection denies. A denied event never reaches its handler: its ack
  * gets {@link ForbiddenPayload}, or without an ack the client gets the `forbidden` event
  * `{ event, code: 'forbidden', message }`. A socket without `socket.data.auth` is denied every
- * listed event. `authenticate` (the guard's refresh) is never blocked.
+ * listed event. `authenticate` (the guard's refresh) and `auth:logout` are never blocked.
  *
  * An event whose name is not a string (Socket.IO's parser lets a number through) is always
  * refused, listed or not.
@@ -136,8 +136,9 @@ export function authorizeEvents<
       }
       const rule = rules.get(event)
       if (rule === undefined) {
-        // `authenticate` is the guard's own refresh event and is never blocked here.
-        if (!deny || event === 'authenticate') next()
+        // `authenticate` (refresh) and `auth:logout` are the guard's own events, never blocked
+        // here: a deny-by-default policy must not keep a user from logging out.
+        if (!deny || event === 'authenticate' || event === 'auth:logout') next()
         else refuse(packet)
         return
       }

@@ -32,4 +32,6 @@ export const AUTH_EXIT_CODES: Readonly<Record<AuthErrorCode, number>> = Object.f
   rate_limited: 21,
   store_unavailable: 22,
   server_error: 23,
+  // After server_error: the numbers of the codes before it never move.
+  logged_out: 24,
 })

@@ -140,6 +140,7 @@ const EXPLAIN: Readonly<Record<AuthErrorCode, Explain>> = {
   },
   auth_timeout: () =>
     'No "authenticate" event arrived in time. Send the token right after connecting, or raise the server\'s timeout.',
+  logged_out: () => 'The session was ended by a logout (auth:logout). Log in again.',
   forbidden: () =>
     "The server's per-event policy denied the event. Mint a token with the scope or claim the event needs (--scope, --claim).",
   store_unavailable: () =>

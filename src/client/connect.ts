@@ -192,7 +192,8 @@ export function connect<
 
   socket.on('unauthorized', (payload: unknown) => {
     const data = authErrorOf(payload)
-    if (data === undefined) return
+    // `logged_out` answers the app's own `logout()`: no auth error to report.
+    if (data === undefined || data.code === 'logged_out') return
     if (data.code === 'server_error') {
       serverErrorBeforeDisconnect = data
       return

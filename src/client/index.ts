@@ -3,6 +3,8 @@
 // and its own files, so a browser can load these modules one by one.
 export { connect } from './connect.js'
 export { io } from './io.js'
+export { logout } from './logout.js'
+export type { LogoutAck, LogoutOptions } from './logout.js'
 export { AUTH_ERROR_CODES, isAuthErrorCode } from './auth-error-codes.js'
 export type { AuthErrorCode, AuthErrorData } from './auth-error-codes.js'
 export type { RetryOptions } from './backoff.js'

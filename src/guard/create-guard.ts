@@ -13,6 +13,7 @@ import { createConnectionListener } from './connection-listener.js'
 import { createGuardedNamespaces } from './guarded-namespaces.js'
 import { createHandshakeMiddleware } from './handshake-middleware.js'
 import { createLiveSessions, type SessionContext } from './live-session.js'
+import { createLogout } from './logout.js'
 import { normalizeGuardOptions } from './normalize-guard-options.js'
 import { startPostConnect, type PostConnectContext } from './post-connect.js'
 import { createRateLimitCheck } from './rate-limit-check.js'
@@ -70,14 +71,25 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   })
   const rateLimit = createRateLimitCheck(config.limiter)
   const recovery = createRecovery({ ...config, isClosed, reportFailure })
+  // Set below: a socket's own logout (revokeOnLogout) ends it with `logged_out`, not
+  // `token_revoked`, though its revocation matches it.
+  let isLoggingOut: (socket: AnySocket) => boolean = () => false
   const fanout = createRevocationFanout({
     ...config,
     isClosed,
     log,
     sessions,
     namespaces,
-    endRevoked,
+    endRevoked: (socket) => {
+      if (!isLoggingOut(socket)) endRevoked(socket)
+    },
   })
+  const logout = createLogout({
+    revokeOnLogout: config.revokeOnLogout,
+    revoke: fanout.revoke,
+    reportFailure,
+  })
+  isLoggingOut = logout.isLoggingOut
   const context: SessionContext = {
     now,
     expiringWarningMs: config.expiringWarningMs,
@@ -102,6 +114,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   const beginSession = (socket: AnySocket): void => {
     markReceiving(socket)
     liveSessions.start(socket)
+    logout.start(socket)
   }
   const postConnect: PostConnectContext = {
     ...context,

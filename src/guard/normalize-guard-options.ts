@@ -34,6 +34,7 @@ export interface NormalizedGuard<TClaims extends JwtClaims> {
   readonly limiter: Limiter | undefined
   readonly namespacePolicy: NamespacePolicy
   readonly expiry: 'disconnect' | 'guest'
+  readonly revokeOnLogout: boolean
 }
 
 const GUARD_OPTIONS = new Set([
@@ -57,6 +58,7 @@ const GUARD_OPTIONS = new Set([
   'anonymous',
   'expiry',
   'now',
+  'revokeOnLogout',
 ])
 const TOKEN_SOURCES: readonly TokenSource[] = ['auth', 'header', 'cookie', 'query']
 
@@ -154,6 +156,11 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
   const expiry = raw.expiry ?? 'disconnect'
   if (expiry !== 'disconnect' && expiry !== 'guest')
     fail('expiry', 'must be "disconnect" or "guest"')
+  const revokeOnLogout = raw.revokeOnLogout ?? false
+  if (typeof revokeOnLogout !== 'boolean') fail('revokeOnLogout', 'must be a boolean')
+  // A logout revokes the provider session when the token has one: the store must keep it.
+  if (revokeOnLogout && typeof store.revokeSession !== 'function')
+    fail('revocationStore', 'must implement revokeSession for revokeOnLogout')
 
   return Object.freeze({
     verifier,
@@ -179,5 +186,6 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
     limiter,
     namespacePolicy,
     expiry,
+    revokeOnLogout,
   })
 }

@@ -5,6 +5,7 @@ import { InvalidOptionError, type AuthError } from '../errors.js'
 import type { RevocationLog } from '../revocation/revocation-log.js'
 import {
   issuedBefore,
+  matchesSession,
   matchesToken,
   type RevocationTarget,
 } from '../revocation/revocation-store.js'
@@ -19,6 +20,8 @@ import type { AnyNamespace, AnySocket } from './types.js'
 // sockets from its session index (and records the revocation for authentications in flight).
 const REVOKE_TOKEN_EVENT = 'sockguard:revoke-token'
 const REVOKE_SUBJECT_EVENT = 'sockguard:revoke-subject'
+// And one provider session (`sid`, with its issuer when given).
+const REVOKE_SESSION_EVENT = 'sockguard:revoke-session'
 
 // How long to wait for a cluster adapter's count of nodes (a Redis round trip). An adapter whose
 // Redis is away may hold the question until it is back: past this, other nodes are assumed, and
@@ -159,6 +162,28 @@ export function createRevocationFanout(options: RevocationFanoutOptions): Revoca
     endLocalToken({ iss, jti }, this)
   }
 
+  /** Ends this node's sockets (of `nsp` when given) of the provider session `(iss, sid)`. */
+  const endLocalSession = (iss: string | undefined, sid: string, nsp?: AnyNamespace): void => {
+    for (const socket of [...sessions.all()]) {
+      const claims = authOf(socket)?.claims
+      if (
+        claims !== undefined &&
+        (nsp === undefined || socket.nsp === nsp) &&
+        matchesSession(claims, iss, sid)
+      )
+        endRevoked(socket)
+    }
+  }
+
+  const onRevokeSession = function (this: AnyNamespace, target: unknown): void {
+    if (isClosed() || typeof target !== 'object' || target === null) return
+    const { iss, sid, at } = target as { iss?: unknown; sid?: unknown; at?: unknown }
+    if (typeof sid !== 'string' || sid === '' || !(iss === undefined || typeof iss === 'string'))
+      return
+    log.record(iss === undefined ? { sid } : { sid, iss }, typeof at === 'number' ? at : now())
+    endLocalSession(iss, sid, this)
+  }
+
   const onRevokeSubject = function (this: AnyNamespace, target: unknown): void {
     if (isClosed() || typeof target !== 'object' || target === null) return
     const { sub, at } = target as { sub?: unknown; at?: unknown }
@@ -227,8 +252,27 @@ export function createRevocationFanout(options: RevocationFanoutOptions): Revoca
           settle()
         }
         await tellOtherNodes(REVOKE_TOKEN_EVENT, { ...token, at })
+      } else if (typeof target.sid === 'string' && target.sid !== '') {
+        const { sid, iss } = target
+        // Checked before anything is ended: a store that cannot keep it would make this a
+        // revocation of this node's sockets only.
+        if (store.revokeSession === undefined)
+          throw new InvalidOptionError(
+            'revocationStore',
+            'must implement revokeSession for { sid }',
+          )
+        const session = iss === undefined ? { sid } : { sid, iss }
+        const settle = log.record(session, at, true)
+        try {
+          endLocalSession(iss, sid)
+          // A provider session outlives its tokens: kept as long as a subject revocation.
+          failure = await write(() => store.revokeSession?.(iss, sid, at + revocationTtlMs))
+        } finally {
+          settle()
+        }
+        await tellOtherNodes(REVOKE_SESSION_EVENT, { ...session, at })
       } else {
-        throw new InvalidOptionError('target', 'must be { sub } or { jti, iss? }')
+        throw new InvalidOptionError('target', 'must be { sub }, { jti, iss? } or { sid, iss? }')
       }
       // Loud: the revocation may not outlive this node's memory, and the caller must know.
       if (failure !== undefined) throw failure
@@ -239,17 +283,20 @@ export function createRevocationFanout(options: RevocationFanoutOptions): Revoca
       log.record(target, revokedAt)
       if (typeof target.sub === 'string') endLocalSubject(target.sub, revokedAt)
       else if (typeof target.jti === 'string') endLocalToken({ iss: target.iss, jti: target.jti })
+      else if (typeof target.sid === 'string') endLocalSession(target.iss, target.sid)
     },
 
     listen(nsp) {
       // Messages from the other nodes of a cluster adapter (serverSideEmit).
       ;(nsp as unknown as NodeJS.EventEmitter).on(REVOKE_TOKEN_EVENT, onRevokeToken)
       ;(nsp as unknown as NodeJS.EventEmitter).on(REVOKE_SUBJECT_EVENT, onRevokeSubject)
+      ;(nsp as unknown as NodeJS.EventEmitter).on(REVOKE_SESSION_EVENT, onRevokeSession)
     },
 
     unlisten(nsp) {
       ;(nsp as unknown as NodeJS.EventEmitter).off(REVOKE_TOKEN_EVENT, onRevokeToken)
       ;(nsp as unknown as NodeJS.EventEmitter).off(REVOKE_SUBJECT_EVENT, onRevokeSubject)
+      ;(nsp as unknown as NodeJS.EventEmitter).off(REVOKE_SESSION_EVENT, onRevokeSession)
     },
   }
 }

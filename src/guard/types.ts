@@ -163,6 +163,15 @@ export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
    * @defaultValue 'disconnect'
    */
   readonly expiry?: 'disconnect' | 'guest'
+  /**
+   * What the client's `auth:logout` does besides ending that socket's session (`unauthorized`
+   * `logged_out`, then the disconnect): with `true`, it also revokes the token everywhere, as
+   * `guard.revoke()` does: by `sid` (with its `iss`) when the token has one, so every socket of the
+   * provider session ends, else by `jti`; a token with neither revokes nothing more (the ack says
+   * `revoked: null`). Needs a `revocationStore` with `revokeSession` (both built-in stores).
+   * @defaultValue false
+   */
+  readonly revokeOnLogout?: boolean
   /** Clock in ms since the epoch (a test seam). @defaultValue Date.now */
   readonly now?: () => number
 }
@@ -202,13 +211,17 @@ export interface Guard<TClaims extends JwtClaims = JwtClaims> {
     io: TServer,
   ): TServer
   /**
-   * Revokes a subject's tokens, or one token by `jti`: they are refused from now on, and live
-   * sockets holding them get `unauthorized` `{ code: 'token_revoked' }` and are disconnected,
-   * including those whose authentication was in flight. `{ jti }` alone revokes that token id
-   * from any issuer; `{ jti, iss }` only that issuer's.
+   * Revokes a subject's tokens, one token by `jti`, or every token of one identity-provider
+   * session by `sid`: they are refused from now on, and live sockets holding them get
+   * `unauthorized` `{ code: 'token_revoked' }` and are disconnected, including those whose
+   * authentication was in flight. `{ jti }` alone revokes that token id from any issuer;
+   * `{ jti, iss }` only that issuer's; `{ sid }` and `{ sid, iss }` likewise, kept for
+   * `revocationTtlMs` (a provider session outlives its tokens).
    * In order: this node's sockets, then the store, then the other nodes (adapter and store feed).
    * @throws {AuthError} `store_unavailable` when the store could not keep the revocation (this
    * node's sockets are disconnected all the same, the other nodes are still told).
+   * @throws {InvalidOptionError} for a target that is none of these, and for `{ sid }` with a
+   * store that has no `revokeSession` (nothing is ended then).
    */
   revoke(target: RevocationTarget): Promise<void>
   /**

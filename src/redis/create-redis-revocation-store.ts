@@ -20,6 +20,7 @@ import {
 } from './redis-connection.js'
 import { startFeedReader, type FeedReader } from './revocation-feed.js'
 import {
+  REVOKE_SESSION_SCRIPT,
   REVOKE_SUBJECT_SCRIPT,
   REVOKE_TOKEN_SCRIPT,
   parseSubjectEntry,
@@ -74,6 +75,7 @@ export interface RedisRevocationStore extends RevocationStore {
   isRevokedMany(claims: readonly JwtClaims[], now: number): Promise<readonly boolean[]>
   revokeSubject(sub: string, at: number, ttlMs: number): Promise<void>
   revokeToken(iss: string | undefined, jti: string, until: number): Promise<void>
+  revokeSession(iss: string | undefined, sid: string, until: number): Promise<void>
   subscribe(listener: RevocationListener): () => void
   /** Stops the feed and pending retries; the app's client stays open. */
   close(): Promise<void>
@@ -160,7 +162,14 @@ export function createRedisRevocationStore(
         typeof claims.jti === 'string' && claims.iss !== undefined
           ? names.push(keys.token(undefined, claims.jti)) - 1
           : -1
-      return [claims, sub, jti, anyIss] as const
+      // A provider session, and that session id of every issuer, the same way.
+      const sid =
+        typeof claims.sid === 'string' ? names.push(keys.session(claims.iss, claims.sid)) - 1 : -1
+      const anyIssSid =
+        typeof claims.sid === 'string' && claims.iss !== undefined
+          ? names.push(keys.session(undefined, claims.sid)) - 1
+          : -1
+      return [claims, sub, jti, anyIss, sid, anyIssSid] as const
     })
     if (names.length === 0) return slots.map(() => false)
     if (closed) throw unavailable('The revocation store is closed.')
@@ -177,11 +186,11 @@ export function createRedisRevocationStore(
       const until = slot === -1 ? undefined : parseTokenEntry(values[slot])
       return until !== undefined && until > now
     }
-    return slots.map(([claims, sub, jti, anyIss]) => {
+    return slots.map(([claims, sub, jti, anyIss, sid, anyIssSid]) => {
       const subject = sub === -1 ? undefined : parseSubjectEntry(values[sub])
       if (subject !== undefined && subject.until > now && issuedBefore(claims, subject.at))
         return true
-      return live(jti) || live(anyIss)
+      return live(jti) || live(anyIss) || live(sid) || live(anyIssSid)
     })
   }
 
@@ -217,6 +226,20 @@ export function createRedisRevocationStore(
         // tells the nodes.
         Math.max(1, Math.ceil(until - at)),
         jti,
+        iss ?? '',
+        iss === undefined ? '0' : '1',
+        at,
+        FEED_LENGTH,
+      ])
+    },
+    async revokeSession(iss: string | undefined, sid: string, until: number) {
+      const at = clock()
+      await store(REVOKE_SESSION_SCRIPT, [
+        keys.session(iss, sid),
+        keys.feed,
+        until,
+        Math.max(1, Math.ceil(until - at)),
+        sid,
         iss ?? '',
         iss === undefined ? '0' : '1',
         at,

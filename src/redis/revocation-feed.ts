@@ -64,9 +64,14 @@ const INSTANT = /^\d+$/
 export function toRevocation(
   fields: Readonly<Record<string, string>>,
 ): [RevocationTarget, number] | undefined {
-  const { sub, jti, iss, until, at } = fields
+  const { sub, jti, sid, iss, until, at } = fields
   if (at === undefined || !INSTANT.test(at)) return undefined
   if (sub !== undefined) return [{ sub }, Number(at)]
+  if (sid !== undefined) {
+    // The entry's `until` is the store's business: a session target carries none.
+    if (sid === '') return undefined
+    return [iss === undefined ? { sid } : { sid, iss }, Number(at)]
+  }
   if (jti === undefined || until === undefined || !INSTANT.test(until)) return undefined
   const target: RevocationTarget =
     iss === undefined ? { jti, expiresAt: Number(until) } : { jti, iss, expiresAt: Number(until) }

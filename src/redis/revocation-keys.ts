@@ -9,6 +9,8 @@ export interface RevocationKeys {
   subject(sub: string): string
   /** The key of a revoked token `(iss, jti)`. */
   token(iss: string | undefined, jti: string): string
+  /** The key of a revoked provider session `(iss, sid)`. */
+  session(iss: string | undefined, sid: string): string
   /** The stream every revocation is appended to. */
   readonly feed: string
 }
@@ -24,6 +26,7 @@ export function revocationKeys(prefix: string): RevocationKeys {
   return {
     subject: (sub) => `${prefix}sub:${digest(sub)}`,
     token: (iss, jti) => `${prefix}jti:${digest(tokenKey(iss, jti))}`,
+    session: (iss, sid) => `${prefix}sid:${digest(tokenKey(iss, sid))}`,
     feed: `${prefix}feed`,
   }
 }
@@ -71,8 +74,12 @@ redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'sub', ARGV[4], 'at', a
 return 1
 `
 
-/** ARGV: until, px, jti, iss ('' when absent), has iss ('1' or '0'), at, feed length. */
-export const REVOKE_TOKEN_SCRIPT = `
+/**
+ * The write script of an id revoked until an instant, per issuer (`jti` for a token, `sid` for a
+ * provider session): the feed entry names the id by `field`.
+ */
+function revokeIdScript(field: 'jti' | 'sid'): string {
+  return `
 local untl, px = ARGV[1], tonumber(ARGV[2])
 local current = redis.call('GET', KEYS[1])
 if current then
@@ -82,9 +89,16 @@ if current then
 end
 redis.call('SET', KEYS[1], untl, 'PX', px)
 if ARGV[5] == '1' then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'jti', ARGV[3], 'iss', ARGV[4], 'until', untl, 'at', ARGV[6])
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', '${field}', ARGV[3], 'iss', ARGV[4], 'until', untl, 'at', ARGV[6])
 else
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'jti', ARGV[3], 'until', untl, 'at', ARGV[6])
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', '${field}', ARGV[3], 'until', untl, 'at', ARGV[6])
 end
 return 1
 `
+}
+
+/** ARGV: until, px, jti, iss ('' when absent), has iss ('1' or '0'), at, feed length. */
+export const REVOKE_TOKEN_SCRIPT = revokeIdScript('jti')
+
+/** ARGV: until, px, sid, iss ('' when absent), has iss ('1' or '0'), at, feed length. */
+export const REVOKE_SESSION_SCRIPT = revokeIdScript('sid')

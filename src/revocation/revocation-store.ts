@@ -3,15 +3,27 @@
 // token id is revoked until the token would have expired anyway.
 import type { JwtClaims } from '../verifier/types.js'
 
-/** What to revoke: every token of a subject, or one token by its `jti` (and issuer). */
+/**
+ * What to revoke: every token of a subject, one token by its `jti` (and issuer), or every token of
+ * one identity-provider session by its `sid` (and issuer; OpenID Connect Back-Channel Logout).
+ */
 export type RevocationTarget =
-  | { readonly sub: string; readonly jti?: never }
+  | { readonly sub: string; readonly jti?: never; readonly sid?: never }
   | {
       readonly jti: string
       readonly iss?: string
       /** When the token expires (ms); bounds how long the entry is kept. */
       readonly expiresAt?: number
       readonly sub?: never
+      readonly sid?: never
+    }
+  | {
+      /** The provider's session id: every token whose `sid` claim is this one. */
+      readonly sid: string
+      /** Only that issuer's session; without it, the session id of every issuer. */
+      readonly iss?: string
+      readonly sub?: never
+      readonly jti?: never
     }
 
 /**
@@ -32,6 +44,12 @@ export interface RevocationStore {
    * of every issuer.
    */
   revokeToken(iss: string | undefined, jti: string, until: number): void | Promise<void>
+  /**
+   * Revokes every token of the provider session `(iss, sid)` until `until` (ms); with `iss`
+   * undefined, the session id `sid` of every issuer. Optional (stores written before it): the
+   * guard's `revoke({ sid })` refuses with `invalid_option` on a store without it.
+   */
+  revokeSession?(iss: string | undefined, sid: string, until: number): void | Promise<void>
   /** True when the token with these claims is revoked at `now` (ms). */
   isRevoked(claims: JwtClaims, now: number): boolean | Promise<boolean>
   /**
@@ -79,8 +97,17 @@ export function matchesToken(claims: JwtClaims, iss: string | undefined, jti: st
 }
 
 /**
+ * True when a token with these claims is of the provider session `sid` revoked for `iss`; without
+ * `iss`, of that session id from any issuer (over-revoking, as for token ids).
+ */
+export function matchesSession(claims: JwtClaims, iss: string | undefined, sid: string): boolean {
+  return claims.sid === sid && (iss === undefined || claims.iss === iss)
+}
+
+/**
  * True when a token with these claims falls under `target`, revoked at `revokedAt` (ms): a
- * subject's tokens issued up to then, or the token id (see {@link matchesToken}).
+ * subject's tokens issued up to then, the token id (see {@link matchesToken}), or the session
+ * (see {@link matchesSession}).
  */
 export function matchesRevocation(
   claims: JwtClaims,
@@ -89,6 +116,7 @@ export function matchesRevocation(
 ): boolean {
   if (typeof target.sub === 'string')
     return claims.sub === target.sub && issuedBefore(claims, revokedAt)
+  if (typeof target.sid === 'string') return matchesSession(claims, target.iss, target.sid)
   return typeof target.jti === 'string' && matchesToken(claims, target.iss, target.jti)
 }
 
@@ -108,10 +136,26 @@ export function issuedBefore(claims: JwtClaims, revokedAt: number): boolean {
 export function createMemoryRevocationStore(): RevocationStore {
   const subjects = new Map<string, Entry>()
   const tokens = new Map<string, number>()
+  // Sessions by tokenKey(iss, sid): the same shape as token ids, in a map of their own.
+  const sessions = new Map<string, number>()
 
   const sweep = (now: number): void => {
     for (const [sub, entry] of subjects) if (entry.until <= now) subjects.delete(sub)
     for (const [key, until] of tokens) if (until <= now) tokens.delete(key)
+    for (const [key, until] of sessions) if (until <= now) sessions.delete(key)
+  }
+  /** True when `map` holds `(iss, id)`, or `id` of every issuer, live at `now`. */
+  const liveIn = (
+    map: ReadonlyMap<string, number>,
+    iss: string | undefined,
+    id: string,
+    now: number,
+  ): boolean => {
+    const until = map.get(tokenKey(iss, id))
+    if (until !== undefined && until > now) return true
+    // A revocation without an issuer covers every issuer's.
+    const any = iss === undefined ? undefined : map.get(tokenKey(undefined, id))
+    return any !== undefined && any > now
   }
 
   const store: RevocationStore = {
@@ -127,20 +171,18 @@ export function createMemoryRevocationStore(): RevocationStore {
     revokeToken(iss, jti, until) {
       tokens.set(tokenKey(iss, jti), Math.max(until, tokens.get(tokenKey(iss, jti)) ?? until))
     },
+    revokeSession(iss, sid, until) {
+      // Swept with the rest on the next subject revocation, as token ids are.
+      const key = tokenKey(iss, sid)
+      sessions.set(key, Math.max(until, sessions.get(key) ?? until))
+    },
     isRevoked(claims, now) {
       if (claims.sub !== undefined) {
         const entry = subjects.get(claims.sub)
         if (entry !== undefined && entry.until > now && issuedBefore(claims, entry.at)) return true
       }
-      if (claims.jti !== undefined) {
-        const until = tokens.get(tokenKey(claims.iss, claims.jti))
-        if (until !== undefined && until > now) return true
-        // A revocation of the token id without an issuer covers every issuer's.
-        const any =
-          claims.iss === undefined ? undefined : tokens.get(tokenKey(undefined, claims.jti))
-        if (any !== undefined && any > now) return true
-      }
-      return false
+      if (claims.jti !== undefined && liveIn(tokens, claims.iss, claims.jti, now)) return true
+      return typeof claims.sid === 'string' && liveIn(sessions, claims.iss, claims.sid, now)
     },
   }
   memoryStores.add(store)

@@ -52,6 +52,10 @@ export function checkClaims(
   // another empty one (a refresh, a revocation): refused rather than taken for a subject.
   if (sub === '') throw new ClaimInvalidError('sub', 'The "sub" claim must not be empty.')
   stringClaim(claims, 'jti')
+  // The provider session id that `revoke({ sid })` and back-channel logout match by string
+  // equality: a number (`sid: 123`) or an empty one would escape `revoke({ sid: '123' })`.
+  const sid = stringClaim(claims, 'sid')
+  if (sid === '') throw new ClaimInvalidError('sid', 'The "sid" claim must not be empty.')
   const aud = claims.aud
   if (
     aud !== undefined &&

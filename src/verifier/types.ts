@@ -15,6 +15,11 @@ export interface JwtClaims {
   /** Issued at, seconds since the epoch. */
   readonly iat?: number
   readonly jti?: string
+  /**
+   * The identity provider's session id (OpenID Connect Front-/Back-Channel Logout); a non-empty
+   * string when present.
+   */
+  readonly sid?: string
   readonly [claim: string]: unknown
 }
 

@@ -138,10 +138,14 @@ describe('createRedisRevocationStore on Redis', () => {
     await other.revokeSubject('alice', at, 60_000)
     await store.revokeToken('https://idp.example', 'j-1', at + 60_000)
     await store.revokeToken(undefined, 'j-2', at + 60_000)
-    await eventually(() => heard.length === 3)
+    await store.revokeSession('https://idp.example', 's-1', at + 60_000)
+    await other.revokeSession(undefined, 's-2', at + 60_000)
+    await eventually(() => heard.length === 5)
     expect(heard[0]).toEqual([{ sub: 'alice' }, at])
     expect(heard[1]![0]).toEqual({ jti: 'j-1', iss: 'https://idp.example', expiresAt: at + 60_000 })
     expect(heard[2]![0]).toEqual({ jti: 'j-2', expiresAt: at + 60_000 })
+    expect(heard[3]![0]).toEqual({ sid: 's-1', iss: 'https://idp.example' })
+    expect(heard[4]![0]).toEqual({ sid: 's-2' })
     unsubscribe()
     // A control subscriber, once reading, hears what the unsubscribed one must not (the probes too).
     const control: RevocationTarget[] = []
@@ -153,7 +157,7 @@ describe('createRedisRevocationStore on Redis', () => {
     await other.revokeSubject('bob', Date.now(), 60_000)
     await eventually(() => control.some((target) => target.sub === 'bob'))
     stopControl()
-    expect(heard).toHaveLength(3)
+    expect(heard).toHaveLength(5)
   })
 
   it('validates its options at creation', () => {

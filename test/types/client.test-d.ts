@@ -131,3 +131,15 @@ connect(url, {
 expectTypeOf<RetryOptions['random']>().toEqualTypeOf<(() => number) | undefined>()
 // @ts-expect-error delays are numbers of ms
 connect(url, { getToken: () => 't', retry: { initialDelayMs: '1s' } })
+
+// logout(): the ack of `auth:logout`, discriminated by `ok`.
+{
+  const socket = connect('https://chat.example', { getToken: () => 'token' })
+  const { logout } = await import('sockguard/client')
+  const ack = await logout(socket)
+  expectTypeOf(ack).toEqualTypeOf<import('sockguard/client').LogoutAck>()
+  if (ack.ok) expectTypeOf(ack.revoked).toEqualTypeOf<'sid' | 'jti' | null | undefined>()
+  else expectTypeOf(ack.code).toEqualTypeOf<'store_unavailable' | 'server_error'>()
+  // @ts-expect-error: the timeout is a number of ms
+  void logout(socket, { timeoutMs: '5s' })
+}

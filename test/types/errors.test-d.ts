@@ -80,6 +80,7 @@ export function describe(error: AnyAuthError): string {
     case 'token_invalid':
     case 'token_not_active':
     case 'token_revoked':
+    case 'logged_out':
     case 'auth_timeout':
     case 'forbidden':
     case 'rate_limited':

@@ -95,3 +95,17 @@ export type { AnySocket } from 'sockguard'
 export type { AnyNamespace } from 'sockguard'
 // @ts-expect-error internal: the package does not export AnyServer
 export type { AnyServer } from 'sockguard'
+
+// Session revocation and logout.
+{
+  const guard = createGuard({ secret: 'k'.repeat(32), algorithms: ['HS256'], revokeOnLogout: true })
+  void guard.revoke({ sid: 's-1' })
+  void guard.revoke({ sid: 's-1', iss: 'https://idp.example' })
+  // @ts-expect-error: one target at a time
+  void guard.revoke({ sid: 's-1', sub: 'alice' })
+  // @ts-expect-error: a session has no expiresAt of its own (kept for revocationTtlMs)
+  void guard.revoke({ sid: 's-1', expiresAt: 1 })
+  // @ts-expect-error: a boolean
+  createGuard({ secret: 'k'.repeat(32), algorithms: ['HS256'], revokeOnLogout: 'yes' })
+  expectTypeOf<import('sockguard').LogoutAck>().toExtend<{ ok: boolean }>()
+}

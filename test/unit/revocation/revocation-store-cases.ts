@@ -106,4 +106,45 @@ export function revocationStoreCases(makeStore: () => RevocationStore): void {
       expect(await store.isRevoked({ sub: 'alice', jti: 'k', iat: S + 10 }, T)).toBe(false)
     })
   })
+
+  describe('provider sessions', () => {
+    it('refuses every token of (iss, sid) until the given instant, only that issuer', async () => {
+      const store = makeStore()
+      if (store.revokeSession === undefined) throw new Error('the store has no revokeSession')
+      await store.revokeSession('https://idp.example', 's-1', T + 60_000)
+      const token = { sub: 'alice', iss: 'https://idp.example', sid: 's-1', iat: S + 30 }
+      expect(await store.isRevoked(token, T)).toBe(true)
+      expect(await store.isRevoked({ ...token, jti: 'any' }, T + 59_999)).toBe(true)
+      expect(await store.isRevoked(token, T + 60_000)).toBe(false)
+      expect(await store.isRevoked({ ...token, iss: 'https://other.example' }, T)).toBe(false)
+      expect(await store.isRevoked({ ...token, sid: 's-2' }, T)).toBe(false)
+      // A session id is no token id, nor a subject.
+      expect(await store.isRevoked({ iss: 'https://idp.example', jti: 's-1' }, T)).toBe(false)
+      expect(
+        await store.isRevokedMany?.(
+          [token, { ...token, sid: 's-2' }, { sub: 'alice', iss: 'https://idp.example' }],
+          T,
+        ),
+      ).toEqual(store.isRevokedMany === undefined ? undefined : [true, false, false])
+    })
+
+    it('a session id revoked without an issuer is revoked for every issuer', async () => {
+      const store = makeStore()
+      await store.revokeSession?.(undefined, 's-3', T + 60_000)
+      expect(await store.isRevoked({ sid: 's-3' }, T)).toBe(true)
+      expect(await store.isRevoked({ iss: 'https://a', sid: 's-3' }, T)).toBe(true)
+      expect(await store.isRevoked({ iss: 'https://a', sid: 's-4' }, T)).toBe(false)
+    })
+
+    it('a later revocation extends it, an earlier one does not shorten it', async () => {
+      const store = makeStore()
+      await store.revokeSession?.('https://a', 's', T + 10_000)
+      await store.revokeSession?.('https://a', 's', T + 5_000)
+      const token = { iss: 'https://a', sid: 's' }
+      expect(await store.isRevoked(token, T + 9_000)).toBe(true)
+      await store.revokeSession?.('https://a', 's', T + 20_000)
+      expect(await store.isRevoked(token, T + 19_000)).toBe(true)
+      expect(await store.isRevoked(token, T + 20_000)).toBe(false)
+    })
+  })
 }
