@@ -173,12 +173,11 @@ describe.each(MODES)('drop-in hooks, %s mode (attack3 F11)', (mode) => {
     ],
     [
       'a secret function returning a thenable that rejects',
-      () =>
-        ({
-          then: (_: unknown, reject: (error: unknown) => void) => {
-            reject(new Error('vault down'))
-          },
-        }),
+      () => ({
+        then: (_: unknown, reject: (error: unknown) => void) => {
+          reject(new Error('vault down'))
+        },
+      }),
     ],
     ['a secret function that never calls back', () => undefined],
     ['a secret function whose promise never settles', () => new Promise<string>(() => undefined)],
@@ -188,12 +187,11 @@ describe.each(MODES)('drop-in hooks, %s mode (attack3 F11)', (mode) => {
   })
 
   it('a secret function returning a thenable of the secret: admitted', async () => {
-    const secret = (() =>
-      ({
-        then: (resolve: (value: string) => void) => {
-          resolve(SECRET)
-        },
-      })) satisfies SecretFunction
+    const secret = (() => ({
+      then: (resolve: (value: string) => void) => {
+        resolve(SECRET)
+      },
+    })) satisfies SecretFunction
     await using server = await serve(mode, { secret })
     expect(await attemptCleanly(server, mode)).toMatchObject({ kind: 'admitted' })
   })
