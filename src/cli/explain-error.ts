@@ -1,6 +1,7 @@
 // What `sockguard verify` says when a token is refused: the code, the claim or kid the error
 // carries, and one plain sentence of what to fix. Never the token; claim values only when short.
 import { TokenExpiredError, type AuthError, type AuthErrorCode } from '../errors.js'
+import { instantForText } from './format-instant.js'
 
 /** What the explanation may draw on, besides the error. */
 export interface ExplainContext {
@@ -22,7 +23,6 @@ export interface ExplainContext {
   readonly fromStdin: boolean
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString()
 const list = (values: readonly string[]): string => values.map((v) => JSON.stringify(v)).join(', ')
 
 /** A claim value fit to print: JSON, cut short so a hostile token cannot flood the terminal. */
@@ -108,7 +108,7 @@ const EXPLAIN: Readonly<Record<AuthErrorCode, Explain>> = {
   token_invalid: explainInvalid,
   token_expired: (error, ctx) => {
     const at = error instanceof TokenExpiredError ? error.expiredAt : undefined
-    const when = at === undefined ? '' : ` at ${iso(at)} (${span(ctx.nowMs - at)} ago)`
+    const when = at === undefined ? '' : ` at ${instantForText(at)} (${span(ctx.nowMs - at)} ago)`
     if (error.claim === 'iat') {
       return `The token is older than --max-age allows: it reached that age${when}. Mint a new one, or raise --max-age.`
     }
@@ -118,7 +118,7 @@ const EXPLAIN: Readonly<Record<AuthErrorCode, Explain>> = {
     const claim = error.claim === 'iat' ? 'iat' : 'nbf'
     const value = ctx.claims?.[claim]
     const at = typeof value === 'number' ? value * 1000 : undefined
-    const when = at === undefined ? '' : ` ${iso(at)} (in ${span(at - ctx.nowMs)})`
+    const when = at === undefined ? '' : ` ${instantForText(at)} (in ${span(at - ctx.nowMs)})`
     if (claim === 'iat') {
       return `The token was issued in the future,${when}: the clock of whoever minted it is ahead. Fix that clock, or raise --clock-tolerance (at most 60 s).`
     }

@@ -3,10 +3,11 @@
 import { InvalidOptionError } from '../errors.js'
 import { toAuthError } from '../internal/wire-error.js'
 import { createVerifier } from '../verifier/create-verifier.js'
-import type { JwtVerifier, VerifierOptions } from '../verifier/types.js'
+import type { JwtVerifier, VerifiedToken, VerifierOptions } from '../verifier/types.js'
 import { readStdin, type CliIo } from './cli-io.js'
 import { AUTH_EXIT_CODES, EXIT_OK } from './exit-codes.js'
 import { explainError, type ExplainContext } from './explain-error.js'
+import { instantForJson } from './format-instant.js'
 import { VERIFY_HELP } from './help.js'
 import { UsageError, listFlag, wantsHelp } from './parse-args.js'
 import { parseVerifyArgs, usageFromOption, verifierFlags } from './verifier-flags.js'
@@ -26,8 +27,9 @@ function peek(token: string, index: number): Record<string, unknown> | undefined
 }
 
 /**
- * Runs `sockguard verify`: prints `{ header, claims, expiresAt }` (ISO time or null) to stdout,
- * or the error code and what to fix to stderr.
+ * Runs `sockguard verify`: prints `{ header, claims, expiresAt }` to stdout (`expiresAt` an ISO
+ * time, the number of ms when no Date can hold it, or null), or the error code and what to fix
+ * to stderr.
  * @returns 0, or the exit code of the error (see `AUTH_EXIT_CODES`).
  * @throws {UsageError} for a bad flag or an option the verifier refuses.
  */
@@ -60,15 +62,9 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
 
   const fromStdin = positionals[0] === '-'
   const token = fromStdin ? await readStdin(io) : (positionals[0] ?? '')
+  let verified: VerifiedToken
   try {
-    const { header, claims, expiresAt } = await verifier.verify(token)
-    const result = {
-      header,
-      claims,
-      expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
-    }
-    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
-    return EXIT_OK
+    verified = await verifier.verify(token)
   } catch (caught) {
     const error = toAuthError(caught)
     const ctx: ExplainContext = {
@@ -91,4 +87,13 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
   } finally {
     verifier.close()
   }
+  // Outside the try: a failure to print a verified token is a bug (exit 1), never a refusal.
+  const { header, claims, expiresAt } = verified
+  const result = {
+    header,
+    claims,
+    expiresAt: expiresAt === null ? null : instantForJson(expiresAt),
+  }
+  io.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+  return EXIT_OK
 }

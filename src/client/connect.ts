@@ -68,15 +68,18 @@ export function connect<
     // A new connection the app starts after a terminal failure gets its own retry.
     retried = false
     if (onAuthError === undefined) return
+    let result: unknown
     try {
-      onAuthError(error)
+      result = onAuthError(error)
     } catch (thrown) {
       // Thrown inside a socket.io-client event dispatch it would corrupt the socket's state: let
       // it surface on its own, as any uncaught error.
       queueMicrotask(() => {
         throw thrown
       })
+      return
     }
+    ignoreRejection(result)
   }
 
   /** The token, or the `token_missing` error when `getToken` throws or gives none. */
@@ -332,4 +335,21 @@ function ackFailure(ack: unknown): AuthErrorData | undefined {
     return undefined
   }
   return authErrorOf(ack) ?? { code: 'token_invalid', message: 'The refresh was refused.' }
+}
+
+/**
+ * Handles a rejection of what `onAuthError` returned when it is a promise (any thenable): an
+ * `async` hook whose UI or log sink is gone would otherwise be an unhandled rejection, which ends
+ * a Node.js client by default (attack3 F11). Never throws, even for a `then` that does.
+ * (src/internal/ignore-rejection.ts does the same for the server; src/client imports only its
+ * own folder, as browsers load it file by file.)
+ */
+function ignoreRejection(result: unknown): void {
+  if ((typeof result !== 'object' && typeof result !== 'function') || result === null) return
+  try {
+    const then: unknown = (result as { then?: unknown }).then
+    if (typeof then === 'function') then.call(result, undefined, () => undefined)
+  } catch {
+    // A broken thenable: nothing to wait for.
+  }
 }

@@ -43,8 +43,9 @@ export interface ConnectOptions extends Omit<SocketIoOptions, 'auth'> {
    * Called once per terminal auth failure: a refused handshake that will not be retried, a
    * failed in-band refresh, `unauthorized` from the server, or `getToken` failing
    * (`token_missing`). The socket's own `connect_error` and `unauthorized` listeners still fire.
+   * It may be `async`: a rejection of the promise it returns is ignored, never unhandled.
    */
-  readonly onAuthError?: (error: AuthErrorData) => void
+  readonly onAuthError?: (error: AuthErrorData) => unknown
   /**
    * How long to wait for the server's ack of an in-band refresh (`authenticate`), in ms.
    * @defaultValue 10000

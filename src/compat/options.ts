@@ -21,6 +21,8 @@ export interface CompatSettings {
   readonly additionalAuth: AuthorizeOptions['additional_auth'] | undefined
   /** Least ms between two accepted `authenticate`s of one socket (0: no floor). */
   readonly refreshIntervalMs: number
+  /** Most ms the app's hooks (secret function, additional_auth, customDecoded) may take. */
+  readonly hookTimeoutMs: number
   /** The key: a verifier, a fixed secret or key, or a function looking one up per token. */
   readonly key:
     | { readonly kind: 'verifier'; readonly verifier: Verifier }
@@ -60,6 +62,7 @@ const KNOWN = new Set([
   'customDecoded',
   'additional_auth',
   'refreshIntervalMs',
+  'hookTimeoutMs',
   'audience',
   'issuer',
   'subject',
@@ -129,6 +132,36 @@ function refreshInterval(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1)
     fail('refreshIntervalMs', 'must be a non-negative integer number of ms')
   return value
+}
+
+// As the guard's getKeyTimeoutMs: long enough for a database lookup, short enough that a hook
+// that never answers does not hold a handshake (or a socket in its grace time) for long.
+const DEFAULT_HOOK_TIMEOUT_MS = 5_000
+
+function hookTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_HOOK_TIMEOUT_MS
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1)
+    fail('hookTimeoutMs', 'must be a positive integer number of ms')
+  return value
+}
+
+/** The two socket fields, checked; the raw token must never land where the claims are read. */
+function propertyNames(options: Record<string, unknown>): {
+  decoded: string
+  encoded: string | undefined
+} {
+  const decoded = propertyName(
+    options.decodedPropertyName ?? 'decoded_token',
+    'decodedPropertyName',
+  )
+  if (options.encodedPropertyName === undefined) return { decoded, encoded: undefined }
+  const encoded = propertyName(options.encodedPropertyName, 'encodedPropertyName')
+  if (encoded === decoded)
+    fail(
+      'encodedPropertyName',
+      `"${encoded}" is also decodedPropertyName: the raw token would replace the decoded one`,
+    )
+  return { decoded, encoded }
 }
 
 /**
@@ -201,6 +234,7 @@ export function normalizeCompatOptions(input: unknown): CompatSettings {
     requireExp: optionalBoolean(options, 'requireExp') ?? false,
   }
 
+  const names = propertyNames(options)
   return Object.freeze({
     handshake: optionalBoolean(options, 'handshake') ?? false,
     // socketio-jwt read `options.timeout || 5000`: 0 meant the default.
@@ -208,17 +242,12 @@ export function normalizeCompatOptions(input: unknown): CompatSettings {
     required: optionalBoolean(options, 'required') ?? true,
     // socketio-jwt made a negative callback positive.
     callbackMs: typeof callback === 'number' ? Math.abs(callback) : 0,
-    decodedPropertyName: propertyName(
-      options.decodedPropertyName ?? 'decoded_token',
-      'decodedPropertyName',
-    ),
-    encodedPropertyName:
-      options.encodedPropertyName === undefined
-        ? undefined
-        : propertyName(options.encodedPropertyName, 'encodedPropertyName'),
+    decodedPropertyName: names.decoded,
+    encodedPropertyName: names.encoded,
     authHeaderRequired: optionalBoolean(options, 'auth_header_required') ?? false,
     customDecoded: optionalFunction(options, 'customDecoded') as CompatSettings['customDecoded'],
     refreshIntervalMs: refreshInterval(options.refreshIntervalMs),
+    hookTimeoutMs: hookTimeout(options.hookTimeoutMs),
     additionalAuth: optionalFunction(
       options,
       'additional_auth',

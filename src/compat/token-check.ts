@@ -5,6 +5,7 @@ import { KeyObject } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { ClaimInvalidError, InvalidOptionError } from '../errors.js'
 import { decodeBase64url } from '../internal/base64url.js'
+import { isThenable } from '../internal/is-thenable.js'
 import { parseJsonObject } from '../internal/parse-json-object.js'
 import { createVerifier } from '../verifier/create-verifier.js'
 import { HMAC_ALGORITHMS } from '../jws/algorithms.js'
@@ -89,29 +90,42 @@ function peek(token: string): { header: UnverifiedJson; payload: UnverifiedJson 
   return { header: json(parts[0]), payload: json(parts[1]) }
 }
 
-/** Calls the app's secret function, by its arity as socketio-jwt did; a returned promise works too. */
+/**
+ * Calls the app's secret function, by its arity as socketio-jwt did; a returned promise (any
+ * thenable) works too. A function that neither calls back nor settles within `timeoutMs` is
+ * refused `invalid_secret`, as one that fails: socketio-jwt waited forever, holding the handshake.
+ */
 function lookUpSecret(
   lookup: (...args: unknown[]) => unknown,
   request: IncomingMessage,
   token: string,
+  timeoutMs: number,
 ): Promise<unknown> {
   const { header, payload } = peek(token)
+  let timer: NodeJS.Timeout | undefined
   return new Promise((resolve, reject) => {
     let settled = false
     const callback: SecretCallback = (error, secret) => {
       if (settled) return
       settled = true
+      clearTimeout(timer)
       if ((error !== undefined && error !== null && error !== false) || !secret)
         reject(invalidSecret(error))
       else resolve(secret)
     }
+    timer = setTimeout(() => {
+      callback(new Error(`the secret function did not answer within ${timeoutMs} ms`))
+    }, timeoutMs)
+    // Never keeps a closing process alive; the socket or handshake it bounds does that.
+    timer.unref()
     try {
       const result =
         lookup.length === 4
           ? lookup(request, header, payload, callback)
           : lookup(request, payload, callback)
-      if (result instanceof Promise)
-        result.then(
+      // Promise.resolve adopts any thenable, and turns a `then` that throws into a rejection.
+      if (isThenable(result))
+        Promise.resolve(result).then(
           (secret: unknown) => {
             if (secret !== undefined) callback(null, secret)
           },
@@ -201,7 +215,7 @@ function createUnwordedCheck(settings: CompatSettings): TokenCheck {
   }
   const { lookup } = key
   return async (token, request) => {
-    const secret = await lookUpSecret(lookup, request, token)
+    const secret = await lookUpSecret(lookup, request, token, settings.hookTimeoutMs)
     return checkJti(await memoized(secret).verify(token))
   }
 }

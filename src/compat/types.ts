@@ -94,26 +94,42 @@ export interface AuthorizeOptions<TClaims extends JwtClaims = JwtClaims> {
    * @defaultValue 1000
    */
   readonly refreshIntervalMs?: number
+  /**
+   * How long, in ms, the app's hooks may take for one token: a secret function (refused
+   * `invalid_secret` past it), `additional_auth` and a promise from `customDecoded` (refused
+   * `server_error` past it). A sockguard addition: socketio-jwt waited forever. At most
+   * 2^31 - 1.
+   * @defaultValue 5000
+   */
+  readonly hookTimeoutMs?: number
   /** The socket property that receives the decoded token. @defaultValue 'decoded_token' */
   readonly decodedPropertyName?: string
-  /** A socket property that receives the raw token; not set unless given. */
+  /**
+   * A socket property that receives the raw token; not set unless given. It must differ from
+   * `decodedPropertyName` (the token would replace the claims).
+   */
   readonly encodedPropertyName?: string
   /** Handshake: take the token from the `Authorization: Bearer` header only. @defaultValue false */
   readonly auth_header_required?: boolean
-  /** Replaces the verified claims stored on the socket (`socket.data.auth` keeps the claims). */
+  /**
+   * Replaces the verified claims stored on the socket (`socket.data.auth` keeps the claims). A
+   * returned promise (any thenable) is awaited, within `hookTimeoutMs`. One that throws, rejects
+   * or does not settle in time is a server fault: refused with code `server_error`.
+   */
   readonly customDecoded?: (decoded: TClaims) => unknown
   /**
    * A last check after verification: call `onSuccess()` to admit the socket, or
-   * `onError(message, code)` to refuse it (the message is sent to the client). One that throws
-   * is a server fault: refused with code `server_error`, message `server error` (its own
-   * message is never sent).
+   * `onError(message, code)` to refuse it (the message is sent to the client). One that throws,
+   * returns a promise that rejects before it called either, or calls neither within
+   * `hookTimeoutMs`, is a server fault: refused with code `server_error`, message
+   * `server error` (its own message is never sent).
    */
   readonly additional_auth?: (
     decoded: TClaims,
     onSuccess: () => void,
     onError: AdditionalAuthError,
     socket: AnySocket,
-  ) => void
+  ) => unknown
   /** Accepted `aud` value(s) (strings; jsonwebtoken's RegExp audiences are not supported). */
   readonly audience?: string | readonly string[]
   /** Accepted `iss` value(s). */

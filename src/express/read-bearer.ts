@@ -7,7 +7,7 @@ import { bearerToken } from '../guard/extract-token.js'
 export type BearerHeader =
   /** No Authorization header, an empty one, or another scheme (`Basic`, ...). */
   | { readonly kind: 'missing' }
-  /** The Bearer scheme, but not exactly one well-formed token, or several headers. */
+  /** The Bearer scheme, but not exactly one well-formed token; or several Authorization fields, whatever they hold. */
   | { readonly kind: 'malformed' }
   | { readonly kind: 'token'; readonly token: string }
 
@@ -35,15 +35,17 @@ function authorizationFields(req: IncomingMessage): number {
 
 /** The request's bearer token, or why there is none. Never throws. */
 export function readBearer(req: IncomingMessage): BearerHeader {
+  // Node drops every Authorization field after the first: a second one (two tokens, or a proxy
+  // and a client disagreeing on who the caller is) must not be silently ignored. Counted before
+  // the first field is read, so that an empty or non-Bearer first field cannot hide a Bearer
+  // one after it (attack3 F3).
+  if (authorizationFields(req) > 1) return MALFORMED
   const value: unknown = req.headers.authorization
   if (typeof value !== 'string' || value.trim() === '') return MISSING
   const header = value.trim()
   // Another scheme is "no bearer credentials" (RFC 6750 §3.1: an unsupported method gets a
   // challenge without an error code), not a malformed bearer token.
   if (header.split(/[ \t]/, 1)[0]?.toLowerCase() !== 'bearer') return MISSING
-  // Node drops every Authorization field after the first: a second one (two tokens, or a proxy
-  // and a client disagreeing on who the caller is) must not be silently ignored.
-  if (authorizationFields(req) > 1) return MALFORMED
   const token = bearerToken(header)
   return token !== undefined && B64TOKEN.test(token) ? { kind: 'token', token } : MALFORMED
 }

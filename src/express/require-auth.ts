@@ -2,6 +2,7 @@
 // same verifier as the Socket.IO guard, sets `req.auth`, and answers refusals per RFC 6750 §3.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AuthError, isAuthError } from '../errors.js'
+import { ignoreRejection } from '../internal/ignore-rejection.js'
 import { toAuthError } from '../internal/wire-error.js'
 import { isRevokedWithin } from '../revocation/is-revoked-within.js'
 import type { JwtClaims } from '../verifier/types.js'
@@ -96,7 +97,8 @@ export function requireAuth<TClaims extends JwtClaims = JwtClaims>(
     const coded = toAuthError(error)
     try {
       stripAuthorization(req)
-      onFailure?.(coded, req)
+      // An async hook (a log sink that is down) rejects instead of throwing: handled alike.
+      ignoreRejection(onFailure?.(coded, req))
     } catch {
       // A logging hook must not turn a refusal into a crash or a hung request.
     }

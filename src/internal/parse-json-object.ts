@@ -1,14 +1,17 @@
 // Parses a JOSE header or a JWT claims set: a JSON object whose member names are unique
-// (RFC 7515 §4, RFC 7519 §4). JSON.parse keeps the last of duplicate names silently, which lets
-// two parsers disagree about one token, so the top-level members are counted in the bytes.
+// (RFC 7515 §4, RFC 7519 §4), in every object it holds (RFC 8259 §4: names SHOULD be unique, and
+// nested claims such as realm_access.roles are read for authorization). JSON.parse keeps the last
+// of duplicate names silently, which lets two parsers disagree about one token, so the members
+// are counted in the bytes and compared with the keys JSON.parse kept.
 import { isUtf8 } from 'node:buffer'
 
 /** A parsed JSON object. */
 export type JsonObject = Record<string, unknown>
 
 /**
- * Parses UTF-8 `bytes` as a JSON object with unique top-level member names; `undefined` when the
- * bytes are not UTF-8, not JSON, not an object, or repeat a name.
+ * Parses UTF-8 `bytes` as a JSON object with unique member names in every object, at any depth;
+ * `undefined` when the bytes are not UTF-8, not JSON, not an object, or repeat a name in one
+ * object.
  */
 export function parseJsonObject(bytes: Buffer): JsonObject | undefined {
   const text = bytes.toString('utf8')
@@ -22,36 +25,39 @@ export function parseJsonObject(bytes: Buffer): JsonObject | undefined {
     return undefined
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
-  // An object with no key was written `{}`; otherwise its members are one more than the commas
-  // between them, and one fewer key than members means a repeated name.
-  const keys = Object.keys(value).length
-  return keys === 0 || countTopLevelCommas(bytes) + 1 === keys ? (value as JsonObject) : undefined
+  // Every member has exactly one colon outside strings, and nothing else has one; each repeated
+  // name is one key fewer than its members. Whatever the nesting, the counts are equal exactly
+  // when no object repeats a name.
+  const members = scanMembers(bytes)
+  const keys = members.objects === 1 ? Object.keys(value).length : countKeys(value)
+  return members.colons === keys ? (value as JsonObject) : undefined
 }
 
-// Byte classes for the scan: 0 for every byte that cannot change the structure.
+// Byte classes for the scan: 0 for every byte that cannot change the count.
 const QUOTE = 1
-const OPEN = 2
-const CLOSE = 3
-const COMMA = 4
+const COLON = 2
+const BRACE = 3
 const CLASS = new Uint8Array(256)
 CLASS[0x22 /* " */] = QUOTE
-CLASS[0x7b /* { */] = OPEN
-CLASS[0x5b /* [ */] = OPEN
-CLASS[0x7d /* } */] = CLOSE
-CLASS[0x5d /* ] */] = CLOSE
-CLASS[0x2c /* , */] = COMMA
+CLASS[0x3a /* : */] = COLON
+CLASS[0x7b /* { */] = BRACE
+
+/** The members (colons) and objects (opening braces) counted outside strings. */
+interface MemberCount {
+  readonly colons: number
+  readonly objects: number
+}
 
 /**
- * Counts the commas between the members of the outermost object of `bytes`, which JSON.parse has
- * accepted as UTF-8.
+ * Counts the members and the objects of `bytes`, which JSON.parse has accepted as UTF-8.
  * The scan runs on the bytes, not the decoded text (it is the hot path of every verification):
- * bytes of multi-byte UTF-8 sequences are all >= 0x80, so they never look like `"`, `\`, a
- * bracket or a comma. Escaped spellings of one name (`"a"`, `"\u0061"`) are two members here and
- * one key in the object.
+ * bytes of multi-byte UTF-8 sequences are all >= 0x80, so they never look like `"`, `\`, `:` or
+ * `{`. Escaped spellings of one name (`"a"`, `"\u0061"`) are two members here and one key in the
+ * object.
  */
-function countTopLevelCommas(bytes: Buffer): number {
-  let depth = 0
-  let commas = 0
+function scanMembers(bytes: Buffer): MemberCount {
+  let colons = 0
+  let objects = 0
   const end = bytes.length
   for (let i = 0; i < end; i++) {
     const kind = CLASS[bytes[i] ?? 0]
@@ -63,10 +69,33 @@ function countTopLevelCommas(bytes: Buffer): number {
         if (b === 0x5c /* \ */) i++
         b = bytes[++i]
       }
-    } else if (kind === COMMA) {
-      if (depth === 1) commas++
-    } else if (kind === OPEN) depth++
-    else depth--
+    } else if (kind === COLON) colons++
+    else objects++
   }
-  return commas
+  return { colons, objects }
+}
+
+/**
+ * Counts the own keys of every object in `root`, nested ones included. Only called when the text
+ * holds a nested object. A loop over an explicit stack, not recursion: a token of up to
+ * `maxTokenBytes` can nest arrays hundreds of thousands deep, which would overflow the call stack.
+ */
+function countKeys(root: object): number {
+  let keys = 0
+  const pending: unknown[] = [root]
+  while (pending.length > 0) {
+    const value = pending.pop()
+    if (typeof value !== 'object' || value === null) continue
+    if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === 'object' && item !== null) pending.push(item)
+      continue
+    }
+    // JSON.parse makes plain objects whose keys are all own and enumerable ("__proto__" too).
+    for (const key of Object.keys(value)) {
+      keys++
+      const item = (value as JsonObject)[key]
+      if (typeof item === 'object' && item !== null) pending.push(item)
+    }
+  }
+  return keys
 }

@@ -1,18 +1,20 @@
-// An independent oracle for the tests: the decoded top-level member names of a JSON object text,
+// An independent oracle for the tests: the decoded member names of every object of a JSON text,
 // found by a scanner that shares no code with src/internal/parse-json-object.ts.
 
 const STRING = /"(?:[^"\\]|\\.)*"/y
 const COLON = /[ \t\n\r]*:/y
 
 /**
- * The top-level member names of `text` (a JSON object that JSON.parse accepts), each decoded, in
- * order and with repeats. `undefined` when `text` is not an object.
+ * The member names of each object of `text` (a JSON text that JSON.parse accepts), each decoded,
+ * in order and with repeats, one list per object in the order the objects open (the outermost
+ * first). `undefined` when `text` is not an object.
  */
-export function topLevelNames(text: string): string[] | undefined {
+export function objectMemberNames(text: string): string[][] | undefined {
   const start = text.search(/[^ \t\n\r]/)
   if (text[start] !== '{') return undefined
-  const names: string[] = []
-  let depth = 0
+  const objects: string[][] = []
+  // One entry per open bracket: the names list of an object, null for an array.
+  const open: (string[] | null)[] = []
   let i = start
   while (i < text.length) {
     const c = text[i]
@@ -22,20 +24,31 @@ export function topLevelNames(text: string): string[] | undefined {
       if (match === null) return undefined
       i += match[0].length
       COLON.lastIndex = i
-      if (depth === 1 && COLON.test(text)) {
-        names.push(JSON.parse(match[0]) as string)
-      }
+      const container = open.at(-1)
+      if (container && COLON.test(text)) container.push(JSON.parse(match[0]) as string)
       continue
     }
-    if (c === '{' || c === '[') depth++
-    else if (c === '}' || c === ']') depth--
+    if (c === '{') {
+      const names: string[] = []
+      objects.push(names)
+      open.push(names)
+    } else if (c === '[') open.push(null)
+    else if (c === '}' || c === ']') open.pop()
     i++
   }
-  return names
+  return objects
 }
 
-/** True when the JSON object `text` repeats a top-level member name (after unescaping). */
+/**
+ * The top-level member names of `text` (a JSON object that JSON.parse accepts), each decoded, in
+ * order and with repeats. `undefined` when `text` is not an object.
+ */
+export function topLevelNames(text: string): string[] | undefined {
+  return objectMemberNames(text)?.[0]
+}
+
+/** True when an object of the JSON text `text`, at any depth, repeats a member name (after unescaping). */
 export function hasDuplicateNames(text: string): boolean {
-  const names = topLevelNames(text)
-  return names !== undefined && new Set(names).size !== names.length
+  const objects = objectMemberNames(text)
+  return objects !== undefined && objects.some((names) => new Set(names).size !== names.length)
 }

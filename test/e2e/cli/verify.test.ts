@@ -6,6 +6,7 @@ import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { JWKS_PATH, startKeyServer } from '../../support/key-server.js'
+import { signJwt } from '../../support/sign.js'
 import { SECRET, cli, expectRefused, mint, printedJwk, tempDir } from './support.js'
 
 const NOW = 1_900_000_000_000
@@ -134,6 +135,46 @@ describe('sockguard verify: round trips', () => {
     const stderr = expectRefused(await cli([...argv, other]), 'key_not_found', other)
     expect(stderr).toContain('kid: "rotated-away"')
     expect(stderr).toContain(server.url(JWKS_PATH))
+  })
+})
+
+// attack3 F6: the verifier accepts an `exp` beyond the Date range (it never expires), but
+// printing it as an ISO date threw, and the CLI reported that as token_invalid, exit 12.
+describe('sockguard verify: dates beyond the Date range (attack3 F6)', () => {
+  const verifyHs = (token: string) =>
+    cli(['verify', '--secret-env', 'JWT_SECRET', '--alg', 'HS256', token], {
+      env,
+      now: at(NOW),
+    })
+  const signed = (claims: Record<string, unknown>): string =>
+    signJwt('HS256', SECRET, { sub: 'alice', iat: NOW / 1000, ...claims })
+
+  it.each([
+    ['exp 1e300', 1e300, 1e303],
+    ['exp 8.64e12 + 1 s', 8.64e12 + 1, (8.64e12 + 1) * 1000],
+  ])('%s: valid, as the verifier says; expiresAt is the number of ms', async (_, exp, ms) => {
+    const result = await verifyHs(signed({ exp }))
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({ claims: { exp }, expiresAt: ms })
+  })
+
+  it('exp whose ms overflow to Infinity: valid, expiresAt "Infinity" (JSON has no Infinity)', async () => {
+    const result = await verifyHs(signed({ exp: 1e306 }))
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({ expiresAt: 'Infinity' })
+  })
+
+  it('the last instant a Date holds is still an ISO time', async () => {
+    const result = await verifyHs(signed({ exp: 8.64e12 }))
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({ expiresAt: '+275760-09-13T00:00:00.000Z' })
+  })
+
+  it('nbf beyond the Date range: token_not_active, explained without an ISO date', async () => {
+    const token = signed({ exp: NOW / 1000 + 60, nbf: 1e300 })
+    const stderr = expectRefused(await verifyHs(token), 'token_not_active', token)
+    expect(stderr).toContain('not valid before 1e+303 ms after 1970 (beyond the dates')
   })
 })
 

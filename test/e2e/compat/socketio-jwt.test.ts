@@ -692,6 +692,10 @@ describe('options', () => {
     ]),
     ['callback', { callback: true }],
     ['timeout', { timeout: 1.5 }],
+    // attack3 F4: the raw token would replace the claims (and be logged as them).
+    ['encodedPropertyName', { encodedPropertyName: 'decoded_token' }],
+    ['encodedPropertyName', { decodedPropertyName: 'user', encodedPropertyName: 'user' }],
+    ['encodedPropertyName', { handshake: true, encodedPropertyName: 'decoded_token' }],
   ])('throws a TypeError naming %s at creation', (option, extra) => {
     let error: unknown
     try {

@@ -16,7 +16,7 @@ import { requireAuth, type RequireAuthOptions } from '../../../src/express/index
 import { closedPort, watchProcess } from '../../support/guard-e2e.js'
 import { createSigningKey, signToken } from '../../support/signing-key.js'
 import { createIssuer, nowSeconds } from '../../support/socket-server.js'
-import { expectNoSecrets, expectRefusal, startApp } from './support.js'
+import { expectNoSecrets, expectRefusal, rawHttpGet, startApp } from './support.js'
 
 const issuer = createIssuer()
 const rsa = await createSigningKey('RS256', 'rsa-1')
@@ -163,6 +163,39 @@ describe('requireAuth: a malformed Authorization header', () => {
     const response = await rawGet(server.url, [`Bearer ${token}`, `Bearer ${other}`])
     await expectRefusal(response, 400, 'token_malformed', token, other)
   })
+
+  // attack3 F3: Node keeps the first Authorization field in req.headers; when that one was empty
+  // or another scheme, the Bearer field after it was ignored and the answer was 401 token_missing.
+  it.each([
+    ['empty, then Bearer', () => ['Authorization:', `Authorization: Bearer ${token}`]],
+    ['Basic, then Bearer', () => ['Authorization: Basic eA==', `Authorization: Bearer ${token}`]],
+    ['Bearer, then empty', () => [`Authorization: Bearer ${token}`, 'Authorization:']],
+    ['Bearer, then Basic', () => [`Authorization: Bearer ${token}`, 'Authorization: Basic eA==']],
+    ['empty twice', () => ['Authorization:', 'authorization: ']],
+    ['Basic twice', () => ['Authorization: Basic eA==', 'AUTHORIZATION: Basic eQ==']],
+    [
+      'Bearer, another field, then Bearer',
+      () => [`Authorization: Bearer ${token}`, 'X-Other: 1', `authorization: Bearer ${token}`],
+    ],
+  ])(
+    'two Authorization fields (%s), sent raw: 400 invalid_request, token_malformed (attack3 F3)',
+    async (_, fields) => {
+      await using server = await startApp(guarded())
+      const response = await rawHttpGet(server.url, '/me', fields())
+      const seen = await expectRefusal(response, 400, 'token_malformed', token)
+      expect(seen.headers['www-authenticate']).toBe(
+        `Bearer realm="api", error="invalid_request", error_description="${seen.body.message}"`,
+      )
+    },
+  )
+
+  it('one empty or Basic Authorization field, sent raw, stays 401 token_missing', async () => {
+    await using server = await startApp(guarded())
+    for (const field of ['Authorization:', 'Authorization: Basic eA=='])
+      await expectRefusal(await rawHttpGet(server.url, '/me', [field]), 401, 'token_missing')
+    const ok = await rawHttpGet(server.url, '/me', [`Authorization: Bearer ${token}`])
+    expect(ok.status).toBe(200)
+  })
 })
 
 describe('requireAuth: a refused token', () => {
@@ -295,6 +328,51 @@ describe('requireAuth: hooks and stores that fail', () => {
       }),
     )
     await expectRefusal(await server.get('/me', 'abc.def'), 401, 'token_malformed')
+  })
+
+  // attack3 F11: the promise an async onFailure returned was left unhandled; one anonymous bad
+  // request then killed a process running with Node's default (--unhandled-rejections=throw).
+  it.each<[string, () => unknown]>([
+    ['an async onFailure that rejects', () => Promise.reject(new Error('remote log service down'))],
+    [
+      'a thenable onFailure whose then throws',
+      () => ({
+        then() {
+          throw new Error('odd thenable')
+        },
+      }),
+    ],
+    [
+      'a thenable onFailure that calls its reject',
+      () => ({
+        then(_resolve: unknown, reject: (error: unknown) => void) {
+          reject(new Error('log sink down'))
+        },
+      }),
+    ],
+  ])('%s: the refusal is answered, no unhandled rejection (attack3 F11)', async (_, hook) => {
+    const before = crashes.errors.length
+    let calls = 0
+    await using server = await startApp(
+      guarded({
+        verifier,
+        onFailure: () => {
+          calls++
+          return hook()
+        },
+      }),
+    )
+    await expectRefusal(await server.get('/me', 'not.a.jwt'), 401, 'token_malformed')
+    await expectRefusal(await server.get('/me'), 401, 'token_missing')
+    await expectRefusal(
+      await rawHttpGet(server.url, '/me', ['Authorization:', 'Authorization: x']),
+      400,
+      'token_malformed',
+    )
+    expect(calls).toBe(3)
+    // unhandledRejection is emitted once the microtask queue drains: a few macrotasks later.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(crashes.errors.slice(before)).toEqual([])
   })
 
   const failingStores: [string, RevocationStore['isRevoked']][] = [

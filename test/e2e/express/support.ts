@@ -2,7 +2,7 @@
 // async-disposable resource, and checks that a refusal is well formed and free of the token. (An
 // app beside a Socket.IO server is `startServer({ requestListener: app })` of test/support.)
 import { createServer, type Server as HttpServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import express, { type Express } from 'express'
 import { expect } from 'vitest'
 
@@ -88,4 +88,38 @@ export function expectNoSecrets(seen: string, ...secrets: string[]): void {
     const signature = secret.split('.')[2]
     if (signature !== undefined && signature.length > 8) expect(seen).not.toContain(signature)
   }
+}
+
+/**
+ * Sends `GET <path>` over a bare TCP socket with exactly the header `fields` given (`Name: value`
+ * lines, in order, any number of each), as an attacker's client would, and reads the answer as a
+ * Response (the server closes after it: `Connection: close`).
+ */
+export function rawHttpGet(
+  url: string,
+  path: string,
+  fields: readonly string[],
+): Promise<Response> {
+  const { hostname, port, host } = new URL(url)
+  const head = [`GET ${path} HTTP/1.1`, `Host: ${host}`, ...fields, 'Connection: close', '', '']
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => {
+      socket.end(head.join('\r\n'))
+    })
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    socket.on('error', reject)
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1')
+      const split = text.indexOf('\r\n\r\n')
+      const lines = text.slice(0, split).split('\r\n')
+      const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(lines[0] ?? '')?.[1] ?? 0)
+      const headers = new Headers()
+      for (const line of lines.slice(1)) {
+        const colon = line.indexOf(':')
+        headers.append(line.slice(0, colon), line.slice(colon + 1).trim())
+      }
+      resolve(new Response(Buffer.from(text.slice(split + 4), 'latin1'), { status, headers }))
+    })
+  })
 }

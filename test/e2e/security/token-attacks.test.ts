@@ -1,8 +1,9 @@
 // Known attacks on JWTs, each sent as a real handshake to a guarded Socket.IO server on loopback
 // (socket.io-client over WebSocket), each asserting the code the client's connect_error carries:
 // alg none, HMAC keyed with the public key, kid injection, keys carried in the header, crit and
-// b64, another audience or issuer, a refresh token as an access token, the time claims one second
-// either side of the tolerance, and weak HMAC secrets. Every group has a positive control.
+// b64, duplicate member names in nested objects, another audience or issuer, a refresh token as
+// an access token, the time claims one second either side of the tolerance, and weak HMAC
+// secrets. Every group has a positive control.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   AuthError,
@@ -298,6 +299,30 @@ describe('header extensions', () => {
     const payload = JSON.stringify(goodClaims())
     const signature = hmacSigner(servers.hs.issuer.secret)(`${header}.${payload}`)
     await refused(servers.hs, `${header}.${b64url(payload)}.${b64url(signature)}`, 'token_invalid')
+  })
+})
+
+describe('duplicate member names in nested objects (attack3 F1)', () => {
+  const secret = (): Buffer => servers.hs.issuer.secret
+  const claims = (): string => JSON.stringify(goodClaims()).slice(1, -1)
+
+  it('a payload with realm.roles twice ("user" then "admin"): token_malformed', async () => {
+    const body = `{${claims()},"realm":{"roles":["user"],"roles":["admin"]}}`
+    await refused(
+      servers.hs,
+      forge({ alg: 'HS256' }, body, hmacSigner(secret())),
+      'token_malformed',
+    )
+  })
+
+  it('a header with a nested duplicate: token_malformed', async () => {
+    const header = '{"alg":"HS256","x-ctx":{"a":1,"\\u0061":2}}'
+    await refused(servers.hs, forge(header, goodClaims(), hmacSigner(secret())), 'token_malformed')
+  })
+
+  it('control: one name in two nested objects connects', async () => {
+    const body = `{${claims()},"realm":{"roles":["user"]},"resource":{"roles":["admin"]}}`
+    await admitted(servers.hs, forge({ alg: 'HS256' }, body, hmacSigner(secret())))
   })
 })
 

@@ -1,4 +1,5 @@
-// JSON objects with unique top-level member names (RFC 7515 §4, RFC 7519 §4), from UTF-8 bytes.
+// JSON objects with unique member names in every object (RFC 7515 §4, RFC 7519 §4, RFC 8259 §4),
+// from UTF-8 bytes.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseJsonObject } from '../../../src/internal/parse-json-object.js'
@@ -40,11 +41,34 @@ describe('parseJsonObject', () => {
     expect(parse(text)).toBeUndefined()
   })
 
-  it('allows repeated names in nested objects (only the top level is the claims set)', () => {
+  it('allows one name in several objects (names are unique per object)', () => {
     expect(parse('{"x":{"a":1},"y":{"a":2},"a":3}')).toEqual({ x: { a: 1 }, y: { a: 2 }, a: 3 })
     expect(parse('{"x":[{"a":1},{"a":2}]}')).toEqual({ x: [{ a: 1 }, { a: 2 }] })
-    // Inside a nested object JSON.parse's last-wins applies; RFC 7519 §4 constrains claim names.
-    expect(parse('{"x":{"a":1,"a":2}}')).toEqual({ x: { a: 2 } })
+    expect(parse('{"a":{"a":{"a":{}}}}')).toEqual({ a: { a: { a: {} } } })
+    expect(parse('{"x":[{},[{}],{"b":[]}]}')).toEqual({ x: [{}, [{}], { b: [] }] })
+  })
+
+  // attack3 F1: a nested duplicate was accepted, last wins (realm.roles ["user"] then ["admin"]),
+  // so two parsers of one token could read different roles.
+  it.each([
+    ['a nested name twice (attack3 F1)', '{"realm":{"roles":["user"],"roles":["admin"]}}'],
+    ['a nested name and its escaped spelling', '{"x":{"a":1,"\\u0061":2}}'],
+    ['a duplicate in an object inside an array', '{"x":[{"a":1},{"a":1,"a":2}]}'],
+    ['a duplicate three objects deep', '{"x":{"y":{"z":{"a":1,"a":2}}}}'],
+    ['a duplicate in an object of an array of arrays', '{"x":[[[{"b":1,"b":1}]]]}'],
+    ['"__proto__" twice in a nested object', '{"x":{"__proto__":1,"__proto__":2}}'],
+    ['a nested duplicate beside a unique top level', '{"a":1,"x":{"k":1,"k":2},"b":2}'],
+    ['a nested duplicate after an empty object', '{"e":{},"x":{"k":1,"k":2}}'],
+  ])('refuses %s', (_name, text) => {
+    expect(parse(text)).toBeUndefined()
+  })
+
+  it('refuses a nested duplicate at a depth that a recursive walk could not reach', () => {
+    const depth = 100_000
+    const deep = `{"x":${'['.repeat(depth)}{"a":1,"a":2}${']'.repeat(depth)}}`
+    expect(parse(deep)).toBeUndefined()
+    const unique = `{"x":${'['.repeat(depth)}{"a":1,"b":2}${']'.repeat(depth)}}`
+    expect(parse(unique)).toBeDefined()
   })
 
   it('is not fooled by strings holding braces, colons and quotes', () => {
@@ -95,7 +119,7 @@ describe('parseJsonObject', () => {
     expect(value.exp).toBeUndefined()
   })
 
-  it('property: refused exactly when an independent scanner finds a repeated name', () => {
+  it('property: refused exactly when an independent scanner finds a repeated name in any object', () => {
     const name = fc.constantFrom('a', 'b', 'alg', 'a"b', 'a\\b', '', 'é', '{', ':')
     // Each name written plainly, fully \u-escaped, or with JSON.stringify's escapes.
     const spelled = fc.tuple(name, fc.nat({ max: 2 })).map(([n, style]) =>
@@ -107,10 +131,24 @@ describe('parseJsonObject', () => {
               .join('')}"`
           : JSON.stringify(n).replaceAll('/', '\\/'),
     )
-    const member = fc.tuple(spelled, fc.jsonValue({ maxDepth: 2 }), fc.constantFrom('', ' ', '\n'))
+    const ws = fc.constantFrom('', ' ', '\n')
+    // Values are JSON texts: plain JSON values, or objects and arrays of the same spelled members,
+    // so that repeated names also occur in nested objects (attack3 F1).
+    const { value } = fc.letrec<{ value: string; object: string }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.jsonValue({ maxDepth: 1 }).map((v) => JSON.stringify(v)),
+        tie('object'),
+        fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
+      ),
+      object: fc
+        .array(fc.tuple(spelled, tie('value'), ws), { maxLength: 4 })
+        .map((members) => `{${members.map(([n, v, w]) => `${w}${n}${w}:${v}`).join(',')}}`),
+    }))
+    const member = fc.tuple(spelled, value, ws)
     fc.assert(
       fc.property(fc.array(member, { maxLength: 5 }), (members) => {
-        const text = `{${members.map(([n, v, ws]) => `${ws}${n}${ws}:${JSON.stringify(v)}`).join(',')}}`
+        const text = `{${members.map(([n, v, w]) => `${w}${n}${w}:${v}`).join(',')}}`
         const result = parse(text)
         if (hasDuplicateNames(text)) expect(result).toBeUndefined()
         else expect(result).toEqual(JSON.parse(text))

@@ -374,7 +374,33 @@ describe('duplicate JSON member names', () => {
     await expectCode(hsVerifier, token(header, body), 'token_malformed')
   })
 
-  it('repeated names inside nested objects are allowed', async () => {
+  // attack3 F1: nested duplicates were accepted, last wins.
+  it.each([
+    [
+      'payload nested "roles" twice (attack3 F1)',
+      '{"alg":"HS256"}',
+      `{${payload},"realm":{"roles":["user"],"roles":["admin"]}}`,
+    ],
+    [
+      'payload nested name and its escaped spelling',
+      '{"alg":"HS256"}',
+      `{${payload},"ctx":{"admin":false,"\\u0061dmin":true}}`,
+    ],
+    [
+      'payload duplicate in an object inside an array',
+      '{"alg":"HS256"}',
+      `{${payload},"list":[{"a":1},{"a":1,"a":2}]}`,
+    ],
+    [
+      'header nested duplicate (jwk)',
+      '{"alg":"HS256","jwk":{"kty":"oct","kty":"RSA"}}',
+      `{${payload}}`,
+    ],
+  ])('%s -> token_malformed', async (_name, header, body) => {
+    await expectCode(hsVerifier, token(header, body), 'token_malformed')
+  })
+
+  it('one name in several nested objects is allowed (names are unique per object)', async () => {
     const body = `{${payload},"ctx":{"a":1,"b":{"a":2}},"list":[{"a":1},{"a":2}]}`
     await expect(hsVerifier.verify(token('{"alg":"HS256"}', body))).resolves.toBeDefined()
   })
