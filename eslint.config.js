@@ -12,6 +12,7 @@ const LAYERS = [
   ['src/keys'],
   ['src/verifier'],
   ['src/revocation'],
+  ['src/rooms'],
   ['src/guard'],
   ['src/authorize'],
   ['src/express', 'src/redis', 'src/compat', 'src/cli'],

@@ -32,4 +32,5 @@ export const AUTH_EXIT_CODES: Readonly<Record<AuthErrorCode, number>> = Object.f
   rate_limited: 21,
   store_unavailable: 22,
   server_error: 23,
+  reauth_required: 24,
 })

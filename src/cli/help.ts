@@ -89,6 +89,6 @@ Exit codes:
   1  internal error       13 token_expired       17 key_not_found       21 rate_limited
   2  usage error          14 token_not_active    18 keys_unavailable    22 store_unavailable
                                                                         23 server_error
-  10 token_missing        15 claim_invalid       19 auth_timeout
+  10 token_missing        15 claim_invalid       19 auth_timeout        24 reauth_required
   11 token_malformed
 `

@@ -29,6 +29,8 @@ export interface SessionContext extends Pick<Authenticator, 'authenticate' | 'ad
   readonly isClosed: () => boolean
   /** The guard's deadlines: one Node timer for every socket. */
   readonly timers: TimerHeap
+  /** After a refresh commits (room memberships are re-checked with the new claims). */
+  readonly onRefreshed?: (socket: AnySocket) => void
 }
 
 /** The ack of `authenticate`. */
@@ -211,6 +213,7 @@ async function refresh(
     const { code, message } = revokedError()
     return { ok: false, code, message }
   }
+  ctx.onRefreshed?.(socket)
   const before = deadlinesOf(socket, previous, ctx)
   const after = deadlinesOf(socket, next, ctx)
   // Same deadlines: the pending entry still applies. Otherwise it is stale from now on.

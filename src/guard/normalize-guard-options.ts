@@ -11,6 +11,7 @@ import {
   isMemoryStore,
   type RevocationStore,
 } from '../revocation/revocation-store.js'
+import { normalizeRooms, type NormalizedRooms } from '../rooms/normalize-rooms.js'
 import type { GuardOptions } from './types.js'
 
 /** Everything a guard needs, checked. */
@@ -31,6 +32,8 @@ export interface NormalizedGuard<TClaims extends JwtClaims> {
   readonly onAuthenticated: GuardOptions<TClaims>['onAuthenticated']
   readonly onFailure: GuardOptions<TClaims>['onFailure']
   readonly limiter: Limiter | undefined
+  /** Room authorization, or undefined without the `rooms` option. */
+  readonly rooms: NormalizedRooms | undefined
 }
 
 const GUARD_OPTIONS = new Set([
@@ -50,6 +53,7 @@ const GUARD_OPTIONS = new Set([
   'onAuthenticated',
   'onFailure',
   'rateLimit',
+  'rooms',
   'now',
 ])
 const TOKEN_SOURCES: readonly TokenSource[] = ['auth', 'header', 'cookie', 'query']
@@ -138,6 +142,7 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
   if (onFailure !== undefined && typeof onFailure !== 'function')
     fail('onFailure', 'must be a function')
   const limiter = createLimiter(raw.rateLimit)
+  const rooms = normalizeRooms(raw.rooms)
 
   return Object.freeze({
     verifier,
@@ -155,5 +160,6 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
     onAuthenticated,
     onFailure,
     limiter,
+    rooms,
   })
 }
