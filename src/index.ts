@@ -3,7 +3,7 @@ export { createVerifier } from './verifier/create-verifier.js'
 export { createGuard } from './guard/create-guard.js'
 export { createMemoryRevocationStore } from './revocation/revocation-store.js'
 export { authorizeEvents } from './authorize/authorize-events.js'
-export { requireClaim, requireScope, scopesOf } from './authorize/rules.js'
+export { requireClaim, requireMember, requireScope, scopesOf } from './authorize/rules.js'
 export {
   AUTH_ERROR_CODES,
   AuthError,
@@ -47,8 +47,10 @@ export type {
   GuardOptions,
   GuardSocket,
   RateLimitOptions,
+  RecheckOptions,
   SocketAuth,
 } from './guard/types.js'
+export type { RoomAck, RoomPolicy, RoomRemoved, RoomRule, RoomsOptions } from './rooms/types.js'
 export type { TokenSource } from './guard/extract-token.js'
 export type {
   RevocationListener,

@@ -68,7 +68,12 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     sessions,
   })
   const rateLimit = createRateLimitCheck(config.limiter)
-  const recovery = createRecovery({ ...config, isClosed, reportFailure })
+  // Room authorization (docs/rooms.md): every join checked, memberships kept true.
+  const rooms =
+    config.rooms === undefined
+      ? undefined
+      : createRoomEngine({ rooms: config.rooms, now, authOf, reportFailure })
+  const recovery = createRecovery({ ...config, isClosed, reportFailure, rooms })
   const fanout = createRevocationFanout({
     ...config,
     isClosed,
@@ -77,11 +82,6 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     namespaces,
     endRevoked,
   })
-  // Room authorization (docs/rooms.md): every join checked, memberships kept true.
-  const rooms =
-    config.rooms === undefined
-      ? undefined
-      : createRoomEngine({ rooms: config.rooms, now, authOf, reportFailure })
   const context: SessionContext = {
     now,
     expiringWarningMs: config.expiringWarningMs,

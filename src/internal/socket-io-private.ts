@@ -33,6 +33,10 @@ export function prependMiddleware(nsp: AnyNamespace, fn: NamespaceMiddleware): v
 
 /** A session stored for connection-state recovery, as the adapter hands it back. */
 export interface StoredSession {
+  /** The socket id the session restores. */
+  readonly sid?: unknown
+  /** The rooms the Socket constructor joins again (its own id among them). */
+  readonly rooms?: unknown
   readonly data?: unknown
   /** The packets to replay, each an event's arguments with its offset last. */
   readonly missedPackets?: unknown

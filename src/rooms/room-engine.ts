@@ -8,7 +8,7 @@ import { interceptJoins, type RoomBookkeeping } from '../internal/socket-io-priv
 import type { JwtClaims } from '../verifier/types.js'
 import type { NormalizedRooms } from './normalize-rooms.js'
 import { isGranted } from './patterns.js'
-import type { RoomAck, RoomRemoved } from './types.js'
+import type { RoomAck, RoomRemoved, RoomRule } from './types.js'
 
 /** Where a join comes from: the client's `room:join`, the server, or a re-check of a member. */
 type Source = 'client' | 'server' | 'recheck'
@@ -32,6 +32,16 @@ export interface RoomEngine {
   guard(nsp: AnyNamespace): void
   /** Joins, checked, the rooms held back for a socket before it authenticated (recovery). */
   restore(socket: AnySocket): void
+  /**
+   * The rooms of a session about to be restored by connection-state recovery, checked with the
+   * claims it keeps: those still allowed, and whether any was refused (its missed packets, which
+   * may have been sent to that room, must then not be replayed).
+   */
+  allowedRooms(
+    rooms: readonly string[],
+    sid: string,
+    claims: JwtClaims | undefined,
+  ): Promise<{ rooms: string[]; refused: boolean }>
   /** Answers the socket's `room:join` and `room:leave`. */
   listen(socket: AnySocket): void
   /** Re-checks every room the socket is in with its current claims; resolves when settled. */
@@ -46,6 +56,9 @@ export const MAX_ROOM_NAME = 1024
 // Rooms held for a socket not yet connected are forgotten after this (a refused handshake).
 const HELD_TTL_MS = 60_000
 
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze(
+  Object.create(null) as Record<string, string>,
+)
 const DENIED = 'You are not allowed in that room.'
 const FULL = 'Too many rooms.'
 const BAD = 'A room name is a non-empty string of at most 1024 characters.'
@@ -85,19 +98,20 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
 
   /** Runs one rule; a throw or rejection is a denial reported as `server_error`. */
   const runRule = (
-    socket: AnySocket,
-    rule: (claims: never, room: string, params: Readonly<Record<string, string>>) => unknown,
+    socket: AnySocket | undefined,
+    rule: RoomRule,
     claims: JwtClaims | null,
     room: string,
     params: Readonly<Record<string, string>>,
   ): boolean | Promise<boolean> => {
     const failed = (cause: unknown): false => {
-      report(socket, new AuthError('server_error', 'A room rule failed.', { cause, room }))
+      if (socket !== undefined)
+        report(socket, new AuthError('server_error', 'A room rule failed.', { cause, room }))
       return false
     }
     let verdict: unknown
     try {
-      verdict = rule(claims as never, room, params)
+      verdict = rule(claims as JwtClaims, room, params)
     } catch (error) {
       return failed(error)
     }
@@ -107,12 +121,16 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
   }
 
   /**
-   * Whether the socket's current claims allow it in `room`: sync when every rule answers sync.
-   * `true` also marks a room admitted by grant alone (`grantedOnly`).
+   * Whether `claims` (undefined: not authenticated; null: a guest) allow `room`: sync when every
+   * rule answers sync. With a socket, a room admitted by grant alone is noted (`grantedOnly`) and
+   * a failing rule reported.
    */
-  const decide = (socket: AnySocket, room: string, source: Source): boolean | Promise<boolean> => {
-    const auth = authOf(socket)
-    const claims = auth === undefined ? undefined : auth === null ? null : auth.claims
+  const decideFor = (
+    claims: JwtClaims | null | undefined,
+    room: string,
+    source: Source,
+    socket?: AnySocket,
+  ): boolean | Promise<boolean> => {
     const grants =
       grantsClaim !== undefined && claims !== undefined && claims !== null
         ? Object.hasOwn(claims, grantsClaim)
@@ -120,17 +138,14 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
           : undefined
         : undefined
     const exact = literal.get(room)
-    const matched: {
-      rule: (typeof patterns)[number]['rule']
-      params: Readonly<Record<string, string>>
-    }[] = []
-    if (exact !== undefined) matched.push({ rule: exact, params: Object.freeze({}) })
+    const matched: { rule: RoomRule; params: Readonly<Record<string, string>> }[] = []
+    if (exact !== undefined) matched.push({ rule: exact, params: NO_PARAMS })
     for (const { pattern, rule } of patterns) {
       const params = pattern.match(room)
       if (params !== undefined) matched.push({ rule, params })
     }
     if (grants !== undefined && isGranted(grants, room)) {
-      if (matched.length === 0) {
+      if (matched.length === 0 && socket !== undefined) {
         let set = grantedOnly.get(socket)
         if (set === undefined) grantedOnly.set(socket, (set = new Set()))
         set.add(room)
@@ -141,7 +156,12 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
       // Unlisted: the app's own rooms, never the client's to pick; one a grant let in before
       // (and no longer names) is no unlisted room.
       if (source === 'client') return false
-      if (source === 'recheck' && grantedOnly.get(socket)?.has(room) === true) return false
+      if (
+        source === 'recheck' &&
+        socket !== undefined &&
+        grantedOnly.get(socket)?.has(room) === true
+      )
+        return false
       return unlistedRooms === 'allow'
     }
     // Not authenticated yet: no rule is asked (guests, once they exist, pass `null`).
@@ -155,6 +175,16 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     }
     if (waits.length === 0) return true
     return Promise.all(waits).then((all) => all.every(Boolean))
+  }
+
+  const decide = (socket: AnySocket, room: string, source: Source): boolean | Promise<boolean> => {
+    const auth = authOf(socket)
+    return decideFor(
+      auth === undefined ? undefined : auth === null ? null : auth.claims,
+      room,
+      source,
+      socket,
+    )
   }
 
   const take = (socket: AnySocket, room: string): number => {
@@ -346,6 +376,14 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
       if (book === undefined)
         throw new Error('sockguard: this Socket.IO adapter cannot be guarded (no addAll/del)')
       bookkeepingOf.set(adapter, book)
+    },
+
+    async allowedRooms(rooms, sid, claims) {
+      const verdicts = await Promise.all(
+        rooms.map(async (room) => (room === sid ? true : decideFor(claims, room, 'server'))),
+      )
+      const kept = rooms.filter((_, index) => verdicts[index] === true)
+      return { rooms: kept, refused: kept.length !== rooms.length }
     },
 
     restore(socket) {
