@@ -44,3 +44,16 @@ export interface RoomRemoved {
   readonly code: 'forbidden'
   readonly message: string
 }
+
+/** The events a client sends to the room protocol, for a typed `socket.io-client` socket. */
+export interface RoomClientToServerEvents {
+  'room:join': (payload: { room: string }, ack?: (response: RoomAck) => void) => void
+  'room:leave': (payload: { room: string }, ack?: (response: RoomAck) => void) => void
+}
+
+/** The events the room protocol sends to a client. */
+export interface RoomServerToClientEvents {
+  'room:removed': (payload: RoomRemoved) => void
+  /** A `room:join` / `room:leave` refused without an ack. */
+  forbidden: (payload: { event: string; ok: false; code: 'forbidden'; message: string }) => void
+}
