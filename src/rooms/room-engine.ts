@@ -315,7 +315,9 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
           ? { ok: true }
           : { ok: false, code: 'forbidden', message: result === false ? DENIED : result }
       if (typeof ack === 'function') (ack as (response: RoomAck) => void)(response)
-      else if (!response.ok) socket.emit('forbidden', { event, ...response })
+      else if (!response.ok)
+        // The shape authorizeEvents sends: `{ event, code, message }`.
+        socket.emit('forbidden', { event, code: response.code, message: response.message })
     }
     const room: unknown =
       typeof payload === 'object' && payload !== null && !Array.isArray(payload)

@@ -55,5 +55,5 @@ export interface RoomClientToServerEvents {
 export interface RoomServerToClientEvents {
   'room:removed': (payload: RoomRemoved) => void
   /** A `room:join` / `room:leave` refused without an ack. */
-  forbidden: (payload: { event: string; ok: false; code: 'forbidden'; message: string }) => void
+  forbidden: (payload: { event: string; code: 'forbidden'; message: string }) => void
 }
