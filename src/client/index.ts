@@ -3,6 +3,8 @@
 // and its own files, so a browser can load these modules one by one.
 export { connect } from './connect.js'
 export { io } from './io.js'
+export { joinRoom, leaveRoom } from './rooms.js'
+export type { RoomAck, RoomRemoved, RoomRequestOptions } from './rooms.js'
 export { AUTH_ERROR_CODES, isAuthErrorCode } from './auth-error-codes.js'
 export type { AuthErrorCode, AuthErrorData } from './auth-error-codes.js'
 export type { RetryOptions } from './backoff.js'
