@@ -98,7 +98,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       ? {}
       : {
           onRefreshed: (socket: AnySocket) => {
-            void rooms.recheck(socket)
+            rooms.recheck(socket).catch(() => undefined)
           },
         }),
   }

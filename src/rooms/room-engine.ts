@@ -243,8 +243,10 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
       if (at - entry.at < HELD_TTL_MS) break
       map.delete(key)
     }
+    const others = [...rooms].filter((room) => room !== id)
+    if (others.length === 0) return
     const entry = map.get(id) ?? { rooms: new Set<string>(), at }
-    for (const room of rooms) if (room !== id) entry.rooms.add(room)
+    for (const room of others) entry.rooms.add(room)
     map.set(id, entry)
   }
 
