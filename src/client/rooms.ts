@@ -2,6 +2,7 @@
 // the server's ack, and the shape of `room:removed`. Types are copied, not imported: this folder
 // is served to browsers and imports nothing of the server side at run time.
 import type { Socket } from 'socket.io-client'
+import type { EventsMap } from './types.js'
 
 /** The server's answer to `room:join` / `room:leave`. */
 export type RoomAck = { ok: true } | { ok: false; code: 'forbidden'; message: string }
@@ -21,11 +22,8 @@ export interface RoomRequestOptions {
 
 const DEFAULT_TIMEOUT_MS = 10_000
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyClientSocket = Socket<any, any>
-
 async function request(
-  socket: AnyClientSocket,
+  socket: Socket,
   event: 'room:join' | 'room:leave',
   room: string,
   options: RoomRequestOptions,
@@ -53,17 +51,18 @@ async function request(
  * const ack = await joinRoom(socket, 'team:red')
  * if (!ack.ok) showError(ack.message)
  */
-export function joinRoom(
-  socket: AnyClientSocket,
+export function joinRoom<TListen extends EventsMap, TEmit extends EventsMap>(
+  socket: Socket<TListen, TEmit>,
   room: string,
   options: RoomRequestOptions = {},
 ): Promise<RoomAck> {
+  // The room events are sockguard's, whatever the app's own maps say.
   return request(socket, 'room:join', room, options)
 }
 
 /** Asks the server to take the socket out of `room`; resolves with its ack (see {@link joinRoom}). */
-export function leaveRoom(
-  socket: AnyClientSocket,
+export function leaveRoom<TListen extends EventsMap, TEmit extends EventsMap>(
+  socket: Socket<TListen, TEmit>,
   room: string,
   options: RoomRequestOptions = {},
 ): Promise<RoomAck> {
