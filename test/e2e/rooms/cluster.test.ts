@@ -4,17 +4,28 @@
 import type { Socket } from 'socket.io'
 import { describe, expect, it } from 'vitest'
 import type { AuthError, RoomsOptions } from '../../../src/index.js'
-import { REDIS_URL, eventually, startCluster } from '../../cluster/support.js'
+import {
+  ADAPTERS,
+  REDIS_URL,
+  eventually,
+  startCluster,
+  type AdapterKind,
+} from '../../cluster/support.js'
 import { connected } from '../../support/guard-e2e.js'
 import { nextEvent } from '../../support/socket-server.js'
 import { provesAbsent } from './support.js'
 
-function clusterWith(allowed: Set<string>, failures: { code: string; room: string | undefined }[]) {
+function clusterWith(
+  allowed: Set<string>,
+  failures: { code: string; room: string | undefined }[],
+  adapter: AdapterKind,
+) {
   const rooms: RoomsOptions = {
     policy: { 'doc:{id}': (claims) => allowed.has(String(claims.sub)) },
   }
   return startCluster({
     url: REDIS_URL,
+    adapter,
     guard: {
       revocationSweepMs: 0,
       rooms,
@@ -30,11 +41,11 @@ async function connectOn(node: Awaited<ReturnType<typeof clusterWith>>['a'], tok
   return { client, socket: await connection }
 }
 
-describe('rooms across two nodes on Redis', () => {
+describe.each(ADAPTERS)('rooms across two nodes on Redis, %s adapter', (adapter) => {
   it('socketsJoin and RemoteSocket.join from A are checked on B', async () => {
     const allowed = new Set(['carol'])
     const failures: { code: string; room: string | undefined }[] = []
-    await using cluster = await clusterWith(allowed, failures)
+    await using cluster = await clusterWith(allowed, failures, adapter)
     const { a, b, issuer } = cluster
     const carol = await connectOn(b, issuer.sign({ sub: 'carol' }))
     const mallory = await connectOn(b, issuer.sign({ sub: 'mallory' }))
@@ -57,7 +68,7 @@ describe('rooms across two nodes on Redis', () => {
   it('recheck on A removes rooms no longer allowed from B’s sockets', async () => {
     const allowed = new Set(['alice', 'carol'])
     const failures: { code: string; room: string | undefined }[] = []
-    await using cluster = await clusterWith(allowed, failures)
+    await using cluster = await clusterWith(allowed, failures, adapter)
     const { a, b, issuer } = cluster
     const carol = await connectOn(b, issuer.sign({ sub: 'carol' }))
     const alice = await connectOn(b, issuer.sign({ sub: 'alice' }))
