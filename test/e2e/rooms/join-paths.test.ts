@@ -4,7 +4,9 @@
 // reported to onFailure with the room, and no broadcast to the room reaches the socket.
 import type { Socket } from 'socket.io'
 import { describe, expect, it } from 'vitest'
-import { requireScope } from '../../../src/index.js'
+import { requireClaim, requireScope } from '../../../src/index.js'
+import { connected } from '../../support/guard-e2e.js'
+import { nextEvent } from '../../support/socket-server.js'
 import { gate, provesAbsent, provesPresent, roomServer, user } from './support.js'
 
 const policy = {
@@ -161,5 +163,40 @@ describe('an async rule', () => {
     db.open(true)
     await joined
     expect(alice.socket.rooms.has('doc:1')).toBe(false)
+  })
+})
+
+describe('the post-connect flow', () => {
+  it('checks the rooms the app joined during quarantine once the socket authenticated', async () => {
+    await using server = await roomServer(
+      { policy: { ...policy, 'team:{name}': requireClaim('team', 'red') } },
+      {
+        guardOptions: { mode: 'post-connect' },
+        setup: (io) => {
+          io.on('connection', (socket) => {
+            void socket.join(['admin', 'user:mallory', 'team:red', 'lobby'])
+          })
+        },
+      },
+    )
+    const admin = server.connect()
+    await connected(admin)
+    await admin.timeout(3_000).emitWithAck('authenticate', {
+      token: server.issuer.sign({ sub: 'root', scope: 'admin' }),
+    })
+    const connection = nextEvent<Socket>(server.io, 'connection')
+    const mallory = server.connect()
+    await connected(mallory)
+    const socket = await connection
+    const ack = (await mallory.timeout(3_000).emitWithAck('authenticate', {
+      token: server.issuer.sign({ sub: 'mallory', team: 'blue' }),
+    })) as { ok: boolean }
+    expect(ack.ok).toBe(true)
+    expect([...socket.rooms].sort()).toEqual([socket.id, 'lobby', 'user:mallory'].sort())
+    expect(server.failures.filter((f) => f.socketId === socket.id)).toEqual([
+      { code: 'forbidden', room: 'admin', socketId: socket.id },
+      { code: 'forbidden', room: 'team:red', socketId: socket.id },
+    ])
+    await provesAbsent(server.io, 'admin', admin, mallory)
   })
 })
