@@ -47,6 +47,8 @@ export function requireScope(...scopes: [string, ...string[]]): EventRule {
   }
   const required = Object.freeze([...scopes])
   return (claims) => {
+    // No claims (a guest, as room rules will see one): no scope.
+    if (typeof claims !== 'object' || (claims as JwtClaims | null) === null) return false
     const granted = scopesOf(claims)
     return required.every((scope) => granted.has(scope))
   }
@@ -75,6 +77,7 @@ export function requireClaim(name: string, value: string | number | boolean): Ev
   ))
     throw new InvalidOptionError('value', 'must be a string, a finite number or a boolean')
   return (claims) => {
+    if (typeof claims !== 'object' || (claims as JwtClaims | null) === null) return false
     // Own members only: `claims.toString` is no claim.
     const actual: unknown = Object.hasOwn(claims, name) ? claims[name] : undefined
     return Array.isArray(actual) ? actual.includes(value) : actual === value

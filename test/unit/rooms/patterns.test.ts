@@ -2,7 +2,7 @@
 // at createGuard (invalid_option for empty or unbalanced patterns, non-function rules, unknown
 // members).
 import { describe, expect, it } from 'vitest'
-import { createGuard, requireScope, type GuardOptions } from '../../../src/index.js'
+import { createGuard, requireClaim, requireScope, type GuardOptions } from '../../../src/index.js'
 import { compilePattern, isGranted } from '../../../src/rooms/patterns.js'
 
 const key = { secret: 'k'.repeat(32), algorithms: ['HS256'] } as const
@@ -98,5 +98,13 @@ describe('the rooms option', () => {
     ['a zero room limit', { policy: {}, maxRoomsPerSocket: 0 }, 'rooms.maxRoomsPerSocket'],
   ])('refuses %s', (_, rooms, option) => {
     expect(create(rooms)).toThrow(invalid(option))
+  })
+})
+
+describe('ready-made rules as room rules', () => {
+  it('deny `null` claims (a guest) instead of throwing', () => {
+    expect(requireScope('admin')(null as never)).toBe(false)
+    expect(requireClaim('team', 'red')(null as never)).toBe(false)
+    expect(requireScope('admin')({ scope: 'admin' }, 'admin', {})).toBe(true)
   })
 })
