@@ -14,6 +14,7 @@ const LAYERS = [
   // Verifier-shaped building blocks over the verifier: opaque tokens, provider presets.
   ['src/introspection', 'src/presets'],
   ['src/revocation'],
+  ['src/rooms'],
   ['src/guard'],
   ['src/authorize'],
   ['src/express', 'src/redis', 'src/compat', 'src/cli', 'src/oidc'],

@@ -21,6 +21,7 @@ export const AUTH_ERROR_CODES = [
   'rate_limited',
   'store_unavailable',
   'server_error',
+  'reauth_required',
 ] as const
 
 /** The closed union of {@link AuthError} codes, for `switch (err.code)`. */
@@ -55,6 +56,8 @@ export interface AuthErrorDetails {
   readonly claim?: string
   /** For key errors: the `kid` that was looked up, when the token had one. */
   readonly kid?: string
+  /** For room refusals (`forbidden`, and a room rule's `server_error`): the room. */
+  readonly room?: string
 }
 
 // A registered symbol, so an AuthError of another copy of sockguard (the dual-package hazard)
@@ -81,6 +84,8 @@ export class AuthError extends Error {
   readonly claim: string | undefined
   /** The `kid` looked up, for key errors. */
   readonly kid: string | undefined
+  /** The room, for a refused join or a room taken away (and a room rule that failed). */
+  readonly room: string | undefined
 
   constructor(code: AuthErrorCode, message: string, details: AuthErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause })
@@ -91,6 +96,7 @@ export class AuthError extends Error {
     this.code = code
     this.claim = details.claim
     this.kid = details.kid
+    this.room = details.room
   }
 }
 

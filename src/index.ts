@@ -6,7 +6,7 @@ export { createGuard } from './guard/create-guard.js'
 export { createMemoryRevocationStore } from './revocation/revocation-store.js'
 export { authorizeEvents } from './authorize/authorize-events.js'
 export { BACKCHANNEL_LOGOUT_EVENT, backchannelLogout } from './oidc/backchannel-logout.js'
-export { requireClaim, requireScope, scopesOf } from './authorize/rules.js'
+export { requireClaim, requireMember, requireScope, scopesOf } from './authorize/rules.js'
 export {
   AUTH_ERROR_CODES,
   AuthError,
@@ -72,9 +72,11 @@ export type {
   GuardSocket,
   GuestSocketData,
   RateLimitOptions,
+  RecheckOptions,
   SocketAuth,
 } from './guard/types.js'
 export type { NamespacePolicyEntry, NamespaceRule } from './guard/namespace-policy.js'
+export type { RoomAck, RoomPolicy, RoomRemoved, RoomRule, RoomsOptions } from './rooms/types.js'
 export type { TokenSource } from './guard/extract-token.js'
 export type {
   RevocationListener,

@@ -152,7 +152,8 @@ export function authorizeEvents<
       // Rules are app code: whatever they return, only `true` allows.
       let verdict: unknown
       try {
-        verdict = rule(auth.claims, ...args)
+        // The socket as `this`: what `requireMember` reads (other rules ignore it).
+        verdict = rule.call(socket, auth.claims, ...args)
       } catch {
         refuse(packet)
         return

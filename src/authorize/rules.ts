@@ -53,7 +53,8 @@ export function requireScope(...scopes: [string, ...string[]]): ClaimsRule {
   }
   const required = Object.freeze([...scopes])
   return (claims) => {
-    if (claims === null) return false
+    // No claims (a guest, as room rules will see one): no scope.
+    if (claims === null || typeof claims !== 'object') return false
     const granted = scopesOf(claims)
     return required.every((scope) => granted.has(scope))
   }
@@ -82,9 +83,38 @@ export function requireClaim(name: string, value: string | number | boolean): Cl
   ))
     throw new InvalidOptionError('value', 'must be a string, a finite number or a boolean')
   return (claims) => {
-    if (claims === null) return false
+    if (claims === null || typeof claims !== 'object') return false
     // Own members only: `claims.toString` is no claim.
     const actual: unknown = Object.hasOwn(claims, name) ? claims[name] : undefined
     return Array.isArray(actual) ? actual.includes(value) : actual === value
+  }
+}
+
+/** The socket a rule of `authorizeEvents` is called on (as `this`): what `requireMember` reads. */
+interface RoomsHolder {
+  readonly rooms: ReadonlySet<string>
+}
+
+/**
+ * Allows the event only when the socket is currently in the room `pick(...args)` names (a
+ * string), so that a handler's `socket.to(room).emit(...)` cannot reach a room the sender is not
+ * in. A room whose join is still waiting for an async rule is not one the socket is in. For
+ * `authorizeEvents` only: it reads the socket, which `authorizeEvents` passes as `this`.
+ *
+ * @throws {InvalidOptionError} (`option: 'pick'`) when `pick` is not a function.
+ *
+ * @example
+ * authorizeEvents<ClientEvents>({ 'chat:send': requireMember((msg) => msg.room) })
+ */
+export function requireMember<TArgs extends unknown[] = unknown[]>(
+  pick: (...args: TArgs) => unknown,
+): EventRule<JwtClaims, TArgs> {
+  if (typeof pick !== 'function')
+    throw new InvalidOptionError('pick', 'must be a function of the event arguments')
+  return function (this: unknown, _claims: JwtClaims, ...args: TArgs): boolean {
+    const holder = this as Partial<RoomsHolder> | undefined
+    if (typeof holder !== 'object' || !(holder.rooms instanceof Set)) return false
+    const room = pick(...args)
+    return typeof room === 'string' && holder.rooms.has(room)
   }
 }

@@ -34,4 +34,5 @@ export const AUTH_EXIT_CODES: Readonly<Record<AuthErrorCode, number>> = Object.f
   server_error: 23,
   // After server_error: the numbers of the codes before it never move.
   logged_out: 24,
+  reauth_required: 25,
 })

@@ -149,6 +149,8 @@ const EXPLAIN: Readonly<Record<AuthErrorCode, Explain>> = {
     'The server failed while checking the token (it was shutting down, or one of its hooks threw): the token itself was not judged. Retry with a backoff.',
   rate_limited: () =>
     'Too many failed handshakes came from this address. Wait, and fix the token before retrying.',
+  reauth_required: () =>
+    'The server asked for a fresh token (guard.recheck) and none came in time. Get a fresh token and reconnect.',
 }
 
 /**

@@ -90,5 +90,5 @@ Exit codes:
   2  usage error          14 token_not_active    18 keys_unavailable    22 store_unavailable
                                                                         23 server_error
   10 token_missing        15 claim_invalid       19 auth_timeout        24 logged_out
-  11 token_malformed
+  11 token_malformed                                                    25 reauth_required
 `

@@ -23,6 +23,7 @@ export const AUTH_ERROR_CODES = [
   'rate_limited',
   'store_unavailable',
   'server_error',
+  'reauth_required',
 ] as const satisfies readonly ServerAuthErrorCode[]
 
 /** The closed union of auth error codes, for `switch (error.code)`. */

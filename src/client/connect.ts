@@ -7,6 +7,7 @@ import { authErrorOf, type AuthErrorData } from './auth-error-codes.js'
 import { createBackoff, type Backoff } from './backoff.js'
 import { emitReserved } from './emit-reserved.js'
 import { invalidOption } from './invalid-option.js'
+import { roomRemovedOf } from './rooms.js'
 import type { ConnectOptions, DefaultEventsMap, EventsMap, GetToken } from './types.js'
 
 const DEFAULT_REFRESH_TIMEOUT_MS = 10_000
@@ -49,10 +50,8 @@ export function connect<
   TListen extends EventsMap = DefaultEventsMap,
   TEmit extends EventsMap = TListen,
 >(url: string, options: ConnectOptions): Socket<TListen, TEmit> {
-  const { getToken, onAuthError, refreshTimeoutMs, backoff, ...socketOptions } = normalize(
-    url,
-    options,
-  )
+  const { getToken, onAuthError, onRoomRemoved, refreshTimeoutMs, backoff, ...socketOptions } =
+    normalize(url, options)
 
   let attempt = 0 // the current handshake's getToken call; stale answers are dropped
   let forceRefresh = false // the next handshake asks for a fresh token
@@ -269,6 +268,20 @@ export function connect<
     }
   }
 
+  if (onRoomRemoved !== undefined)
+    socket.on('room:removed', (payload: unknown) => {
+      const removed = roomRemovedOf(payload)
+      if (removed === undefined) return
+      try {
+        onRoomRemoved(removed)
+      } catch (thrown) {
+        // As for onAuthError: not inside socket.io-client's event dispatch.
+        queueMicrotask(() => {
+          throw thrown
+        })
+      }
+    })
+
   socket.on('auth:expiring', () => {
     if (refreshing) return
     refreshing = true
@@ -297,6 +310,9 @@ function normalize(url: unknown, options: unknown): Normalized {
   }
   if (given.onAuthError !== undefined && typeof given.onAuthError !== 'function') {
     throw invalidOption('onAuthError', 'must be a function')
+  }
+  if (given.onRoomRemoved !== undefined && typeof given.onRoomRemoved !== 'function') {
+    throw invalidOption('onRoomRemoved', 'must be a function')
   }
   if (given.auth !== undefined) {
     throw invalidOption('auth', 'is built from `getToken`; give `getToken` instead')

@@ -3,6 +3,7 @@
 import type { ManagerOptions, SocketOptions } from 'socket.io-client'
 import type { AuthErrorData } from './auth-error-codes.js'
 import type { RetryOptions } from './backoff.js'
+import type { RoomRemoved } from './rooms.js'
 
 /** An event map: event names to listener signatures (socket.io-client's `EventsMap`). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -46,6 +47,11 @@ export interface ConnectOptions extends Omit<SocketIoOptions, 'auth'> {
    * It may be `async`: a rejection of the promise it returns is ignored, never unhandled.
    */
   readonly onAuthError?: (error: AuthErrorData) => unknown
+  /**
+   * Called when the server takes the socket out of a room (`room:removed`: a refresh or
+   * `guard.recheck` found the room no longer allowed; docs/rooms.md).
+   */
+  readonly onRoomRemoved?: (removed: RoomRemoved) => void
   /**
    * How long to wait for the server's ack of an in-band refresh (`authenticate`), in ms.
    * @defaultValue 10000

@@ -6,6 +6,7 @@
 import type { AuthError } from '../errors.js'
 import { createTimerHeap } from '../internal/timer-heap.js'
 import { createRevocationLog } from '../revocation/revocation-log.js'
+import { createRoomEngine } from '../rooms/room-engine.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { attachGuard } from './attach.js'
 import { createAuthenticator } from './authenticate.js'
@@ -20,8 +21,10 @@ import { createRateLimitCheck } from './rate-limit-check.js'
 import { createRecovery } from './recovery.js'
 import { markReceiving } from './recovery-offsets.js'
 import { createRevocationFanout } from './revocation-fanout.js'
+import { createRoomRecheck } from './room-recheck.js'
 import { startRevocationSweep } from './revocation-sweep.js'
 import { createSessionIndex } from './session-index.js'
+import { authOf } from './socket-auth.js'
 import type { AnyNamespace, AnySocket, Guard, GuardOptions, GuardSocket } from './types.js'
 
 /**
@@ -70,7 +73,12 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     sessions,
   })
   const rateLimit = createRateLimitCheck(config.limiter)
-  const recovery = createRecovery({ ...config, isClosed, reportFailure })
+  // Room authorization (docs/rooms.md): every join checked, memberships kept true.
+  const rooms =
+    config.rooms === undefined
+      ? undefined
+      : createRoomEngine({ rooms: config.rooms, now, authOf, reportFailure })
+  const recovery = createRecovery({ ...config, isClosed, reportFailure, rooms })
   // Set below: a socket's own logout (revokeOnLogout) ends it with `logged_out`, not
   // `token_revoked`, though its revocation matches it.
   let isLoggingOut: (socket: AnySocket) => boolean = () => false
@@ -108,13 +116,34 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     // close() a session's timer still fires once, and does nothing.
     isClosed,
     timers,
+    ...(rooms === undefined
+      ? {}
+      : {
+          onRefreshed: (socket: AnySocket) => {
+            rooms.recheck(socket).catch(() => undefined)
+          },
+        }),
   }
+  const roomRecheck = createRoomRecheck({
+    now,
+    timers,
+    isClosed,
+    sessions,
+    namespaces,
+    engine: rooms,
+    reportFailure,
+  })
   const liveSessions = createLiveSessions(context)
   // A socket's session begins here, and with it the broadcasts it may be replayed on recovery.
   const beginSession = (socket: AnySocket): void => {
     markReceiving(socket)
     liveSessions.start(socket)
     logout.start(socket)
+    if (rooms !== undefined) {
+      rooms.listen(socket)
+      // Rooms a recovered session brought back, held until now: checked with its claims.
+      rooms.restore(socket)
+    }
   }
   const postConnect: PostConnectContext = {
     ...context,
@@ -162,6 +191,9 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   const hook = (nsp: AnyNamespace): void => {
     if (!namespaces.add(nsp)) return
     start()
+    // Before any socket of the namespace exists: recovery joins rooms in the Socket constructor.
+    rooms?.guard(nsp)
+    roomRecheck.listen(nsp)
     recovery.guard(nsp)
     // Runs before the app's own `connection` listeners.
     nsp.prependListener('connection', onConnection)
@@ -183,6 +215,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     middleware,
     attach: (io) => attachGuard(io, middleware, hook),
     revoke: fanout.revoke,
+    recheck: roomRecheck.recheck,
     async close() {
       closed = true
       answerPending()
@@ -192,6 +225,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
       for (const nsp of namespaces) {
         nsp.off('connection', onConnection)
         fanout.unlisten(nsp)
+        roomRecheck.unlisten(nsp)
       }
       sessions.clear()
       log.clear()

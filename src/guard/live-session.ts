@@ -40,6 +40,8 @@ export interface SessionContext extends Pick<Authenticator, 'authenticate' | 'ad
   ) => Promise<void> | undefined
   /** Takes a socket out of the session index before it becomes a guest. */
   readonly forget: (socket: AnySocket) => void
+  /** After a refresh commits (room memberships are re-checked with the new claims). */
+  readonly onRefreshed?: (socket: AnySocket) => void
 }
 
 /** The ack of `authenticate`. */
@@ -150,6 +152,8 @@ export function createLiveSessions(ctx: SessionContext): LiveSessions {
           ctx.forget(socket)
           setAuth(socket, null)
           sendUnauthorized(socket, wireError(error))
+          // Its rooms are re-checked as a guest's (null claims), as after a refresh.
+          ctx.onRefreshed?.(socket)
           return
         }
         rejectSocket(socket, error)
@@ -236,6 +240,7 @@ async function refresh(
     const { code, message } = revokedError()
     return { ok: false, code, message }
   }
+  ctx.onRefreshed?.(socket)
   const before = deadlinesOf(socket, previous, ctx)
   const after = deadlinesOf(socket, next, ctx)
   // Same deadlines: the pending entry still applies. Otherwise it is stale from now on.

@@ -12,6 +12,7 @@ import {
   type RevocationStore,
 } from '../revocation/revocation-store.js'
 import { createNamespacePolicy, type NamespacePolicy } from './namespace-policy.js'
+import { normalizeRooms, type NormalizedRooms } from '../rooms/normalize-rooms.js'
 import type { GuardOptions } from './types.js'
 
 /** Everything a guard needs, checked. */
@@ -35,6 +36,8 @@ export interface NormalizedGuard<TClaims extends JwtClaims> {
   readonly namespacePolicy: NamespacePolicy
   readonly expiry: 'disconnect' | 'guest'
   readonly revokeOnLogout: boolean
+  /** Room authorization, or undefined without the `rooms` option. */
+  readonly rooms: NormalizedRooms | undefined
 }
 
 const GUARD_OPTIONS = new Set([
@@ -57,6 +60,7 @@ const GUARD_OPTIONS = new Set([
   'namespaces',
   'anonymous',
   'expiry',
+  'rooms',
   'now',
   'revokeOnLogout',
 ])
@@ -161,6 +165,7 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
   // A logout revokes the provider session when the token has one: the store must keep it.
   if (revokeOnLogout && typeof store.revokeSession !== 'function')
     fail('revocationStore', 'must implement revokeSession for revokeOnLogout')
+  const rooms = normalizeRooms(raw.rooms)
 
   return Object.freeze({
     verifier,
@@ -187,5 +192,6 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
     namespacePolicy,
     expiry,
     revokeOnLogout,
+    rooms,
   })
 }

@@ -5,6 +5,7 @@
 import type { AuthError } from '../errors.js'
 import { filterRestoredSessions, type StoredSession } from '../internal/socket-io-private.js'
 import { isRevokedWithin } from '../revocation/is-revoked-within.js'
+import type { RoomEngine } from '../rooms/room-engine.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { expiredError, revokedError, storeUnavailable } from './guard-errors.js'
 import { rejectSocket } from './live-session.js'
@@ -22,6 +23,8 @@ export interface RecoveryOptions extends Pick<
   readonly isClosed: () => boolean
   /** Reports a refusal (onFailure hook). */
   readonly reportFailure: (error: AuthError, socket: AnySocket) => void
+  /** Room authorization, when the guard has it: the restored rooms are checked too. */
+  readonly rooms?: RoomEngine | undefined
 }
 
 /** The recovery checks of one guard. */
@@ -33,6 +36,27 @@ export interface Recovery {
    * disconnected); with a store that answers asynchronously it may be refused a moment later.
    */
   recheck(socket: AnySocket, auth: SocketAuth): boolean
+}
+
+/**
+ * The session without its missed packets when the claims it keeps no longer allow one of its
+ * rooms: the adapter picked those packets by the session's old rooms, and a packet does not say
+ * which room it was sent to. Its rooms are left as they are: the Socket constructor joins them
+ * before any middleware, the guard holds them until the socket authenticated, then checks each
+ * (a refused one is reported to onFailure with the room).
+ */
+async function withoutLeakedPackets(
+  session: StoredSession,
+  rooms: RoomEngine,
+): Promise<StoredSession> {
+  const { sid, rooms: joined } = session
+  if (!Array.isArray(joined) || typeof sid !== 'string') return session
+  const { refused } = await rooms.allowedRooms(
+    joined.filter((room): room is string => typeof room === 'string'),
+    sid,
+    authOfData(session.data)?.claims,
+  )
+  return refused ? { ...session, missedPackets: [] } : session
 }
 
 /** Makes the recovery checks of one guard. */
@@ -95,7 +119,8 @@ export function createRecovery(options: RecoveryOptions): Recovery {
         // Nothing older than the session itself is replayed (recovery-offsets.ts).
         const limited = limitReplay(session, offset)
         if (limited === null) return null
-        return (await mayRestore(limited.data, nsp)) ? limited : null
+        if (!(await mayRestore(limited.data, nsp))) return null
+        return options.rooms === undefined ? limited : withoutLeakedPackets(limited, options.rooms)
       }
       if (filterRestoredSessions(adapter, admitSession)) restoredBy.add(adapter)
     },

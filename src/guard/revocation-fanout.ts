@@ -73,6 +73,24 @@ function checkedTarget(target: unknown): RevocationTarget {
   return target as RevocationTarget
 }
 
+/**
+ * Tells the other nodes of each namespace's cluster adapter (the in-memory one has none): the
+ * channel of revocation, also used by `guard.recheck` (room-recheck.ts).
+ */
+export async function tellNodes(
+  namespaces: Iterable<AnyNamespace>,
+  event: string,
+  message: object,
+): Promise<void> {
+  await Promise.all(
+    [...namespaces].map(async (nsp) => {
+      // Only a cluster adapter has other nodes to tell (the in-memory one warns on
+      // serverSideEmit).
+      if ((await serverCount(nsp)) > 1) nsp.serverSideEmit(event, message)
+    }),
+  )
+}
+
 /** Awaits a store write; its failure as `store_unavailable`, or undefined when it worked. */
 async function write(stored: () => void | Promise<void>): Promise<AuthError | undefined> {
   try {
@@ -193,16 +211,8 @@ export function createRevocationFanout(options: RevocationFanoutOptions): Revoca
     endLocalSubject(sub, undefined, this)
   }
 
-  /** Tells the other nodes of each namespace's cluster adapter (the in-memory one has none). */
-  const tellOtherNodes = async (event: string, message: object): Promise<void> => {
-    await Promise.all(
-      [...namespaces].map(async (nsp) => {
-        // Only a cluster adapter has other nodes to tell (the in-memory one warns on
-        // serverSideEmit).
-        if ((await serverCount(nsp)) > 1) nsp.serverSideEmit(event, message)
-      }),
-    )
-  }
+  const tellOtherNodes = (event: string, message: object): Promise<void> =>
+    tellNodes(namespaces, event, message)
 
   return {
     async revoke(given) {

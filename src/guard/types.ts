@@ -5,6 +5,7 @@ import type { JwtClaims, Verifier, VerifierOptions } from '../verifier/types.js'
 import type { TokenSource } from './extract-token.js'
 import type { NamespacePolicyEntry } from './namespace-policy.js'
 import type { RevocationStore, RevocationTarget } from '../revocation/revocation-store.js'
+import type { RoomsOptions } from '../rooms/types.js'
 
 /** What the guard stores on `socket.data.auth`. */
 export interface SocketAuth<TClaims extends JwtClaims = JwtClaims> {
@@ -172,6 +173,11 @@ export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
    * @defaultValue false
    */
   readonly revokeOnLogout?: boolean
+  /**
+   * Room authorization (docs/rooms.md): room name patterns -> rules, checked on every path by
+   * which a socket enters a room, and again when its token or permissions change.
+   */
+  readonly rooms?: RoomsOptions<TClaims>
   /** Clock in ms since the epoch (a test seam). @defaultValue Date.now */
   readonly now?: () => number
 }
@@ -182,6 +188,16 @@ export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
  */
 export interface GuestSocketData<TClaims extends JwtClaims = JwtClaims> {
   auth: SocketAuth<TClaims> | null
+}
+
+/** Options of {@link Guard.recheck}. */
+export interface RecheckOptions {
+  /**
+   * Also ask the matching sockets for a fresh token within this many ms: they get
+   * `auth:expiring` with the earlier deadline, and a socket that has not refreshed by then is
+   * ended with `unauthorized` `{ code: 'reauth_required' }`.
+   */
+  readonly refreshWithinMs?: number
 }
 
 /** Options of {@link createGuard}: a verifier, or verifier options inline. */
@@ -224,6 +240,15 @@ export interface Guard<TClaims extends JwtClaims = JwtClaims> {
    * store that has no `revokeSession` (nothing is ended then).
    */
   revoke(target: RevocationTarget): Promise<void>
+  /**
+   * Re-runs the room rules now for the sockets of `target` (`{ sub }`, or `{ jti, iss? }`) on
+   * every node, for permissions the app keeps outside the token: rooms no longer allowed are
+   * left and the client gets `room:removed`. With `refreshWithinMs`, also asks them for a fresh
+   * token in that time (docs/rooms.md). Resolves once this node's sockets are re-checked and the
+   * other nodes told.
+   * @throws {InvalidOptionError} for a bad target or option.
+   */
+  recheck(target: RevocationTarget, options?: RecheckOptions): Promise<void>
   /**
    * Cancels every timer, stops the revocation sweep and feed, stops listening, and closes the
    * revocation store; connected sockets are left alone. Authentications still pending are

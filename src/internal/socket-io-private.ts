@@ -33,6 +33,10 @@ export function prependMiddleware(nsp: AnyNamespace, fn: NamespaceMiddleware): v
 
 /** A session stored for connection-state recovery, as the adapter hands it back. */
 export interface StoredSession {
+  /** The socket id the session restores. */
+  readonly sid?: unknown
+  /** The rooms the Socket constructor joins again (its own id among them). */
+  readonly rooms?: unknown
   readonly data?: unknown
   /** The packets to replay, each an event's arguments with its offset last. */
   readonly missedPackets?: unknown
@@ -169,4 +173,63 @@ export function parentNameOf(nsp: AnyNamespace): string | undefined {
       return parent.name
   }
   return undefined
+}
+
+/** An adapter's own room bookkeeping, unchecked (what the wrappers of `interceptJoins` call). */
+export interface RoomBookkeeping {
+  /** The adapter's original `addAll(id, rooms)`. */
+  add(id: string, rooms: ReadonlySet<string>): void
+  /** The adapter's original `del(id, room)`. */
+  del(id: string, room: string): void
+}
+
+/** What `interceptJoins` calls instead of the adapter's methods. */
+export interface JoinHooks {
+  /** Every join: `socket.join`, `socketsJoin` (local and from other nodes), recovery. */
+  addAll(id: string, rooms: ReadonlySet<string>): void | Promise<void>
+  /** A socket leaves one room (after the adapter did). */
+  left(id: string, room: string): void
+  /** A socket leaves every room (after the adapter did). */
+  leftAll(id: string): void
+}
+
+/**
+ * `Adapter#addAll(id, rooms)`, `del` and `delAll`: the one point every room change of a socket
+ * passes through. `socket.join` calls `adapter.addAll` (and so do `io.in().socketsJoin()`,
+ * `RemoteSocket#join` and the messages of a cluster adapter's other nodes, through
+ * `addSockets` -> `socket.join`), and the Socket constructor of a session restored by
+ * connection-state recovery calls `join` for each of its previous rooms before any middleware
+ * runs. Replaces `addAll` with `hooks.addAll` and follows `del` / `delAll`; returns the original
+ * bookkeeping, or undefined when the adapter lacks one of the methods (room authorization then
+ * cannot be enforced and the guard refuses to start).
+ */
+export function interceptJoins(adapter: object, hooks: JoinHooks): RoomBookkeeping | undefined {
+  const target = adapter as {
+    addAll?: (id: string, rooms: ReadonlySet<string>) => void | Promise<void>
+    del?: (id: string, room: string) => void
+    delAll?: (id: string) => void
+  }
+  const { addAll, del, delAll } = target
+  if (typeof addAll !== 'function' || typeof del !== 'function' || typeof delAll !== 'function')
+    return undefined
+  const bookkeeping: RoomBookkeeping = {
+    add: (id, rooms) => {
+      // The in-memory bookkeeping is synchronous (a sharded adapter's subscription may not be:
+      // its own errors are its own, as with a plain `socket.join`).
+      void addAll.call(adapter, id, rooms)
+    },
+    del: (id, room) => {
+      del.call(adapter, id, room)
+    },
+  }
+  target.addAll = (id, rooms) => hooks.addAll(id, rooms)
+  target.del = function (this: unknown, id, room) {
+    del.call(this, id, room)
+    hooks.left(id, room)
+  }
+  target.delAll = function (this: unknown, id) {
+    delAll.call(this, id)
+    hooks.leftAll(id)
+  }
+  return bookkeeping
 }

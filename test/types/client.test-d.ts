@@ -7,12 +7,15 @@ import {
   AUTH_ERROR_CODES,
   connect,
   io,
+  joinRoom,
+  leaveRoom,
   type AuthErrorCode,
   type AuthErrorData,
   type CompatSocket,
   type GetToken,
   type GetTokenContext,
   type RetryOptions,
+  type RoomAck,
 } from 'sockguard/client'
 import {
   AUTH_ERROR_CODES as SERVER_AUTH_ERROR_CODES,
@@ -143,3 +146,8 @@ connect(url, { getToken: () => 't', retry: { initialDelayMs: '1s' } })
   // @ts-expect-error: the timeout is a number of ms
   void logout(socket, { timeoutMs: '5s' })
 }
+// joinRoom / leaveRoom take a socket of any event maps and resolve with the room ack.
+expectTypeOf(joinRoom(socket, 'team:red')).toEqualTypeOf<Promise<RoomAck>>()
+expectTypeOf(leaveRoom(connect(url, { getToken: () => 'token' }), 'team:red')).toEqualTypeOf<
+  Promise<RoomAck>
+>()

@@ -86,6 +86,7 @@ export function describe(error: AnyAuthError): string {
     case 'rate_limited':
     case 'store_unavailable':
     case 'server_error':
+    case 'reauth_required':
       expectTypeOf(error).toEqualTypeOf<PlainAuthError>()
       return error.code
     default:

@@ -14,6 +14,7 @@ import {
   filterRestoredSessions,
   gateIncomingEvents,
   gateStringEventsOnly,
+  interceptJoins,
   namespaceCountOf,
   namespacesOf,
   parentNameOf,
@@ -215,6 +216,70 @@ describe('Socket.IO server private members', () => {
     client.emit('blocked')
     await again
     expect(seen).toEqual(['control', 'use:control', 'blocked', 'use:blocked'])
+  })
+})
+
+describe('Adapter#addAll / del / delAll: every room change of a socket', () => {
+  it('socket.join, socketsJoin, RemoteSocket.join and leaving all pass through them', async () => {
+    const { io, connect } = await startIo()
+    const seen: string[] = []
+    const book = interceptJoins(io.of('/').adapter, {
+      addAll(id, rooms) {
+        seen.push(`add ${[...rooms].filter((room) => room !== id).join(',')}`)
+        book!.add(id, rooms)
+      },
+      left(_, room) {
+        seen.push(`left ${room}`)
+      },
+      leftAll() {
+        seen.push('leftAll')
+      },
+    })
+    expect(book).toBeDefined()
+    const connection = nextSocket(io)
+    const client = connect()
+    const socket = await connection
+    await socket.join('a')
+    io.in(socket.id).socketsJoin('b')
+    const [remote] = await io.in(socket.id).fetchSockets()
+    remote!.join('c')
+    await socket.leave('a')
+    expect([...socket.rooms].sort()).toEqual([socket.id, 'b', 'c'].sort())
+    book!.del(socket.id, 'b')
+    expect(socket.rooms.has('b')).toBe(false)
+    const gone = once(socket, 'disconnect')
+    client.disconnect()
+    await gone
+    expect(seen).toEqual(['add ', 'add a', 'add b', 'add c', 'left a', 'leftAll'])
+  })
+
+  it('the Socket constructor of a recovered session joins its previous rooms through addAll', async () => {
+    const { io, connect } = await startIo({
+      connectionStateRecovery: { maxDisconnectionDuration: 10_000 },
+    })
+    const calls: { id: string; rooms: string[]; connected: boolean }[] = []
+    const book = interceptJoins(io.of('/').adapter, {
+      addAll(id, rooms) {
+        calls.push({ id, rooms: [...rooms], connected: io.of('/').sockets.has(id) })
+        book!.add(id, rooms)
+      },
+      left: () => undefined,
+      leftAll: () => undefined,
+    })
+    const connection = nextSocket(io)
+    const client = connect('/', false, true)
+    const socket = await connection
+    await socket.join('kept')
+    socket.emit('tick')
+    await clientEvent(client, 'tick')
+    calls.length = 0
+    const again = nextSocket(io)
+    socket.conn.close()
+    const recovered = await again
+    expect(recovered.recovered).toBe(true)
+    // Before the socket is in `nsp.sockets` (the constructor), then its own room (`_onconnect`).
+    expect(calls[0]).toEqual({ id: socket.id, rooms: [socket.id], connected: false })
+    expect(calls).toContainEqual({ id: socket.id, rooms: ['kept'], connected: false })
   })
 })
 

@@ -40,4 +40,9 @@ declare global {
   function render(from: string, text: string): void
   function isPublic(room: string): Promise<boolean>
   function isCustomer(sub: string | undefined): Promise<boolean>
+  /** The app's database of permissions (docs/rooms.md). */
+  const db: {
+    canRead(sub: string | undefined, docId: string | undefined): Promise<boolean>
+    setGrants(sub: string, rooms: string[]): Promise<void>
+  }
 }

@@ -1,0 +1,145 @@
+// `guard.recheck(target, options)`: re-runs the room rules for a subject's (or a token id's)
+// sockets on this node and, by the revocation channel (revocation-fanout.ts, tellNodes), on the
+// other nodes; with `refreshWithinMs` it also asks them for a fresh token by a deadline.
+import { AuthError, InvalidOptionError } from '../errors.js'
+import { integerOption } from '../internal/integer-option.js'
+import type { DeadlineKind, TimerHeap } from '../internal/timer-heap.js'
+import { matchesToken } from '../revocation/revocation-store.js'
+import type { RevocationTarget } from '../revocation/revocation-store.js'
+import type { RoomEngine } from '../rooms/room-engine.js'
+import { rejectSocket } from './live-session.js'
+import { tellNodes } from './revocation-fanout.js'
+import type { SessionIndex } from './session-index.js'
+import { authOf } from './socket-auth.js'
+import type { AnyNamespace, AnySocket, RecheckOptions, SocketAuth } from './types.js'
+
+const RECHECK_EVENT = 'sockguard:recheck'
+
+/** What the re-check needs from its guard. */
+export interface RoomRecheckOptions {
+  readonly now: () => number
+  readonly timers: TimerHeap
+  readonly isClosed: () => boolean
+  readonly sessions: SessionIndex
+  readonly namespaces: Iterable<AnyNamespace>
+  /** Undefined without the `rooms` option (only the refresh deadline then applies). */
+  readonly engine: RoomEngine | undefined
+  readonly reportFailure: (error: AuthError, socket: AnySocket) => void
+}
+
+/** `guard.recheck` of one guard. */
+export interface RoomRecheck {
+  readonly recheck: (target: RevocationTarget, options?: RecheckOptions) => Promise<void>
+  /** Hears the other nodes' re-check messages of a namespace. */
+  readonly listen: (nsp: AnyNamespace) => void
+  readonly unlisten: (nsp: AnyNamespace) => void
+}
+
+interface Message {
+  readonly sub?: string
+  readonly jti?: string
+  readonly iss?: string
+  readonly refreshWithinMs?: number
+}
+
+/** Makes `guard.recheck` of one guard. */
+export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
+  const { now, timers, isClosed, sessions, namespaces, engine, reportFailure } = options
+  // The token each asked socket held when asked, and the deadline: a refresh replaces the token
+  // (`socket.data.auth`), which makes the entry stale.
+  const asked = new WeakMap<AnySocket, { readonly auth: SocketAuth; readonly at: number }>()
+
+  const reauth: DeadlineKind<AnySocket> = {
+    isLive(socket, at) {
+      const entry = asked.get(socket)
+      return !isClosed() && socket.connected && entry?.at === at && authOf(socket) === entry.auth
+    },
+    fire(socket) {
+      asked.delete(socket)
+      const error = new AuthError(
+        'reauth_required',
+        'A fresh token was required and none came in time.',
+      )
+      reportFailure(error, socket)
+      rejectSocket(socket, error)
+    },
+  }
+
+  const askForRefresh = (socket: AnySocket, withinMs: number): void => {
+    const auth = authOf(socket)
+    // A guest has no token to refresh.
+    if (auth === undefined || auth === null || !socket.connected) return
+    const deadline = now() + withinMs
+    const previous = asked.get(socket)
+    // An earlier request for this very token stands.
+    if (previous !== undefined && previous.auth === auth && previous.at <= deadline) return
+    asked.set(socket, { auth, at: deadline })
+    timers.schedule(reauth, deadline, socket)
+    const expiresAt = auth.expiresAt === null ? deadline : Math.min(auth.expiresAt, deadline)
+    socket.emit('auth:expiring', { expiresAt })
+  }
+
+  /** This node's sockets of the target (of `nsp` when given). */
+  const localSockets = (message: Message, nsp?: AnyNamespace): AnySocket[] => {
+    const found: AnySocket[] = []
+    const pool = message.sub !== undefined ? sessions.withSubject(message.sub) : sessions.all()
+    for (const socket of pool) {
+      const claims = authOf(socket)?.claims
+      if (claims === undefined || (nsp !== undefined && socket.nsp !== nsp)) continue
+      if (message.jti !== undefined && !matchesToken(claims, message.iss, message.jti)) continue
+      found.push(socket)
+    }
+    return found
+  }
+
+  const runLocal = async (message: Message, nsp?: AnyNamespace): Promise<void> => {
+    const sockets = localSockets(message, nsp)
+    const { refreshWithinMs } = message
+    if (refreshWithinMs !== undefined)
+      for (const socket of sockets) askForRefresh(socket, refreshWithinMs)
+    if (engine !== undefined) await Promise.all(sockets.map((socket) => engine.recheck(socket)))
+  }
+
+  const onMessage = function (this: AnyNamespace, raw: unknown): void {
+    if (isClosed()) return
+    const message = parse(raw)
+    if (message !== undefined) void runLocal(message, this).catch(() => undefined)
+  }
+
+  return {
+    async recheck(target, options = {}) {
+      const message = parse({ ...target, ...options }, true)
+      if (message === undefined)
+        throw new InvalidOptionError('target', 'must be { sub } or { jti, iss? }')
+      if (isClosed()) return
+      await runLocal(message)
+      await tellNodes(namespaces, RECHECK_EVENT, message)
+    },
+    listen(nsp) {
+      ;(nsp as unknown as NodeJS.EventEmitter).on(RECHECK_EVENT, onMessage)
+    },
+    unlisten(nsp) {
+      ;(nsp as unknown as NodeJS.EventEmitter).off(RECHECK_EVENT, onMessage)
+    },
+  }
+}
+
+/** The checked message (or target and options), or undefined when it is not one. */
+function parse(raw: unknown, strict = false): Message | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined
+  const { sub, jti, iss, refreshWithinMs } = raw as Record<string, unknown>
+  let withinPart: { refreshWithinMs?: number } = {}
+  try {
+    if (refreshWithinMs !== undefined)
+      withinPart = {
+        refreshWithinMs: integerOption(refreshWithinMs, 'refreshWithinMs', 0, 1, 2 ** 31 - 1),
+      }
+  } catch (error) {
+    if (strict) throw error
+    return undefined
+  }
+  if (typeof sub === 'string' && sub !== '') return { sub, ...withinPart }
+  if (typeof jti === 'string' && jti !== '' && (iss === undefined || typeof iss === 'string'))
+    return iss === undefined ? { jti, ...withinPart } : { jti, iss, ...withinPart }
+  return undefined
+}

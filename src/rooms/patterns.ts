@@ -1,0 +1,112 @@
+// Room name patterns, compiled once: `{name}` matches one non-empty segment (no ':'), a final `*`
+// matches a non-empty rest, any other text matches itself exactly. Matching is over the whole room
+// name (anchored), so `doc:1:admin` is not `doc:{id}` and a room named `doc:*` is just a string.
+import { InvalidOptionError } from '../errors.js'
+
+/** A compiled pattern: a literal name, or an anchored regular expression with named segments. */
+export interface CompiledPattern {
+  readonly source: string
+  /** The parameter names, in order (empty for a literal pattern). */
+  readonly names: readonly string[]
+  /** The room's parameters when it matches, else undefined. */
+  match(room: string): Readonly<Record<string, string>> | undefined
+}
+
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+const PROTOTYPE_NAMES = new Set(['__proto__', 'constructor', 'prototype'])
+const NO_PARAMS = Object.freeze(Object.create(null) as Record<string, string>)
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
+}
+
+/**
+ * Compiles one pattern of `rooms.policy`.
+ * @throws {InvalidOptionError} (`option`) for an empty or unbalanced pattern, a bad or repeated
+ * parameter name, two parameters side by side, or a `*` anywhere but at the end.
+ */
+export function compilePattern(source: string, option: string): CompiledPattern {
+  const fail = (message: string): never => {
+    throw new InvalidOptionError(option, message)
+  }
+  if (typeof source !== 'string' || source === '') fail('must be a non-empty room name pattern')
+  const names: string[] = []
+  let regex = '^'
+  let literal = ''
+  let i = 0
+  let lastWasParam = false
+  while (i < source.length) {
+    const ch = source[i] as string
+    if (ch === '{') {
+      const end = source.indexOf('}', i + 1)
+      if (end === -1) fail('has an unbalanced "{"')
+      const name = source.slice(i + 1, end)
+      if (!PARAM_NAME.test(name) || PROTOTYPE_NAMES.has(name))
+        fail(`has a bad parameter name "{${name}}" (letters, digits and _)`)
+      if (names.includes(name)) fail(`repeats the parameter "{${name}}"`)
+      if (lastWasParam) fail('has two parameters side by side (ambiguous)')
+      names.push(name)
+      regex += escapeRegExp(literal) + '([^:]+)'
+      literal = ''
+      lastWasParam = true
+      i = end + 1
+      continue
+    }
+    if (ch === '}') fail('has an unbalanced "}"')
+    if (ch === '*') {
+      if (i !== source.length - 1) fail('may have "*" only as its last character')
+      if (lastWasParam && literal === '') fail('has a parameter right before "*" (ambiguous)')
+      regex += escapeRegExp(literal) + '[\\s\\S]+'
+      literal = ''
+      i += 1
+      // The rest is matched but not a parameter.
+      continue
+    }
+    literal += ch
+    if (literal !== '') lastWasParam = false
+    i += 1
+  }
+  if (names.length === 0 && !source.endsWith('*')) {
+    // A literal pattern: the room is this exact string.
+    return Object.freeze({
+      source,
+      names: [],
+      match: (room: string) => (room === source ? NO_PARAMS : undefined),
+    })
+  }
+  const compiled = new RegExp(regex + escapeRegExp(literal) + '$', 'u')
+  return Object.freeze({
+    source,
+    names: Object.freeze(names),
+    match(room: string) {
+      const found = compiled.exec(room)
+      if (found === null) return undefined
+      const params = Object.create(null) as Record<string, string>
+      names.forEach((name, index) => {
+        params[name] = found[index + 1] as string
+      })
+      return Object.freeze(params)
+    },
+  })
+}
+
+/**
+ * True when the grants claim's value names `room`: an exact room name, or `prefix:*` for every
+ * room that starts with `prefix:` and goes on (a lone `*`, or a `*` not after ':', grants nothing
+ * more than its literal name).
+ */
+export function isGranted(grants: unknown, room: string): boolean {
+  if (!Array.isArray(grants)) return false
+  for (const grant of grants as unknown[]) {
+    if (typeof grant !== 'string' || grant === '') continue
+    if (grant === room) return true
+    if (
+      grant.length > 2 &&
+      grant.endsWith(':*') &&
+      room.length > grant.length - 1 &&
+      room.startsWith(grant.slice(0, -1))
+    )
+      return true
+  }
+  return false
+}

@@ -1,0 +1,446 @@
+// The room authorization engine of one guard: every join of a namespace's sockets passes through
+// `adapter.addAll` (socket-io-private.ts, interceptJoins), where a guarded room is joined only once
+// its rules allowed it with the socket's current claims; the client's `room:join` / `room:leave`;
+// and the re-check that keeps memberships true after a refresh or `guard.recheck`.
+import { AuthError } from '../errors.js'
+import type { AnyNamespace, AnySocket } from '../internal/any-socket-io.js'
+import { interceptJoins, type RoomBookkeeping } from '../internal/socket-io-private.js'
+import type { JwtClaims } from '../verifier/types.js'
+import type { NormalizedRooms } from './normalize-rooms.js'
+import { isGranted } from './patterns.js'
+import type { RoomAck, RoomRemoved, RoomRule } from './types.js'
+
+/** Where a join comes from: the client's `room:join`, the server, or a re-check of a member. */
+type Source = 'client' | 'server' | 'recheck'
+
+/** What the engine needs from its guard. */
+export interface RoomEngineOptions {
+  readonly rooms: NormalizedRooms
+  readonly now: () => number
+  /**
+   * The socket's current `socket.data.auth` (its identity changes with each refresh), `null` for
+   * a guest, undefined before it authenticated.
+   */
+  readonly authOf: (socket: AnySocket) => { readonly claims: JwtClaims } | null | undefined
+  /** Reports a refusal (onFailure hook). */
+  readonly reportFailure: (error: AuthError, socket: AnySocket) => void
+}
+
+/** The room authorization of one guard. */
+export interface RoomEngine {
+  /** Intercepts the joins of a namespace's adapter (once per adapter). */
+  guard(nsp: AnyNamespace): void
+  /** Joins, checked, the rooms held back for a socket before it authenticated (recovery). */
+  restore(socket: AnySocket): void
+  /**
+   * The rooms of a session about to be restored by connection-state recovery, checked with the
+   * claims it keeps: those still allowed, and whether any was refused (its missed packets, which
+   * may have been sent to that room, must then not be replayed).
+   */
+  allowedRooms(
+    rooms: readonly string[],
+    sid: string,
+    claims: JwtClaims | undefined,
+  ): Promise<{ rooms: string[]; refused: boolean }>
+  /** Answers the socket's `room:join` and `room:leave`. */
+  listen(socket: AnySocket): void
+  /** Re-checks every room the socket is in with its current claims; resolves when settled. */
+  recheck(socket: AnySocket): Promise<void>
+}
+
+const JOIN_EVENT = 'room:join'
+const LEAVE_EVENT = 'room:leave'
+const REMOVED_EVENT = 'room:removed'
+/** The longest room name a client may ask for, in UTF-16 code units. */
+export const MAX_ROOM_NAME = 1024
+// Rooms held for a socket not yet connected are forgotten after this (a refused handshake).
+const HELD_TTL_MS = 60_000
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze(
+  Object.create(null) as Record<string, string>,
+)
+const DENIED = 'You are not allowed in that room.'
+const FULL = 'Too many rooms.'
+const BAD = 'A room name is a non-empty string of at most 1024 characters.'
+const REMOVED = 'Your access to this room was withdrawn.'
+
+function forbidden(room: string, message = DENIED): AuthError {
+  return new AuthError('forbidden', message, { room })
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}
+
+/** Makes the room engine of one guard. */
+export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
+  const { rooms: config, now, authOf, reportFailure } = options
+  const { literal, patterns, grantsClaim, unlistedRooms, maxRoomsPerSocket } = config
+  const bookkeepingOf = new WeakMap<object, RoomBookkeeping>()
+  // Joins waiting for an async rule: socket -> room -> ticket. A leave or a newer check of the
+  // room takes its ticket away; only the holder of the current ticket may join.
+  const pending = new WeakMap<AnySocket, Map<string, number>>()
+  let tickets = 0
+  // Rooms a socket holds only because its grants claim named them (no pattern matched): a
+  // re-check must find them granted again, as they are not the app's unlisted rooms.
+  const grantedOnly = new WeakMap<AnySocket, Set<string>>()
+  // Rooms of sockets not yet connected (connection-state recovery joins them in the Socket
+  // constructor, before the middlewares): by namespace and id, with when they were held.
+  const held = new WeakMap<AnyNamespace, Map<string, { rooms: Set<string>; at: number }>>()
+
+  const report = (socket: AnySocket, error: AuthError): void => {
+    reportFailure(error, socket)
+  }
+
+  /** Runs one rule; a throw or rejection is a denial reported as `server_error`. */
+  const runRule = (
+    socket: AnySocket | undefined,
+    rule: RoomRule,
+    claims: JwtClaims | null,
+    room: string,
+    params: Readonly<Record<string, string>>,
+  ): boolean | Promise<boolean> => {
+    const failed = (cause: unknown): false => {
+      if (socket !== undefined)
+        report(socket, new AuthError('server_error', 'A room rule failed.', { cause, room }))
+      return false
+    }
+    let verdict: unknown
+    try {
+      verdict = rule(claims as JwtClaims, room, params)
+    } catch (error) {
+      return failed(error)
+    }
+    if (isThenable(verdict))
+      return Promise.resolve(verdict).then((allowed) => allowed === true, failed)
+    return verdict === true
+  }
+
+  /**
+   * Whether `claims` (undefined: not authenticated; null: a guest) allow `room`: sync when every
+   * rule answers sync. With a socket, a room admitted by grant alone is noted (`grantedOnly`) and
+   * a failing rule reported.
+   */
+  const decideFor = (
+    claims: JwtClaims | null | undefined,
+    room: string,
+    source: Source,
+    socket?: AnySocket,
+  ): boolean | Promise<boolean> => {
+    const grants =
+      grantsClaim !== undefined && claims !== undefined && claims !== null
+        ? Object.hasOwn(claims, grantsClaim)
+          ? claims[grantsClaim]
+          : undefined
+        : undefined
+    const exact = literal.get(room)
+    const matched: { rule: RoomRule; params: Readonly<Record<string, string>> }[] = []
+    if (exact !== undefined) matched.push({ rule: exact, params: NO_PARAMS })
+    for (const { pattern, rule } of patterns) {
+      const params = pattern.match(room)
+      if (params !== undefined) matched.push({ rule, params })
+    }
+    if (grants !== undefined && isGranted(grants, room)) {
+      if (matched.length === 0 && socket !== undefined) {
+        let set = grantedOnly.get(socket)
+        if (set === undefined) grantedOnly.set(socket, (set = new Set()))
+        set.add(room)
+      }
+      return true
+    }
+    if (matched.length === 0) {
+      // Unlisted: the app's own rooms, never the client's to pick; one a grant let in before
+      // (and no longer names) is no unlisted room.
+      if (source === 'client') return false
+      if (
+        source === 'recheck' &&
+        socket !== undefined &&
+        grantedOnly.get(socket)?.has(room) === true
+      )
+        return false
+      return unlistedRooms === 'allow'
+    }
+    // Not authenticated yet: no rule is asked (guests, once they exist, pass `null`).
+    if (claims === undefined) return false
+    // Every pattern the room matches must allow it.
+    const waits: Promise<boolean>[] = []
+    for (const { rule, params } of matched) {
+      const verdict = runRule(socket, rule, claims, room, params)
+      if (verdict === false) return false
+      if (verdict !== true) waits.push(verdict)
+    }
+    if (waits.length === 0) return true
+    return Promise.all(waits).then((all) => all.every(Boolean))
+  }
+
+  const decide = (socket: AnySocket, room: string, source: Source): boolean | Promise<boolean> => {
+    const auth = authOf(socket)
+    return decideFor(
+      auth === undefined ? undefined : auth === null ? null : auth.claims,
+      room,
+      source,
+      socket,
+    )
+  }
+
+  const take = (socket: AnySocket, room: string): number => {
+    let map = pending.get(socket)
+    if (map === undefined) pending.set(socket, (map = new Map<string, number>()))
+    const ticket = ++tickets
+    map.set(room, ticket)
+    return ticket
+  }
+  const settle = (socket: AnySocket, room: string, ticket: number): boolean => {
+    const map = pending.get(socket)
+    if (map?.get(room) !== ticket) return false
+    map.delete(room)
+    return true
+  }
+  const pendingCount = (socket: AnySocket): number => pending.get(socket)?.size ?? 0
+
+  /**
+   * Joins `room` once allowed; true/false at once when the rules answer sync, else a promise. An
+   * async verdict applies only if the socket is still connected, still holds the same token, and
+   * no leave (or newer check) of the room came meanwhile; a changed token is asked again.
+   */
+  const admit = (
+    socket: AnySocket,
+    room: string,
+    source: Source,
+    book: RoomBookkeeping,
+  ): boolean | Promise<boolean> => {
+    const auth = authOf(socket)
+    const verdict = decide(socket, room, source)
+    if (verdict === true) {
+      book.add(socket.id, new Set([room]))
+      return true
+    }
+    if (verdict === false) return false
+    const ticket = take(socket, room)
+    return verdict.then((allowed) => {
+      if (!settle(socket, room, ticket) || !socket.connected) return false
+      if (authOf(socket) !== auth) return admit(socket, room, source, book)
+      if (allowed) book.add(socket.id, new Set([room]))
+      return allowed
+    })
+  }
+
+  const deniedServerJoin = (socket: AnySocket, room: string): void => {
+    report(socket, forbidden(room))
+  }
+
+  const holdFor = (nsp: AnyNamespace, id: string, rooms: ReadonlySet<string>): void => {
+    let map = held.get(nsp)
+    if (map === undefined)
+      held.set(nsp, (map = new Map<string, { rooms: Set<string>; at: number }>()))
+    const at = now()
+    // Oldest first (insertion order): forget those whose socket never connected.
+    for (const [key, entry] of map) {
+      if (at - entry.at < HELD_TTL_MS) break
+      map.delete(key)
+    }
+    const others = [...rooms].filter((room) => room !== id)
+    if (others.length === 0) return
+    const entry = map.get(id) ?? { rooms: new Set<string>(), at }
+    for (const room of others) entry.rooms.add(room)
+    map.set(id, entry)
+  }
+
+  const joinChecked = (
+    nsp: AnyNamespace,
+    book: RoomBookkeeping,
+    id: string,
+    rooms: ReadonlySet<string>,
+  ): void | Promise<void> => {
+    const socket = nsp.sockets.get(id) as AnySocket | undefined
+    if (socket === undefined) {
+      // Not connected yet (a recovered session's rooms, a middleware's join): only its own room
+      // now, the others once it has authenticated (restore).
+      if (rooms.has(id)) book.add(id, new Set([id]))
+      holdFor(nsp, id, rooms)
+      return
+    }
+    const waits: Promise<unknown>[] = []
+    for (const room of rooms) {
+      if (room === id) {
+        book.add(id, new Set([id]))
+        continue
+      }
+      const outcome = admit(socket, room, 'server', book)
+      if (outcome === false) deniedServerJoin(socket, room)
+      else if (outcome !== true)
+        waits.push(
+          outcome.then((allowed) => {
+            if (!allowed && socket.connected) deniedServerJoin(socket, room)
+          }),
+        )
+    }
+    if (waits.length > 0) return Promise.all(waits).then(() => undefined)
+  }
+
+  const bookOf = (socket: AnySocket): RoomBookkeeping | undefined =>
+    bookkeepingOf.get(socket.nsp.adapter)
+
+  // Shared by every socket (the emitter calls them with the socket as `this`).
+  function onJoin(this: AnySocket, payload: unknown, ack?: unknown): void {
+    answer(this, JOIN_EVENT, payload, ack, (socket, room) => {
+      if (socket.rooms.has(room)) return true
+      // Its own room and those of others' ids are never a client's to pick.
+      if (room === socket.id) return true
+      if (socket.rooms.size - 1 + pendingCount(socket) >= maxRoomsPerSocket) return FULL
+      const book = bookOf(socket)
+      if (book === undefined) return false
+      return admit(socket, room, 'client', book)
+    })
+  }
+  function onLeave(this: AnySocket, payload: unknown, ack?: unknown): void {
+    answer(this, LEAVE_EVENT, payload, ack, (socket, room) => {
+      if (room !== socket.id) void socket.leave(room)
+      return true
+    })
+  }
+
+  const answer = (
+    socket: AnySocket,
+    event: string,
+    payload: unknown,
+    ack: unknown,
+    act: (socket: AnySocket, room: string) => boolean | string | Promise<boolean>,
+  ): void => {
+    const reply = (result: boolean | string): void => {
+      const response: RoomAck =
+        result === true
+          ? { ok: true }
+          : { ok: false, code: 'forbidden', message: result === false ? DENIED : result }
+      if (typeof ack === 'function') (ack as (response: RoomAck) => void)(response)
+      else if (!response.ok)
+        // The shape authorizeEvents sends: `{ event, code, message }`.
+        socket.emit('forbidden', { event, code: response.code, message: response.message })
+    }
+    const room: unknown =
+      typeof payload === 'object' && payload !== null && !Array.isArray(payload)
+        ? Object.hasOwn(payload, 'room')
+          ? (payload as { room?: unknown }).room
+          : undefined
+        : undefined
+    if (typeof room !== 'string' || room === '' || room.length > MAX_ROOM_NAME) {
+      reply(BAD)
+      return
+    }
+    let result: boolean | string | Promise<boolean>
+    try {
+      result = act(socket, room)
+    } catch {
+      result = false
+    }
+    if (typeof result === 'boolean' || typeof result === 'string') reply(result)
+    else
+      result.then(reply, () => {
+        reply(false)
+      })
+  }
+
+  // Re-checks in flight: the rooms taken out while their async rule runs, so that a newer
+  // re-check still knows them.
+  const paused = new WeakMap<AnySocket, Set<string>>()
+
+  const remove = (socket: AnySocket, room: string): void => {
+    const payload: RoomRemoved = { room, code: 'forbidden', message: REMOVED }
+    socket.emit(REMOVED_EVENT, payload)
+    report(socket, forbidden(room, REMOVED))
+  }
+
+  return {
+    guard(nsp) {
+      const { adapter } = nsp
+      if (bookkeepingOf.has(adapter)) return
+      let book: RoomBookkeeping | undefined = undefined
+      book = interceptJoins(adapter, {
+        addAll: (id, rooms) => joinChecked(nsp, book as RoomBookkeeping, id, rooms),
+        left(id, room) {
+          const socket = nsp.sockets.get(id) as AnySocket | undefined
+          if (socket === undefined) return
+          pending.get(socket)?.delete(room)
+          grantedOnly.get(socket)?.delete(room)
+          paused.get(socket)?.delete(room)
+        },
+        leftAll(id) {
+          held.get(nsp)?.delete(id)
+          const socket = nsp.sockets.get(id) as AnySocket | undefined
+          if (socket === undefined) return
+          pending.delete(socket)
+          grantedOnly.delete(socket)
+          paused.delete(socket)
+        },
+      })
+      if (book === undefined)
+        throw new Error('sockguard: this Socket.IO adapter cannot be guarded (no addAll/del)')
+      bookkeepingOf.set(adapter, book)
+    },
+
+    async allowedRooms(rooms, sid, claims) {
+      const verdicts = await Promise.all(
+        rooms.map(async (room) => (room === sid ? true : decideFor(claims, room, 'server'))),
+      )
+      const kept = rooms.filter((_, index) => verdicts[index] === true)
+      return { rooms: kept, refused: kept.length !== rooms.length }
+    },
+
+    restore(socket) {
+      const map = held.get(socket.nsp)
+      const entry = map?.get(socket.id)
+      if (entry === undefined) return
+      map?.delete(socket.id)
+      if (entry.rooms.size > 0) void socket.join([...entry.rooms])
+    },
+
+    listen(socket) {
+      socket.on(JOIN_EVENT, onJoin)
+      socket.on(LEAVE_EVENT, onLeave)
+    },
+
+    async recheck(socket) {
+      const book = bookOf(socket)
+      if (book === undefined || !socket.connected) return
+      let stopped = paused.get(socket)
+      const rooms = new Set([...socket.rooms, ...(stopped ?? [])])
+      rooms.delete(socket.id)
+      const waits: Promise<void>[] = []
+      for (const room of rooms) {
+        const verdict = decide(socket, room, 'recheck')
+        if (verdict === true) {
+          if (stopped?.delete(room) === true) book.add(socket.id, new Set([room]))
+          continue
+        }
+        if (verdict === false) {
+          stopped?.delete(room)
+          book.del(socket.id, room)
+          grantedOnly.get(socket)?.delete(room)
+          remove(socket, room)
+          continue
+        }
+        // An async rule: out of the room (no broadcast reaches it) until the rule answers.
+        if (stopped === undefined) paused.set(socket, (stopped = new Set()))
+        stopped.add(room)
+        book.del(socket.id, room)
+        const ticket = take(socket, room)
+        const auth = authOf(socket)
+        waits.push(
+          verdict.then((allowed) => {
+            if (!settle(socket, room, ticket) || !socket.connected) return
+            // A newer token (or re-check) decides instead.
+            if (authOf(socket) !== auth) return
+            paused.get(socket)?.delete(room)
+            if (allowed) book.add(socket.id, new Set([room]))
+            else remove(socket, room)
+          }),
+        )
+      }
+      await Promise.all(waits)
+    },
+  }
+}

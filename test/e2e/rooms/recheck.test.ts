@@ -1,0 +1,170 @@
+// Memberships stay true: after a refresh commits, every room the socket is in is checked again
+// with the new claims (rooms no longer allowed are left, the client gets `room:removed`);
+// `guard.recheck` does the same for permissions kept outside the token, and with
+// `refreshWithinMs` asks for a fresh token by a deadline (`reauth_required` past it). A revoked
+// socket leaves every room at once. (Across two nodes: cluster.test.ts.)
+import type { Socket as ClientSocket } from 'socket.io-client'
+import { describe, expect, it } from 'vitest'
+import { requireScope, type AuthenticateAck, type RoomAck } from '../../../src/index.js'
+import { nothingBeforeRoundTrip, testClock } from '../../support/guard-e2e.js'
+import { nextEvent, nowSeconds } from '../../support/socket-server.js'
+import { gate, provesAbsent, provesPresent, roomServer, user } from './support.js'
+
+const ask = (client: ClientSocket, event: string, payload: unknown): Promise<RoomAck> =>
+  client.timeout(3_000).emitWithAck(event, payload) as Promise<RoomAck>
+const refresh = (client: ClientSocket, token: string): Promise<AuthenticateAck> =>
+  client.timeout(3_000).emitWithAck('authenticate', { token }) as Promise<AuthenticateAck>
+const removed = (room: string) => ({
+  room,
+  code: 'forbidden',
+  message: expect.any(String) as unknown,
+})
+
+describe('a refresh that narrows the claims', () => {
+  it('takes the socket out of the rooms the new token no longer allows', async () => {
+    await using server = await roomServer(
+      { policy: { admin: requireScope('admin') }, grantsClaim: 'rooms' },
+      { guardOptions: { refreshIntervalMs: 0 } },
+    )
+    const control = await user(server, { sub: 'root', scope: 'admin', rooms: ['team:*'] })
+    const alice = await user(server, {
+      sub: 'alice',
+      scope: 'admin',
+      rooms: ['team:red', 'team:blue'],
+    })
+    for (const room of ['admin', 'team:red', 'team:blue']) {
+      expect(await ask(control.client, 'room:join', { room })).toEqual({ ok: true })
+      expect(await ask(alice.client, 'room:join', { room })).toEqual({ ok: true })
+    }
+    await alice.socket.join('lobby') // the app's own room: not the policy's business
+    const gone: unknown[] = []
+    alice.client.on('room:removed', (payload: unknown) => gone.push(payload))
+    const ack = await refresh(
+      alice.client,
+      server.issuer.sign({ sub: 'alice', rooms: ['team:red'], iat: nowSeconds() }),
+    )
+    expect(ack.ok).toBe(true)
+    await nothingBeforeRoundTrip(server.io, alice.client, 'no-such-event')
+    expect(gone).toEqual([removed('admin'), removed('team:blue')])
+    expect([...alice.socket.rooms].sort()).toEqual([alice.socket.id, 'team:red', 'lobby'].sort())
+    expect(server.failures).toEqual([
+      { code: 'forbidden', room: 'admin', socketId: alice.socket.id },
+      { code: 'forbidden', room: 'team:blue', socketId: alice.socket.id },
+    ])
+    await provesAbsent(server.io, 'admin', control.client, alice.client)
+    await provesAbsent(server.io, 'team:blue', control.client, alice.client)
+    await provesPresent(server.io, 'team:red', alice.client)
+  })
+
+  it('holds a room with an async rule out of broadcasts until the rule answers', async () => {
+    let db = gate<boolean>()
+    await using server = await roomServer(
+      {
+        policy: {
+          'doc:{id}': (claims: { sub?: unknown }) => claims.sub === 'carol' || db.promise,
+        },
+      },
+      { guardOptions: { refreshIntervalMs: 0 } },
+    )
+    const carol = await user(server, { sub: 'carol' })
+    const alice = await user(server, { sub: 'alice' })
+    await carol.socket.join('doc:1')
+    const joined = alice.socket.join('doc:1')
+    db.open(true)
+    await joined
+    db = gate<boolean>()
+    expect((await refresh(alice.client, server.issuer.sign({ sub: 'alice' }))).ok).toBe(true)
+    await provesAbsent(server.io, 'doc:1', carol.client, alice.client)
+    db.open(true)
+    await new Promise((resolve) => setImmediate(resolve))
+    await provesPresent(server.io, 'doc:1', alice.client)
+  })
+})
+
+describe('guard.recheck', () => {
+  it('re-runs the rules for the subject’s sockets only', async () => {
+    const allowed = new Set(['alice', 'bob', 'carol'])
+    await using server = await roomServer({
+      policy: { 'doc:{id}': (claims: { sub?: unknown }) => allowed.has(String(claims.sub)) },
+    })
+    const carol = await user(server, { sub: 'carol' })
+    const alice = await user(server, { sub: 'alice' })
+    const alice2 = await user(server, { sub: 'alice' })
+    const bob = await user(server, { sub: 'bob' })
+    for (const who of [carol, alice, alice2, bob]) await who.socket.join('doc:1')
+    allowed.delete('alice')
+    allowed.delete('bob') // but bob is not rechecked: he stays until his next check
+    const got = [nextEvent(alice.client, 'room:removed'), nextEvent(alice2.client, 'room:removed')]
+    await server.guard.recheck({ sub: 'alice' })
+    expect(await Promise.all(got)).toEqual([removed('doc:1'), removed('doc:1')])
+    expect(bob.socket.rooms.has('doc:1')).toBe(true)
+    await provesAbsent(server.io, 'doc:1', carol.client, alice.client)
+    await provesAbsent(server.io, 'doc:1', carol.client, alice2.client)
+  })
+
+  it('refuses a bad target', async () => {
+    await using server = await roomServer({ policy: {} })
+    await expect(server.guard.recheck({} as never)).rejects.toMatchObject({
+      code: 'invalid_option',
+    })
+    await expect(server.guard.recheck({ sub: 'a' }, { refreshWithinMs: -1 })).rejects.toMatchObject(
+      { code: 'invalid_option' },
+    )
+  })
+
+  it('with refreshWithinMs: auth:expiring at the earlier deadline, reauth_required past it', async () => {
+    const clock = testClock()
+    clock.set(1_900_000_000_000)
+    await using server = await roomServer(
+      { policy: {} },
+      { guardOptions: { now: clock.now, refreshIntervalMs: 0 } },
+    )
+    const iat = 1_900_000_000
+    const alice = await user(server, { sub: 'alice', jti: 't1', iat, exp: iat + 3600 })
+    const bob = await user(server, { sub: 'bob', jti: 't2', iat, exp: iat + 3600 })
+    const expiring = nextEvent<{ expiresAt: number }>(alice.client, 'auth:expiring')
+    const unauthorized = nextEvent(alice.client, 'unauthorized')
+    const before = clock.now()
+    await server.guard.recheck({ jti: 't1' }, { refreshWithinMs: 150 })
+    const { expiresAt } = await expiring
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 150)
+    expect(expiresAt).toBeLessThan(before + 1_000)
+    expect(await unauthorized).toEqual({
+      code: 'reauth_required',
+      message: expect.any(String) as unknown,
+    })
+    expect(server.failures).toContainEqual({
+      code: 'reauth_required',
+      room: undefined,
+      socketId: alice.socket.id,
+    })
+    expect(bob.client.connected).toBe(true)
+  })
+
+  it('with refreshWithinMs: a refresh in time keeps the session', async () => {
+    await using server = await roomServer(
+      { policy: {} },
+      { guardOptions: { refreshIntervalMs: 0 } },
+    )
+    const alice = await user(server, { sub: 'alice' })
+    const expiring = nextEvent(alice.client, 'auth:expiring')
+    await server.guard.recheck({ sub: 'alice' }, { refreshWithinMs: 150 })
+    await expiring
+    expect((await refresh(alice.client, server.issuer.sign({ sub: 'alice' }))).ok).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    await nothingBeforeRoundTrip(server.io, alice.client, 'unauthorized')
+    expect(alice.client.connected).toBe(true)
+  })
+})
+
+describe('revocation', () => {
+  it('takes a revoked socket out of every room at once', async () => {
+    await using server = await roomServer({ policy: { 'doc:{id}': () => true } })
+    const alice = await user(server, { sub: 'alice' })
+    await alice.socket.join(['doc:1', 'lobby'])
+    await server.guard.revoke({ sub: 'alice' })
+    const { adapter } = server.io.of('/')
+    expect(adapter.sids.has(alice.socket.id)).toBe(false)
+    expect(adapter.rooms.has('doc:1')).toBe(false)
+  })
+})
