@@ -13,6 +13,16 @@ export interface Limiter {
   readonly key: (socket: AnySocket) => string | Promise<string>
 }
 
+// Where a runtime gives no client address (Bun's engine), those clients share one bucket, as they
+// always did; give a `key` there. A key function of the app's that answers no string is its bug
+// (server_error, rate-limit-check.ts), but the default must not refuse every handshake.
+const UNKNOWN_ADDRESS = 'unknown-address'
+
+function defaultKey(socket: AnySocket): string {
+  const { address } = socket.handshake
+  return typeof address === 'string' && address !== '' ? address : UNKNOWN_ADDRESS
+}
+
 const RATE_LIMIT_OPTIONS: ReadonlySet<string> = new Set(['points', 'durationMs', 'key', 'limiter'])
 
 /**
@@ -35,7 +45,7 @@ export function createLimiter(value: unknown): Limiter | undefined {
     1_000,
     2 ** 52,
   )
-  const key = (options.key ?? ((socket: AnySocket) => socket.handshake.address)) as (
+  const key = (options.key ?? defaultKey) as (
     socket: AnySocket,
   ) => string | Promise<string>
   if (typeof key !== 'function') throw new InvalidOptionError('rateLimit.key', 'must be a function')
