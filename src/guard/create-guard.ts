@@ -58,7 +58,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     }
   }
 
-  const { authenticate, admit, endRevoked, answerPending } = createAuthenticator({
+  const { authenticate, authenticateNow, admit, endRevoked, answerPending } = createAuthenticator({
     ...config,
     isClosed,
     log,
@@ -147,7 +147,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     ...config,
     hook,
     isClosed,
-    authenticate,
+    authenticateNow,
     rateLimit,
     reportFailure,
     marks,

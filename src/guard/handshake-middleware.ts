@@ -5,12 +5,15 @@ import type { AuthError } from '../errors.js'
 import { connectError } from '../internal/wire-error.js'
 import type { JwtClaims } from '../verifier/types.js'
 import type { Authenticator } from './authenticate.js'
+import type { Authenticated } from './live-session.js'
 import { extractToken, stripToken, type HandshakeLike } from './extract-token.js'
 import { guardError, shuttingDownError } from './guard-errors.js'
 import type { NormalizedGuard } from './normalize-guard-options.js'
 import type { RateLimitCheck } from './rate-limit-check.js'
 import { setAuth } from './socket-auth.js'
 import type { AnyNamespace, AnySocket, GuardMiddleware } from './types.js'
+
+type Next = Parameters<GuardMiddleware>[1]
 
 /** What the middleware needs from its guard. */
 export interface HandshakeMiddlewareOptions extends Pick<
@@ -20,7 +23,7 @@ export interface HandshakeMiddlewareOptions extends Pick<
   /** Hooks the socket's namespace (connection listener, recovery), once per namespace. */
   readonly hook: (nsp: AnyNamespace) => void
   readonly isClosed: () => boolean
-  readonly authenticate: Authenticator['authenticate']
+  readonly authenticateNow: Authenticator['authenticateNow']
   readonly rateLimit: RateLimitCheck
   readonly reportFailure: (error: AuthError, socket: AnySocket) => void
   /** Each authenticated handshake's revocation-log mark, for its `connection` commit point. */
@@ -29,29 +32,44 @@ export interface HandshakeMiddlewareOptions extends Pick<
 
 /** Makes the guard's middleware. */
 export function createHandshakeMiddleware(options: HandshakeMiddlewareOptions): GuardMiddleware {
-  const { mode, extract, hook, isClosed, authenticate, rateLimit, reportFailure, marks } = options
+  const { mode, extract, hook, isClosed, authenticateNow, rateLimit, reportFailure, marks } =
+    options
+  // Without a limiter nothing is awaited before the token is checked.
+  const limited = rateLimit.limited
+
+  /** Refuses the handshake: every failure ends here, once. */
+  const refuse = (socket: AnySocket, next: Next, error: unknown): void => {
+    const coded = guardError(error)
+    try {
+      // A refused token is still a credential (another audience, a refresh later): the hook,
+      // which apps use to log the socket, must not see it.
+      stripToken(socket.handshake, extract)
+      reportFailure(coded, socket)
+      rateLimit.countFailure(socket, coded)
+    } catch {
+      // Nothing here may turn a refusal into a hang and a crash.
+    }
+    next(connectError(coded))
+  }
+
+  /** Reads and removes the token, and checks it: at once when nothing needs waiting for. */
+  const check = (socket: AnySocket): Authenticated | Promise<Authenticated> => {
+    const handshake = socket.handshake as unknown as HandshakeLike
+    const { token } = extractToken(handshake, extract)
+    // Before `onAuthenticated` (and any log line of the app's) sees the socket.
+    stripToken(handshake, extract)
+    return authenticateNow(token, socket)
+  }
+
+  /** Sets `socket.data.auth`; Socket.IO connects the socket a tick later, at the commit point. */
+  const accept = (socket: AnySocket, { auth, mark }: Authenticated): void => {
+    setAuth(socket, auth)
+    // The connection listener re-checks from the mark.
+    marks.set(socket, mark)
+  }
 
   return (socket, next) => {
-    let settled = false
-    const done = (error?: unknown): void => {
-      if (settled) return
-      settled = true
-      if (error === undefined) {
-        next()
-        return
-      }
-      const coded = guardError(error)
-      try {
-        // A refused token is still a credential (another audience, a refresh later): the hook,
-        // which apps use to log the socket, must not see it.
-        stripToken(socket.handshake, extract)
-        reportFailure(coded, socket)
-        rateLimit.countFailure(socket, coded)
-      } catch {
-        // Nothing here may turn a refusal into a hang and a crash.
-      }
-      next(connectError(coded))
-    }
+    let result: Authenticated | Promise<Authenticated> | undefined
     try {
       hook(socket.nsp)
       if (isClosed()) throw shuttingDownError()
@@ -59,25 +77,32 @@ export function createHandshakeMiddleware(options: HandshakeMiddlewareOptions): 
         // The token comes later, by `authenticate`; one sent in the handshake anyway must not
         // stay there (it would travel in fetchSockets()).
         stripToken(socket.handshake, extract)
-        done()
-        return
+      } else if (limited) {
+        result = rateLimit.checkLimit(socket).then(() => check(socket))
+      } else {
+        result = check(socket)
       }
-      const handshake = socket.handshake as unknown as HandshakeLike
-      const run = async (): Promise<void> => {
-        await rateLimit.checkLimit(socket)
-        const { token } = extractToken(handshake, extract)
-        // Before `onAuthenticated` (and any log line of the app's) sees the socket.
-        stripToken(handshake, extract)
-        const { auth, mark } = await authenticate(token, socket)
-        setAuth(socket, auth)
-        // Socket.IO connects it a tick later: the connection listener re-checks from the mark.
-        marks.set(socket, mark)
-      }
-      run().then(() => {
-        done()
-      }, done)
     } catch (error) {
-      done(error)
+      refuse(socket, next, error)
+      return
+    }
+    if (result === undefined) {
+      next()
+    } else if (result instanceof Promise) {
+      result.then(
+        (authenticated) => {
+          accept(socket, authenticated)
+          next()
+        },
+        (error: unknown) => {
+          refuse(socket, next, error)
+        },
+      )
+    } else {
+      // `next` runs the app's own middlewares at once: outside the try, so that a throw of
+      // theirs is not taken for a refusal of the token.
+      accept(socket, result)
+      next()
     }
   }
 }

@@ -8,6 +8,8 @@ import type { AnySocket } from './types.js'
 
 /** The rate-limit check of one guard (both do nothing without a limiter). */
 export interface RateLimitCheck {
+  /** True when a limiter is configured (without one, `checkLimit` has nothing to wait for). */
+  readonly limited: boolean
   /** Throws `rate_limited` when the socket's rate-limit key has failed too often. */
   readonly checkLimit: (socket: AnySocket) => Promise<void>
   /** Counts a failed authentication against the socket's rate-limit key. */
@@ -34,6 +36,7 @@ export function createRateLimitCheck(limiter: Limiter | undefined): RateLimitChe
   }
 
   return {
+    limited: limiter !== undefined,
     async checkLimit(socket) {
       if (limiter === undefined) return
       const state = await within(
