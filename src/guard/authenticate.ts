@@ -195,7 +195,7 @@ export function createAuthenticator<TClaims extends JwtClaims>(
         const result = authenticateNow(token, socket, previous)
         return result instanceof Promise ? result : Promise.resolve(result)
       } catch (error) {
-        return Promise.reject(error as Error)
+        return Promise.reject(guardError(error))
       }
     },
 
