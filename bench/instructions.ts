@@ -6,7 +6,12 @@
 //      [--setups plain,floor,fast-jwt,sockguard] [--n1 100] [--n2 400]
 //      [--verify-n1 10000] [--verify-n2 60000] [--sockguard build|src|<path of an entry point>]
 import { execFileSync, spawn } from 'node:child_process'
-import { createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync } from 'node:crypto'
+import {
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  generateKeyPairSync,
+} from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
@@ -124,7 +129,9 @@ async function verifications(sg: Sockguard, which: VerifyCase, alg: Alg, n: numb
   let verify: (token: string) => unknown
   if (which === 'floor') {
     const key =
-      alg === 'HS256' ? createSecretKey(Buffer.from(keys.verifying)) : createPublicKey(keys.verifying)
+      alg === 'HS256'
+        ? createSecretKey(Buffer.from(keys.verifying))
+        : createPublicKey(keys.verifying)
     verify = createFloorVerifier(alg, key)
   } else {
     const policy = { issuer: ISSUER, audience: AUDIENCE }
@@ -169,7 +176,9 @@ function countInstructions(args: readonly string[]): Promise<number> {
     child.on('exit', (code) => {
       const match = /Collected : (\d+)/.exec(stderr)
       if (code !== 0 || match === null)
-        reject(new Error(`callgrind run failed (${code}): ${args.join(' ')}\n${stderr.slice(-2000)}`))
+        reject(
+          new Error(`callgrind run failed (${code}): ${args.join(' ')}\n${stderr.slice(-2000)}`),
+        )
       else resolve(Number(match[1]))
     })
   })
@@ -236,13 +245,17 @@ async function main(): Promise<void> {
     if (what.includes('verify')) {
       for (const which of VERIFY_CASES) {
         const per = await perOperation(['--child', 'verify', '--case', which, ...common], v1, v2)
-        console.log(`verify    ${alg} ${which.padEnd(10)} ${Math.round(per).toLocaleString('en')} instructions per verification`)
+        console.log(
+          `verify    ${alg} ${which.padEnd(10)} ${Math.round(per).toLocaleString('en')} instructions per verification`,
+        )
       }
     }
     if (what.includes('handshake')) {
       for (const setup of listOption('setups', values.setups, SETUPS)) {
         const per = await perOperation(['--child', 'handshake', '--case', setup, ...common], n1, n2)
-        console.log(`handshake ${alg} ${setup.padEnd(10)} ${Math.round(per).toLocaleString('en')} instructions per handshake`)
+        console.log(
+          `handshake ${alg} ${setup.padEnd(10)} ${Math.round(per).toLocaleString('en')} instructions per handshake`,
+        )
       }
     }
   }

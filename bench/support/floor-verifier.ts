@@ -12,7 +12,6 @@ import {
 /** The algorithms the floor verifies. */
 export type FloorAlg = 'HS256' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA'
 
-
 type Check = (input: Buffer, signature: Buffer) => boolean
 
 function floorCheck(alg: FloorAlg, key: KeyObject): Check {
@@ -46,10 +45,7 @@ function floorCheck(alg: FloorAlg, key: KeyObject): Check {
  * @example
  * const verify = createFloorVerifier('HS256', createSecretKey(secret))
  */
-export function createFloorVerifier(
-  alg: FloorAlg,
-  key: KeyObject,
-): (token: string) => unknown {
+export function createFloorVerifier(alg: FloorAlg, key: KeyObject): (token: string) => unknown {
   const check = floorCheck(alg, key)
   return (token) => {
     const parts = token.split('.')

@@ -179,9 +179,7 @@ export function createAuthenticator<TClaims extends JwtClaims>(
       return closedOr(error)
     }
     if (verified instanceof Promise) {
-      return pend(
-        verified.then((result) => afterVerify(result, socket, previous, mark), closedOr),
-      )
+      return pend(verified.then((result) => afterVerify(result, socket, previous, mark), closedOr))
     }
     const done = afterVerify(verified, socket, previous, mark)
     return done instanceof Promise ? pend(done) : done

@@ -7,8 +7,7 @@ import type { JwtClaims, VerifiedToken, Verifier } from './types.js'
 
 /** The result of a verification: at once, or a promise when a key set must be fetched first. */
 export type VerifyNowResult<TClaims extends JwtClaims> =
-  | VerifiedToken<TClaims>
-  | Promise<VerifiedToken<TClaims>>
+  VerifiedToken<TClaims> | Promise<VerifiedToken<TClaims>>
 
 type RunNow = (token: unknown) => VerifyNowResult<JwtClaims>
 
