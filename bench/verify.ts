@@ -1,16 +1,7 @@
 // Verification throughput of sockguard against jose, fast-jwt, jsonwebtoken and a minimal
 // node:crypto verifier (the floor), on the same tokens and policy, in one process run.
 // Run: npx tsx bench/verify.ts [--seconds 1.5] [--rounds 3] [--algs HS256,RS256,PS256,ES256,EdDSA]
-import {
-  constants,
-  createHmac,
-  createSecretKey,
-  generateKeyPairSync,
-  timingSafeEqual,
-  verify as cryptoVerify,
-  webcrypto,
-  type KeyObject,
-} from 'node:crypto'
+import { createSecretKey, generateKeyPairSync, webcrypto, type KeyObject } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { parseArgs } from 'node:util'
@@ -26,6 +17,7 @@ import { machineInfo, resultsHeader } from './support/results-header.js'
 import { median } from './support/stats.js'
 import { versionOf } from './support/version-of.js'
 import { createWatchdog } from './support/watchdog.js'
+import { createFloorVerifier } from './support/floor-verifier.js'
 
 const ALGS = ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'] as const
 type Alg = (typeof ALGS)[number]
@@ -141,54 +133,6 @@ function badTokens(alg: Alg, keys: Keys, good: string): BadToken[] {
       policy: true,
     },
   ]
-}
-
-// ---------------------------------------------------------------------------------------------
-// The floor: the least a correct verifier must do (split, signature, JSON.parse, exp), on
-// node:crypto with the KeyObject built once. It does not check the header, iss or aud.
-
-type Check = (input: Buffer, signature: Buffer) => boolean
-
-function floorCheck(alg: Alg, key: KeyObject): Check {
-  switch (alg) {
-    case 'HS256':
-      return (input, signature) =>
-        signature.length === 32 &&
-        timingSafeEqual(createHmac('sha256', key).update(input).digest(), signature)
-    case 'RS256':
-      return (input, signature) => cryptoVerify('sha256', input, key, signature)
-    case 'PS256': {
-      const options = {
-        key,
-        padding: constants.RSA_PKCS1_PSS_PADDING,
-        saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
-      }
-      return (input, signature) => cryptoVerify('sha256', input, options, signature)
-    }
-    case 'ES256': {
-      const options = { key, dsaEncoding: 'ieee-p1363' as const }
-      return (input, signature) => cryptoVerify('sha256', input, options, signature)
-    }
-    case 'EdDSA':
-      return (input, signature) => cryptoVerify(null, input, key, signature)
-  }
-}
-
-function createFloorVerifier(alg: Alg, key: KeyObject): (token: string) => unknown {
-  const check = floorCheck(alg, key)
-  return (token) => {
-    const parts = token.split('.')
-    if (parts.length !== 3) throw new Error('malformed')
-    const [header = '', payload = '', signature = ''] = parts
-    const input = Buffer.from(token.slice(0, header.length + 1 + payload.length))
-    if (!check(input, Buffer.from(signature, 'base64url'))) throw new Error('bad signature')
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
-      exp?: unknown
-    }
-    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now())
-      throw new Error('expired')
-    return claims
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 import { ClaimInvalidError, type AuthError } from '../errors.js'
 import { isRevokedWithin } from '../revocation/is-revoked-within.js'
 import type { RevocationLog } from '../revocation/revocation-log.js'
-import type { JwtClaims } from '../verifier/types.js'
+import type { JwtClaims, VerifiedClaims } from '../verifier/types.js'
+import { verifyNow } from '../verifier/verify-now.js'
 import { guardError, revokedError, shuttingDownError, storeUnavailable } from './guard-errors.js'
 import { sendUnauthorized, type Authenticated } from './live-session.js'
 import type { NormalizedGuard } from './normalize-guard-options.js'
@@ -36,6 +37,16 @@ export interface Authenticator {
     previous?: JwtClaims,
   ) => Promise<Authenticated>
   /**
+   * {@link Authenticator.authenticate}, answered in the calling tick when every step can be (a
+   * key in memory, a synchronous revocation store, no `onAuthenticated`): the handshake then
+   * needs no promise. Throws what the promise would reject with.
+   */
+  readonly authenticateNow: (
+    token: unknown,
+    socket: AnySocket,
+    previous?: JwtClaims,
+  ) => Authenticated | Promise<Authenticated>
+  /**
    * The commit point of a socket whose `socket.data.auth` is set: it joins the session index
    * and is re-checked against the revocations learned since `mark`. False when it was revoked
    * meanwhile: it has then been told and disconnected.
@@ -57,15 +68,30 @@ export function createAuthenticator<TClaims extends JwtClaims>(
   const { verifier, store, now, revocationCheck, onAuthenticated, isClosed, log, sessions } =
     options
 
-  const checkRevoked = async (claims: JwtClaims): Promise<void> => {
-    let revoked: boolean
-    try {
-      revoked = await isRevokedWithin(store, claims, now())
-    } catch (error) {
+  /**
+   * The revocation check: undefined when the store answered at once that the token is not
+   * revoked, a promise when it answers asynchronously.
+   * @throws {AuthError} `token_revoked`, or `store_unavailable` (fail-closed) at once.
+   */
+  const checkRevoked = (claims: JwtClaims): Promise<void> | undefined => {
+    const failed = (error: unknown): void => {
       if (revocationCheck === 'fail-open') return
       throw storeUnavailable(error)
     }
-    if (revoked) throw revokedError()
+    let revoked: boolean | Promise<boolean>
+    try {
+      revoked = isRevokedWithin(store, claims, now())
+    } catch (error) {
+      failed(error)
+      return undefined
+    }
+    if (typeof revoked === 'boolean') {
+      if (revoked) throw revokedError()
+      return undefined
+    }
+    return Promise.resolve(revoked).then((yes) => {
+      if (yes) throw revokedError()
+    }, failed)
   }
 
   const endRevoked = (socket: AnySocket): void => {
@@ -80,19 +106,32 @@ export function createAuthenticator<TClaims extends JwtClaims>(
   // and its namespace for the guard's lifetime).
   const pending = new Set<(error: AuthError) => void>()
 
-  const authenticateNow = async (
-    token: unknown,
-    socket: AnySocket,
-    previous?: JwtClaims,
-  ): Promise<Authenticated> => {
-    // Before the store is asked: what it cannot answer yet, the log will (see `admit`).
-    const mark = log.mark()
-    if (typeof token === 'string') token = bearerToken(token) ?? token
-    if (isClosed()) throw shuttingDownError()
-    const { claims, expiresAt } = await verifier.verify(token).catch((error: unknown) => {
-      // A verifier closed under a handshake is the shutdown, not a forged token.
-      throw isClosed() ? shuttingDownError() : error
+  /** `work`, answered with `server_error` at once should the guard close first. */
+  const pend = <T>(work: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      pending.add(reject)
+      work.then(resolve, reject).finally(() => pending.delete(reject))
     })
+
+  // A verifier closed under a handshake is the shutdown, not a forged token.
+  const closedOr = (error: unknown): never => {
+    throw isClosed() ? shuttingDownError() : error
+  }
+
+  /** The last step: the guard still open, and no revocation learned since `mark`. */
+  const commit = (claims: JwtClaims, expiresAt: number | null, mark: number): Authenticated => {
+    if (isClosed()) throw shuttingDownError()
+    if (log.revokedSince(claims, mark) === true) throw revokedError()
+    return { auth: Object.freeze({ claims, expiresAt }), mark }
+  }
+
+  const afterVerify = (
+    verified: VerifiedClaims<TClaims>,
+    socket: AnySocket,
+    previous: JwtClaims | undefined,
+    mark: number,
+  ): Authenticated | Promise<Authenticated> => {
+    const { claims, expiresAt } = verified
     // A refresh renews the same identity, an issuer's subject: another's token is refused
     // before the store is asked and before `onAuthenticated` could load another user onto
     // this socket. Without a subject on either side there is no identity to compare.
@@ -108,27 +147,56 @@ export function createAuthenticator<TClaims extends JwtClaims>(
       if (claims.sub !== previous.sub || claims.iss !== previous.iss)
         throw new ClaimInvalidError('sub', 'A refreshed token must be for the same subject.')
     }
-    await checkRevoked(claims)
-    try {
-      await onAuthenticated?.(claims, socket as GuardSocket<TClaims>)
-    } catch (error) {
-      // An AuthError is the app's refusal and keeps its code; anything else is its bug or its
-      // database, and its message stays off the wire.
-      throw guardError(error)
-    }
+    const revocation = checkRevoked(claims)
+    // Nothing to wait for (a synchronous store, no hook): done in this tick.
+    if (revocation === undefined && onAuthenticated === undefined)
+      return commit(claims, expiresAt, mark)
+    return (async () => {
+      await revocation
+      try {
+        await onAuthenticated?.(claims, socket as GuardSocket<TClaims>)
+      } catch (error) {
+        // An AuthError is the app's refusal and keeps its code; anything else is its bug or its
+        // database, and its message stays off the wire.
+        throw guardError(error)
+      }
+      return commit(claims, expiresAt, mark)
+    })()
+  }
+
+  const authenticateNow = (
+    token: unknown,
+    socket: AnySocket,
+    previous?: JwtClaims,
+  ): Authenticated | Promise<Authenticated> => {
+    // Before the store is asked: what it cannot answer yet, the log will (see `admit`).
+    const mark = log.mark()
+    if (typeof token === 'string') token = bearerToken(token) ?? token
     if (isClosed()) throw shuttingDownError()
-    if (log.revokedSince(claims, mark) === true) throw revokedError()
-    return { auth: Object.freeze({ claims, expiresAt }), mark }
+    let verified: VerifiedClaims<TClaims> | Promise<VerifiedClaims<TClaims>>
+    try {
+      verified = verifyNow(verifier, token)
+    } catch (error) {
+      return closedOr(error)
+    }
+    if (verified instanceof Promise) {
+      return pend(verified.then((result) => afterVerify(result, socket, previous, mark), closedOr))
+    }
+    const done = afterVerify(verified, socket, previous, mark)
+    return done instanceof Promise ? pend(done) : done
   }
 
   return {
-    authenticate: (token, socket, previous) =>
-      new Promise<Authenticated>((resolve, reject) => {
-        pending.add(reject)
-        authenticateNow(token, socket, previous)
-          .then(resolve, reject)
-          .finally(() => pending.delete(reject))
-      }),
+    authenticateNow,
+
+    authenticate: (token, socket, previous) => {
+      try {
+        const result = authenticateNow(token, socket, previous)
+        return result instanceof Promise ? result : Promise.resolve(result)
+      } catch (error) {
+        return Promise.reject(guardError(error))
+      }
+    },
 
     answerPending() {
       for (const reject of pending) reject(shuttingDownError())

@@ -66,7 +66,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     }
   }
 
-  const { authenticate, admit, endRevoked, answerPending } = createAuthenticator({
+  const { authenticate, authenticateNow, admit, endRevoked, answerPending } = createAuthenticator({
     ...config,
     isClosed,
     log,
@@ -204,7 +204,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     ...config,
     hook,
     isClosed,
-    authenticate,
+    authenticateNow,
     rateLimit,
     reportFailure,
     marks,

@@ -45,9 +45,7 @@ export function createLimiter(value: unknown): Limiter | undefined {
     1_000,
     2 ** 52,
   )
-  const key = (options.key ?? defaultKey) as (
-    socket: AnySocket,
-  ) => string | Promise<string>
+  const key = (options.key ?? defaultKey) as (socket: AnySocket) => string | Promise<string>
   if (typeof key !== 'function') throw new InvalidOptionError('rateLimit.key', 'must be a function')
   const limiter =
     (options.limiter as RateLimiterAbstract | undefined) ??

@@ -8,6 +8,8 @@ import type { AnySocket } from './types.js'
 
 /** The rate-limit check of one guard (all do nothing without a limiter). */
 export interface RateLimitCheck {
+  /** True when a limiter is configured (without one, `checkLimit` has nothing to wait for). */
+  readonly limited: boolean
   /**
    * Admits one authentication attempt of the socket, or throws `rate_limited` when its key has
    * failed too often (or has as many attempts in flight as it has failures left), `server_error`
@@ -119,6 +121,7 @@ export function createRateLimitCheck(limiter: Limiter | undefined): RateLimitChe
   }
 
   return {
+    limited: limiter !== undefined,
     async checkLimit(socket) {
       if (limiter === undefined) return
       const key = await limitKey(limiter, socket)

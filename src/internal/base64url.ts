@@ -2,8 +2,6 @@
 // no non-zero trailing bits, so one byte string has exactly one encoding. Buffer's decoder is
 // lenient on all three, so its output is checked.
 
-const ALPHABET = /^[A-Za-z0-9_-]*$/
-
 // Value of each base64url character, for the trailing-bits check.
 const VALUES = new Int8Array(128).fill(-1)
 const DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
@@ -15,12 +13,6 @@ function zeroTrailingBits(text: string, rest: number): boolean {
   // 2 chars carry 1 byte (4 spare bits), 3 chars carry 2 bytes (2 spare bits): they must be zero.
   const last = VALUES[text.charCodeAt(text.length - 1)] ?? -1
   return last !== -1 && (last & (rest === 2 ? 0x0f : 0x03)) === 0
-}
-
-/** True when `text` is canonical unpadded base64url. */
-export function isCanonicalBase64url(text: string): boolean {
-  const rest = text.length & 3
-  return rest !== 1 && ALPHABET.test(text) && zeroTrailingBits(text, rest)
 }
 
 /**

@@ -25,12 +25,30 @@ export function parseJsonObject(bytes: Buffer): JsonObject | undefined {
     return undefined
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+  // The fast path, without looking at the structure: every key comes from a member, so the
+  // top-level members are at least the keys, and at most one more than the commas between them.
+  // When the whole text has at most keys - 1 commas, every comma separates top-level members and
+  // the bounds meet (no top-level name repeats), and no nested object has a comma, so none has
+  // two members. That is every claims set without an array, a nested object of several members,
+  // or a comma in a string.
+  const topKeys = Object.keys(value).length
+  if (topKeys === 0 || hasCommasAtMost(text, topKeys - 1)) return value as JsonObject
   // Every member has exactly one colon outside strings, and nothing else has one; each repeated
   // name is one key fewer than its members. Whatever the nesting, the counts are equal exactly
   // when no object repeats a name.
   const members = scanMembers(bytes)
-  const keys = members.objects === 1 ? Object.keys(value).length : countKeys(value)
+  const keys = members.objects === 1 ? topKeys : countKeys(value)
   return members.colons === keys ? (value as JsonObject) : undefined
+}
+
+/** True when `text` holds at most `max` commas. */
+function hasCommasAtMost(text: string, max: number): boolean {
+  let at = -1
+  for (let found = 0; found <= max; found++) {
+    at = text.indexOf(',', at + 1)
+    if (at === -1) return true
+  }
+  return false
 }
 
 // Byte classes for the scan: 0 for every byte that cannot change the count.

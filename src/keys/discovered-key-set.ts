@@ -3,11 +3,8 @@
 // redirect trust elsewhere), then serves keys from its `jwks_uri`.
 import { KeyError } from '../errors.js'
 import { fetchJson, isAllowedKeyUrl, FetchJsonError } from './fetch-json.js'
-import {
-  createRemoteKeySet,
-  type RemoteKeySetConfig,
-  type RemoteKeySource,
-} from './remote-key-set.js'
+import type { KeySource } from './key-source.js'
+import { createRemoteKeySet, type RemoteKeySetConfig } from './remote-key-set.js'
 import { createSingleFlight } from './single-flight.js'
 
 /** Settings of a discovered key set: those of the remote set it leads to, without its URL. */
@@ -19,8 +16,8 @@ export function discoveryUrl(issuer: string): URL {
 }
 
 /** Makes a key source that discovers its key set on first use, retrying after the cooldown. */
-export function createDiscoveredKeySet(config: DiscoveredKeySetConfig): RemoteKeySource {
-  let remote: RemoteKeySource | undefined
+export function createDiscoveredKeySet(config: DiscoveredKeySetConfig): KeySource {
+  let remote: KeySource | undefined
   const discovery = createSingleFlight(async () => {
     const document = await fetchJson(discoveryUrl(config.issuer), config)
     const { issuer, jwks_uri: jwksUri } = (document ?? {}) as {
@@ -45,9 +42,6 @@ export function createDiscoveredKeySet(config: DiscoveredKeySetConfig): RemoteKe
   return {
     get version() {
       return remote?.version ?? 0
-    },
-    get fetches() {
-      return discovery.attempts + (remote?.fetches ?? 0)
     },
     resolve(alg, kid, header) {
       if (remote !== undefined) return remote.resolve(alg, kid, header)

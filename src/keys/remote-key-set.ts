@@ -19,14 +19,8 @@ export interface RemoteKeySetConfig extends FetchJsonOptions {
   readonly now: () => number
 }
 
-/** A remote key source, with its fetch count for observability. */
-export interface RemoteKeySource extends KeySource {
-  /** Number of fetches started so far. */
-  readonly fetches: number
-}
-
 /** Makes a remote key source; nothing is fetched until the first token needs a key. */
-export function createRemoteKeySet(config: RemoteKeySetConfig): RemoteKeySource {
+export function createRemoteKeySet(config: RemoteKeySetConfig): KeySource {
   let index: KeyIndex | undefined
   let fingerprint: string | undefined
   let fetchedAt = -Infinity
@@ -89,9 +83,6 @@ export function createRemoteKeySet(config: RemoteKeySetConfig): RemoteKeySource 
   return {
     get version() {
       return version
-    },
-    get fetches() {
-      return loader.attempts
     },
     resolve(alg, kid) {
       const now = config.now()

@@ -9,6 +9,7 @@ import { normalizeOptions } from './normalize-options.js'
 import { TokenCache } from './token-cache.js'
 import type { JwtClaims, JwtVerifier, VerifiedToken, VerifierOptions } from './types.js'
 import { createJwsVerifier, type VerifiedJws } from './verify-jws.js'
+import { registerVerifyNow } from './verify-now.js'
 
 /**
  * Creates a verifier: validates every option once and returns a closure over them.
@@ -80,7 +81,7 @@ export function createVerifier<TClaims extends JwtClaims = JwtClaims>(
     return jws instanceof Promise ? jws.then((v) => finish(v, cacheKey)) : finish(jws, cacheKey)
   }
 
-  return Object.freeze({
+  const verifier: JwtVerifier<TClaims> = Object.freeze({
     clockToleranceMs: policy.toleranceMs,
     verify(token: unknown): Promise<VerifiedToken<TClaims>> {
       try {
@@ -95,6 +96,9 @@ export function createVerifier<TClaims extends JwtClaims = JwtClaims>(
       cache = undefined
     },
   })
+  // The guard's handshake calls `run` directly (verify-now.ts): no promise when none is needed.
+  registerVerifyNow(verifier, run)
+  return verifier
 }
 
 // Anything that is not already coded (a bug, a crypto exception) is reported as an invalid token.

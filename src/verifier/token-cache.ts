@@ -44,9 +44,4 @@ export class TokenCache<T> {
     this.#entries.clear()
     this.version = version
   }
-
-  /** Number of entries, live or not yet swept. */
-  get size(): number {
-    return this.#entries.size
-  }
 }
