@@ -132,12 +132,15 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     namespaces,
     engine: rooms,
     reportFailure,
+    clockToleranceMs: config.clockToleranceMs,
   })
   const liveSessions = createLiveSessions(context)
   // A socket's session begins here, and with it the broadcasts it may be replayed on recovery.
   const beginSession = (socket: AnySocket): void => {
     markReceiving(socket)
     liveSessions.start(socket)
+    // A fresh-token request the recovered session carried keeps its deadline.
+    roomRecheck.restore(socket)
     logout.start(socket)
     if (rooms !== undefined) {
       rooms.listen(socket)

@@ -61,7 +61,9 @@ const MIN_EXPIRES_AT_MS = 1e12
 function checkedTarget(target: unknown): RevocationTarget {
   if (typeof target !== 'object' || target === null)
     throw new InvalidOptionError('target', 'must be { sub } or { jti, iss?, expiresAt? }')
-  const { expiresAt } = target as { expiresAt?: unknown }
+  const { expiresAt, iss } = target as { expiresAt?: unknown; iss?: unknown }
+  if (iss !== undefined && (typeof iss !== 'string' || iss === ''))
+    throw new InvalidOptionError('target', 'iss must be a non-empty string when given')
   if (
     expiresAt !== undefined &&
     (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt < MIN_EXPIRES_AT_MS)

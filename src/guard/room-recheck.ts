@@ -11,7 +11,7 @@ import { rejectSocket } from './live-session.js'
 import { tellNodes } from './revocation-fanout.js'
 import type { SessionIndex } from './session-index.js'
 import { authOf } from './socket-auth.js'
-import type { AnyNamespace, AnySocket, RecheckOptions, SocketAuth } from './types.js'
+import type { AnyNamespace, AnySocket, RecheckOptions } from './types.js'
 
 const RECHECK_EVENT = 'sockguard:recheck'
 
@@ -25,14 +25,39 @@ export interface RoomRecheckOptions {
   /** Undefined without the `rooms` option (only the refresh deadline then applies). */
   readonly engine: RoomEngine | undefined
   readonly reportFailure: (error: AuthError, socket: AnySocket) => void
+  /** The leeway for `iat` (a fresh token's may be this much behind the request). */
+  readonly clockToleranceMs: number
 }
 
 /** `guard.recheck` of one guard. */
 export interface RoomRecheck {
   readonly recheck: (target: RevocationTarget, options?: RecheckOptions) => Promise<void>
+  /**
+   * Re-arms the fresh-token deadline a recovered socket's session carried (connection-state
+   * recovery makes a new socket object: without this, dropping the transport would escape it).
+   */
+  readonly restore: (socket: AnySocket) => void
   /** Hears the other nodes' re-check messages of a namespace. */
   readonly listen: (nsp: AnyNamespace) => void
   readonly unlisten: (nsp: AnyNamespace) => void
+}
+
+/** The fresh-token request a session carries in `socket.data.sockguard` (recovery keeps it). */
+interface ReauthMark {
+  /** When the request was made (ms): a fresh token is one issued since. */
+  readonly reauthAskedAt: number
+  /** The deadline (ms). */
+  readonly reauthBy: number
+}
+
+function reauthMarkOf(socket: AnySocket): Partial<ReauthMark> | undefined {
+  return (socket.data as { sockguard?: Partial<ReauthMark> } | undefined)?.sockguard
+}
+
+function setReauthMark(socket: AnySocket, mark: ReauthMark | undefined): void {
+  const data = socket.data as { sockguard?: Record<string, unknown> }
+  const { reauthAskedAt: _at, reauthBy: _by, ...rest } = data.sockguard ?? {}
+  data.sockguard = mark === undefined ? rest : { ...rest, ...mark }
 }
 
 interface Message {
@@ -44,18 +69,34 @@ interface Message {
 
 /** Makes `guard.recheck` of one guard. */
 export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
-  const { now, timers, isClosed, sessions, namespaces, engine, reportFailure } = options
-  // The token each asked socket held when asked, and the deadline: a refresh replaces the token
-  // (`socket.data.auth`), which makes the entry stale.
-  const asked = new WeakMap<AnySocket, { readonly auth: SocketAuth; readonly at: number }>()
+  const { now, timers, isClosed, sessions, namespaces, engine, reportFailure, clockToleranceMs } =
+    options
+  // The deadline of each asked socket and when it was asked. Only a token issued since (by `iat`)
+  // answers the request: sending back the token held before (or any older one) does not.
+  const asked = new WeakMap<AnySocket, { readonly askedAt: number; readonly at: number }>()
+
+  /**
+   * True when the socket now holds a token issued since `askedAt`: in that second or later (`iat`
+   * has second precision), within the tolerance. A token without `iat` cannot show it is fresh.
+   */
+  const freshSince = (socket: AnySocket, askedAt: number): boolean => {
+    const iat = authOf(socket)?.claims.iat
+    return typeof iat === 'number' && (iat + 1) * 1000 + clockToleranceMs > askedAt
+  }
 
   const reauth: DeadlineKind<AnySocket> = {
     isLive(socket, at) {
       const entry = asked.get(socket)
-      return !isClosed() && socket.connected && entry?.at === at && authOf(socket) === entry.auth
+      if (isClosed() || !socket.connected || entry?.at !== at) return false
+      if (!freshSince(socket, entry.askedAt)) return true
+      // Answered: the request is over (and leaves the session, so recovery does not re-arm it).
+      asked.delete(socket)
+      setReauthMark(socket, undefined)
+      return false
     },
     fire(socket) {
       asked.delete(socket)
+      setReauthMark(socket, undefined)
       const error = new AuthError(
         'reauth_required',
         'A fresh token was required and none came in time.',
@@ -69,11 +110,13 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
     const auth = authOf(socket)
     // A guest has no token to refresh.
     if (auth === undefined || auth === null || !socket.connected) return
-    const deadline = now() + withinMs
+    const askedAt = now()
+    const deadline = askedAt + withinMs
     const previous = asked.get(socket)
-    // An earlier request for this very token stands.
-    if (previous !== undefined && previous.auth === auth && previous.at <= deadline) return
-    asked.set(socket, { auth, at: deadline })
+    // An earlier, sooner request stands (a token fresh for the later one answers it too).
+    if (previous !== undefined && previous.at <= deadline) return
+    asked.set(socket, { askedAt, at: deadline })
+    setReauthMark(socket, { reauthAskedAt: askedAt, reauthBy: deadline })
     timers.schedule(reauth, deadline, socket)
     const expiresAt = auth.expiresAt === null ? deadline : Math.min(auth.expiresAt, deadline)
     socket.emit('auth:expiring', { expiresAt })
@@ -107,6 +150,14 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
   }
 
   return {
+    restore(socket) {
+      if (!socket.recovered) return
+      const { reauthAskedAt, reauthBy } = reauthMarkOf(socket) ?? {}
+      if (typeof reauthAskedAt !== 'number' || typeof reauthBy !== 'number') return
+      asked.set(socket, { askedAt: reauthAskedAt, at: reauthBy })
+      // A deadline already past fires at the heap's next turn.
+      timers.schedule(reauth, reauthBy, socket)
+    },
     async recheck(target, options = {}) {
       const message = parse({ ...target, ...options }, true)
       if (message === undefined)

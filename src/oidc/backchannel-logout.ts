@@ -219,6 +219,11 @@ function mediaType(header: string | undefined): string | undefined {
 
 /** The request body as text: from a body parser that ran already, or read here with a limit. */
 function readBody(req: IncomingMessage, parsed: unknown, maxBytes: number): Promise<string> {
+  // A body a parser already read (Express's `express.urlencoded()`) is judged by the size the
+  // client declared too: the parser may have kept only the member read here, padding dropped.
+  const declared = Number(req.headers['content-length'])
+  if (parsed !== undefined && Number.isFinite(declared) && declared > maxBytes)
+    invalid('The request body is too large.')
   if (typeof parsed === 'string') {
     if (Buffer.byteLength(parsed) > maxBytes) invalid('The request body is too large.')
     return Promise.resolve(parsed)

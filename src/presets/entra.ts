@@ -71,8 +71,14 @@ export function entra(options: EntraPresetOptions): JwksUriOptions {
   }
   const accessToken = (claims: JwtClaims): void => {
     requireClaimEquals(claims, 'ver', '2.0', 'The token is not a v2.0 token.')
-    // An ID token has the same audience (the app's client id) but neither azp nor scp/roles.
-    if (typeof claims.azp !== 'string' || (claims.scp === undefined && claims.roles === undefined))
+    // An ID token has the same audience (the app's client id) but neither azp nor scp/roles; an
+    // access token grants something: a non-empty `scp`, or a non-empty `roles` array.
+    const delegated = typeof claims.scp === 'string' && claims.scp.trim() !== ''
+    const appOnly =
+      Array.isArray(claims.roles) &&
+      claims.roles.length > 0 &&
+      claims.roles.every((role) => typeof role === 'string' && role !== '')
+    if (typeof claims.azp !== 'string' || !(delegated || appOnly))
       throw new ClaimInvalidError('azp', 'The token is not an access token.')
   }
   if (!multi) {

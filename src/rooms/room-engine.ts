@@ -84,6 +84,10 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
   // Joins waiting for an async rule: socket -> room -> ticket. A leave or a newer check of the
   // room takes its ticket away; only the holder of the current ticket may join.
   const pending = new WeakMap<AnySocket, Map<string, number>>()
+  // Bumped by every re-check of a socket: an async verdict asked before it is asked again (the
+  // permissions it was asked under may have changed, even with the same token).
+  const generations = new WeakMap<AnySocket, number>()
+  const generationOf = (socket: AnySocket): number => generations.get(socket) ?? 0
   let tickets = 0
   // Rooms a socket holds only because its grants claim named them (no pattern matched): a
   // re-check must find them granted again, as they are not the app's unlisted rooms.
@@ -214,6 +218,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     book: RoomBookkeeping,
   ): boolean | Promise<boolean> => {
     const auth = authOf(socket)
+    const generation = generationOf(socket)
     const verdict = decide(socket, room, source)
     if (verdict === true) {
       book.add(socket.id, new Set([room]))
@@ -223,7 +228,10 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     const ticket = take(socket, room)
     return verdict.then((allowed) => {
       if (!settle(socket, room, ticket) || !socket.connected) return false
-      if (authOf(socket) !== auth) return admit(socket, room, source, book)
+      // A newer token, or a re-check meanwhile (`guard.recheck`: the app's permissions changed):
+      // the rules are asked again, now.
+      if (authOf(socket) !== auth || generationOf(socket) !== generation)
+        return admit(socket, room, source, book)
       if (allowed) book.add(socket.id, new Set([room]))
       return allowed
     })
@@ -406,6 +414,8 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     async recheck(socket) {
       const book = bookOf(socket)
       if (book === undefined || !socket.connected) return
+      const generation = generationOf(socket) + 1
+      generations.set(socket, generation)
       let stopped = paused.get(socket)
       const rooms = new Set([...socket.rooms, ...(stopped ?? [])])
       rooms.delete(socket.id)
@@ -433,7 +443,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
           verdict.then((allowed) => {
             if (!settle(socket, room, ticket) || !socket.connected) return
             // A newer token (or re-check) decides instead.
-            if (authOf(socket) !== auth) return
+            if (authOf(socket) !== auth || generationOf(socket) !== generation) return
             paused.get(socket)?.delete(room)
             if (allowed) book.add(socket.id, new Set([room]))
             else remove(socket, room)

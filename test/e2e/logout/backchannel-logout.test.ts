@@ -153,6 +153,10 @@ describe('backchannelLogout: a valid logout token', () => {
         { sid: 's-1', iss: ISS },
         { sid: 's-1', iss: ISS },
       ])
+      // The limit holds after a parser too: a valid token padded past 16 KiB (attack4 idp F1).
+      const padded = `${form(logoutToken({ jti: 'padded' }))}&padding=${'a'.repeat(20_000)}`
+      expect((await post(`${base}/parsed/logout`, padded)).status).toBe(400)
+      expect(guard.targets).toHaveLength(2)
     } finally {
       http.closeAllConnections()
       http.close()

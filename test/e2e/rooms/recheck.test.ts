@@ -119,7 +119,8 @@ describe('guard.recheck', () => {
       { policy: {} },
       { guardOptions: { now: clock.now, refreshIntervalMs: 0 } },
     )
-    const iat = 1_900_000_000
+    // Issued before the re-check (a token of the very second of the request counts as fresh).
+    const iat = 1_900_000_000 - 10
     const alice = await user(server, { sub: 'alice', jti: 't1', iat, exp: iat + 3600 })
     const bob = await user(server, { sub: 'bob', jti: 't2', iat, exp: iat + 3600 })
     const expiring = nextEvent<{ expiresAt: number }>(alice.client, 'auth:expiring')
@@ -154,6 +155,92 @@ describe('guard.recheck', () => {
     await new Promise((resolve) => setTimeout(resolve, 250))
     await nothingBeforeRoundTrip(server.io, alice.client, 'unauthorized')
     expect(alice.client.connected).toBe(true)
+  })
+})
+
+describe('recheck: the holes an outside attack found (issue 13)', () => {
+  it('a join whose async rule is still running when recheck runs is asked again (attack4 F2)', async () => {
+    const granted = new Set(['alice', 'carol'])
+    let db = gate<boolean>()
+    const asked = gate<boolean>()
+    await using server = await roomServer({
+      policy: {
+        // Reads the permission, then waits (a query whose answer is a snapshot of then).
+        'doc:{id}': async (claims: { sub?: unknown }) => {
+          if (claims.sub === 'carol') return true
+          const allowed = granted.has(String(claims.sub))
+          asked.open(true)
+          const answer = await db.promise
+          return answer && allowed
+        },
+      },
+    })
+    const carol = await user(server, { sub: 'carol' })
+    await carol.socket.join('doc:1')
+    const alice = await user(server, { sub: 'alice' })
+    const joining = ask(alice.client, 'room:join', { room: 'doc:1' })
+    await asked.promise
+    // The app narrows the permissions and re-checks while the join's rule is still out.
+    granted.delete('alice')
+    const first = db
+    db = gate<boolean>()
+    const rechecked = server.guard.recheck({ sub: 'alice' })
+    first.open(true) // the answer to the question asked before the change
+    db.open(true)
+    await rechecked
+    expect(await joining).toMatchObject({ ok: false, code: 'forbidden' })
+    await provesAbsent(server.io, 'doc:1', carol.client, alice.client)
+  })
+
+  it('refreshWithinMs: sending back the token held before does not answer the request (attack4 F3)', async () => {
+    const clock = testClock()
+    clock.set(1_900_000_000_000)
+    await using server = await roomServer(
+      { policy: {} },
+      { guardOptions: { now: clock.now, refreshIntervalMs: 0 } },
+    )
+    const iat = 1_900_000_000 - 60
+    const old = server.issuer.sign({ sub: 'alice', iat, exp: iat + 3600 })
+    const connection = nextEvent<import('socket.io').Socket>(server.io, 'connection')
+    const client = server.connect({ auth: { token: old } })
+    await connection
+    const expiring = nextEvent(client, 'auth:expiring')
+    const unauthorized = nextEvent<{ code: string }>(client, 'unauthorized')
+    await server.guard.recheck({ sub: 'alice' }, { refreshWithinMs: 150 })
+    await expiring
+    expect((await refresh(client, old)).ok).toBe(true)
+    expect((await unauthorized).code).toBe('reauth_required')
+  })
+
+  it('refreshWithinMs: dropping the transport and recovering the session does not escape the deadline (attack4 F1)', async () => {
+    await using server = await roomServer(
+      { policy: { 'doc:{id}': () => true } },
+      {
+        guardOptions: { refreshIntervalMs: 0 },
+        server: { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } },
+      },
+    )
+    const connection = nextEvent<import('socket.io').Socket>(server.io, 'connection')
+    const client = server.connect({
+      auth: { token: server.issuer.sign({ sub: 'alice', iat: nowSeconds() - 60 }) },
+      reconnection: true,
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 50,
+      randomizationFactor: 0,
+    })
+    const first = await connection
+    await first.join('doc:1')
+    await provesPresent(server.io, 'doc:1', client) // an offset to recover from
+    const expiring = nextEvent(client, 'auth:expiring')
+    await server.guard.recheck({ sub: 'alice' }, { refreshWithinMs: 400 })
+    await expiring
+    const again = nextEvent<import('socket.io').Socket>(server.io, 'connection')
+    first.conn.close()
+    const recovered = await again
+    expect(recovered.recovered).toBe(true)
+    expect((await nextEvent<{ code: string }>(client, 'unauthorized', 3_000)).code).toBe(
+      'reauth_required',
+    )
   })
 })
 

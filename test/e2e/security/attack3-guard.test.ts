@@ -57,6 +57,8 @@ describe('F7, F9: revoke() targets that cannot be kept are refused, not resolved
     await using server = await startServer()
     const invalid = expect.objectContaining({ code: 'invalid_option', option: 'target' }) as Error
     await expect(server.guard.revoke(null as never)).rejects.toThrow(invalid)
+    await expect(server.guard.revoke({ sid: 's', iss: 5 as never })).rejects.toThrow(invalid)
+    await expect(server.guard.revoke({ jti: 'j', iss: '' })).rejects.toThrow(invalid)
     const exp = nowSeconds() + 60
     for (const expiresAt of [exp, Number.NaN, Infinity, `${exp * 1000}`, -1])
       await expect(

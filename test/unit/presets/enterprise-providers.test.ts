@@ -284,6 +284,18 @@ describe('presets.entra', async () => {
       const appOnly = access(tenant, { scp: undefined, roles: ['Chat.ReadWrite.All'] })
       await expect(verifier.verify(appOnly)).resolves.toBeDefined()
     })
+    it('refuses a token that grants nothing: an empty scp or roles (attack4 idp F2)', async () => {
+      for (const extra of [
+        { scp: '' },
+        { scp: '  ' },
+        { scp: undefined, roles: [] },
+        { scp: undefined, roles: [''] },
+      ])
+        expect(await refusal(verifier, access(tenant, extra))).toEqual({
+          code: 'claim_invalid',
+          claim: 'azp',
+        })
+    })
     it('refuses an ID token, another tenant, a v1.0 token, another API', async () => {
       expect(await refusal(verifier, idToken(tenant))).toEqual({
         code: 'claim_invalid',
