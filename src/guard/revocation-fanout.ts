@@ -53,6 +53,9 @@ async function serverCount(nsp: AnyNamespace): Promise<number> {
 // expire in 1970 and the token walk straight back in.
 const MIN_EXPIRES_AT_MS = 1e12
 
+// The members a revocation target may have.
+const TARGET_MEMBERS: ReadonlySet<string> = new Set(['sub', 'jti', 'sid', 'iss', 'expiresAt'])
+
 /**
  * The target of `guard.revoke()`, checked: a plain object naming a subject or a token id, with an
  * `expiresAt` in ms when given.
@@ -61,6 +64,16 @@ const MIN_EXPIRES_AT_MS = 1e12
 function checkedTarget(target: unknown): RevocationTarget {
   if (typeof target !== 'object' || target === null)
     throw new InvalidOptionError('target', 'must be { sub } or { jti, iss?, expiresAt? }')
+  // Exactly one of sub, jti, sid, and nothing unknown: `{ sub, jti }` would revoke the subject and
+  // silently drop the token id, and a typo would revoke less than the caller believes.
+  const names = Object.keys(target)
+  if (names.some((name) => !TARGET_MEMBERS.has(name)))
+    throw new InvalidOptionError(
+      'target',
+      `has a member that is not ${[...TARGET_MEMBERS].join(', ')}`,
+    )
+  if (['sub', 'jti', 'sid'].filter((name) => names.includes(name)).length !== 1)
+    throw new InvalidOptionError('target', 'must name exactly one of sub, jti and sid')
   const { expiresAt, iss } = target as { expiresAt?: unknown; iss?: unknown }
   if (iss !== undefined && (typeof iss !== 'string' || iss === ''))
     throw new InvalidOptionError('target', 'iss must be a non-empty string when given')

@@ -8,6 +8,7 @@
 // trimmed of a BOM and whitespace, then read as PEM, OpenSSH, JSON or DER, then hex and base64
 // decodings of it are read the same way (to a bounded depth).
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto'
+import { gunzipSync } from 'node:zlib'
 
 // Every DER key or certificate is an ASN.1 SEQUENCE.
 const DER_SEQUENCE = 0x30
@@ -34,6 +35,20 @@ const DER_PRIVATE = ['pkcs8', 'pkcs1', 'sec1'] as const
 // shrinks the text or fails, and this runs once per secret at import, so the bound is about
 // giving up on nonsense, not about cost: six layers is past any wrapping a config file applies.
 const MAX_DEPTH = 6
+// A JWK however it is written down (JSON, JSON5, YAML, a trailing comma): a `kty` member naming
+// an asymmetric key type. A random secret never spells that.
+const JWK_TEXT = /["']?\bkty\b["']?\s*[:=]\s*["']?(?:RSA|EC|OKP)\b/
+// Runs of base64 (either alphabet) long enough to hold a key, anywhere in the text: quotes kept by
+// an env file, `export NAME=`, a trailing comment, a `data:` URI around the encoded DER.
+const BASE64_RUN = /[A-Za-z0-9+/_-]{40,}={0,2}/g
+// Hex written with separators (`30:82:01:22`, `30 82 01 22`), quotes around it or not.
+const SEPARATED_HEX = /^["']?(?:[0-9a-fA-F]{2}[:\s-]?){20,}["']?$/
+// At most this many runs are read from one text (a secret is one value, not a document).
+const MAX_RUNS = 8
+// gzip's magic bytes, and the most a gzipped secret may inflate to.
+const GZIP_MAGIC_0 = 0x1f
+const GZIP_MAGIC_1 = 0x8b
+const MAX_INFLATED_BYTES = 1 << 20
 // Percent-encoding (a secret pasted from a URL or a form body): `%` and two hex digits.
 const PERCENT_ESCAPE = /%[0-9a-fA-F]{2}/
 // A bare RSA modulus (a JWK's `n`): 2048 to 16384 bits, top bit set, odd. Read only from text
@@ -172,6 +187,37 @@ function urlDecodings(text: string): string[] {
   return decodings
 }
 
+/** gzip-compressed bytes inflated (bounded), or undefined when they are not gzip after all. */
+function inflate(bytes: Buffer): Buffer | undefined {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES })
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * What a key encoded inside `text`, with other text around it, is: a base64 run (quoted, after
+ * `export NAME=`, before a comment, in a `data:` URI) or hex written with separators. The whole
+ * text was read as base64 and hex already; only parts of it, or it without separators, are new.
+ */
+function wrappedForm(text: string, depth: number): string | undefined {
+  if (SEPARATED_HEX.test(text)) {
+    const bare = text.replace(/["'\s:-]/g, '')
+    if (bare !== text && HEX_TEXT.test(bare)) {
+      const decoded = formOf(Buffer.from(bare, 'hex'), depth + 1)
+      if (decoded !== undefined) return `${decoded} in hex with separators`
+    }
+  }
+  let runs = 0
+  for (const [run] of text.matchAll(BASE64_RUN)) {
+    if (run === text || ++runs > MAX_RUNS) continue
+    const decoded = formOf(Buffer.from(run, 'base64'), depth + 1)
+    if (decoded !== undefined) return `${decoded} in base64, inside other text`
+  }
+  return undefined
+}
+
 function isRsaModulus(bytes: Buffer): boolean {
   return (
     bytes.length >= MIN_MODULUS_BYTES &&
@@ -199,9 +245,17 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
   if (OPENSSH_KEY.test(text)) return 'an OpenSSH public key'
   const json = jsonForm(text)
   if (json !== undefined) return json
+  if (JWK_TEXT.test(text)) return 'text holding a JWK'
   const der = derForm(buffer)
   if (der !== undefined) return der
   if (depth >= MAX_DEPTH || text.length < 16) return undefined
+  if (buffer[0] === GZIP_MAGIC_0 && buffer[1] === GZIP_MAGIC_1) {
+    const inflated = inflate(buffer)
+    const decoded = inflated === undefined ? undefined : formOf(inflated, depth + 1)
+    if (decoded !== undefined) return `${decoded}, gzipped`
+  }
+  const wrapped = wrappedForm(text, depth)
+  if (wrapped !== undefined) return wrapped
   if (PERCENT_ESCAPE.test(text)) {
     const decoded = urlDecodings(text)
       .map((plain) => formOf(Buffer.from(plain, 'utf8'), depth + 1))
@@ -230,9 +284,12 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
  * OpenSSH key type followed by its base64 blob anywhere (`authorized_keys` options before it
  * included); a bare SSH wire blob (uint32 length, then `ssh-...`); the JSON text of a JWK, of an
  * array of JWKs or of a JWK set, JSON with a `kty` object nested anywhere (bounded), or such JSON
- * encoded again as a JSON string; DER (from any of its first 32 bytes) that node:crypto reads as
+ * encoded again as a JSON string; text holding `kty: RSA|EC|OKP` however written (JSON5, YAML, a
+ * trailing comma); DER (from any of its first 32 bytes) that node:crypto reads as
  * an SPKI or PKCS#1 public key, an X.509 certificate or a private key; any of these in hex,
- * base64 (either alphabet) or URL encoding, stacked up to six layers deep in any order; or base64url text alone that decodes to 256 to
+ * base64 (either alphabet) or URL encoding, stacked up to six layers deep in any order, gzipped,
+ * or as a base64 run or separated hex inside other text (quotes, `export NAME=`, a comment, a
+ * `data:` URI); or base64url text alone that decodes to 256 to
  * 2048 bytes with the top bit and the lowest bit set (a bare RSA modulus, a JWK's `n`).
  *
  * Raw key components in other encodings (a modulus in hex, base64 or bytes, an EC/Ed25519

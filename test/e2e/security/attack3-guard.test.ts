@@ -59,6 +59,9 @@ describe('F7, F9: revoke() targets that cannot be kept are refused, not resolved
     await expect(server.guard.revoke(null as never)).rejects.toThrow(invalid)
     await expect(server.guard.revoke({ sid: 's', iss: 5 as never })).rejects.toThrow(invalid)
     await expect(server.guard.revoke({ jti: 'j', iss: '' })).rejects.toThrow(invalid)
+    // Two targets at once, or a member it does not know (attack5 L2).
+    await expect(server.guard.revoke({ sub: 'a', jti: 'j' } as never)).rejects.toThrow(invalid)
+    await expect(server.guard.revoke({ sub: 'a', foo: 1 } as never)).rejects.toThrow(invalid)
     const exp = nowSeconds() + 60
     for (const expiresAt of [exp, Number.NaN, Infinity, `${exp * 1000}`, -1])
       await expect(

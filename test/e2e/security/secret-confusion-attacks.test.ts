@@ -2,6 +2,7 @@
 // token with it; a verifier that took the key as an HS256 secret accepts the forgery. Every form
 // of asymmetric key material is refused as a secret, at creation for configured secrets and with
 // a coded error for secrets looked up per token (getKey, the drop-in's secret function).
+import { gzipSync } from 'node:zlib'
 import {
   X509Certificate,
   createSecretKey,
@@ -197,11 +198,38 @@ const SECRET_KEY_OBJECTS: [string, KeyObject][] = [
   createSecretKey(bytes as Buffer),
 ])
 
+// Public keys wrapped in the text around them (the fifth outside attack): quotes kept by an env
+// file, a shell export, a comment, hex with separators, a data: URI, JWK text that is not JSON, and
+// gzip.
+const spkiB64 = b64(spkiDer)
+const WRAPPED_FORMS: [string, Material][] = [
+  ['SPKI DER in base64 in double quotes', `"${spkiB64}"`],
+  ['SPKI DER in base64 in single quotes', `'${spkiB64}'`],
+  ['SPKI DER in base64 with a trailing comment', `${spkiB64} # public key`],
+  ['a shell export of SPKI DER in base64', `export JWT_SECRET=${spkiB64}`],
+  ['SPKI DER in hex with colons', spkiDer.toString('hex').replace(/(..)(?!$)/g, '$1:')],
+  [
+    'SPKI DER in hex with spaces, quoted',
+    `"${spkiDer.toString('hex').replace(/(..)(?!$)/g, '$1 ')}"`,
+  ],
+  ['a data: URI of SPKI DER', `data:application/octet-stream;base64,${spkiB64}`],
+  ['JWK JSON with a trailing comma', JSON.stringify(rsaJwk).replace(/}$/, ',}')],
+  ['JWK written with single quotes', JSON.stringify(rsaJwk).replace(/"/g, "'")],
+  [
+    'JWK written as YAML lines',
+    Object.entries(rsaJwk)
+      .map(([k, v]) => `${k}: ${String(v)}`)
+      .join('\n'),
+  ],
+  ['PEM gzipped, then base64', gzipSync(Buffer.from(rsaPem)).toString('base64')],
+]
+
 const FORMS: [string, Material][] = [
   ...Object.entries(pairs).flatMap(([name, pair]) => encodings(name, pair)),
   ...TEXT_FORMS,
   ...ATTACK2_FORMS,
   ...DEEPER_FORMS,
+  ...WRAPPED_FORMS,
   ...SECRET_KEY_OBJECTS,
   ['X.509 certificate PEM string', CERTIFICATE_PEM],
   ['X.509 certificate DER bytes', CERTIFICATE_DER],
