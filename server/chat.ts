@@ -1,9 +1,18 @@
-// The chat itself: `message` broadcast, `presence`, and `admin:kick` (a subject revocation).
-// Authorization is the library's: `authorizeEvents` with `requireScope`, installed first. With
-// several nodes, broadcasts go through the adapter and presence is read from every node.
+// The chat itself: messages to rooms (`lobby`, granted `team:<name>` rooms, `admin`) and direct
+// messages (`user:<sub>`), `presence`, and `admin:kick` (a subject revocation). Authorization is
+// the library's: the guard's room policy ({@link chatRooms}) decides who may be in which room,
+// `authorizeEvents` with `requireScope` and `requireMember` who may send what, installed first.
+// With several nodes, messages go through the adapter and presence is read from every node.
 import type { Logger } from 'pino'
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
-import { authorizeEvents, isAuthError, requireScope, type Guard } from '../src/index.js'
+import {
+  authorizeEvents,
+  isAuthError,
+  requireMember,
+  requireScope,
+  type Guard,
+  type RoomsOptions,
+} from '../src/index.js'
 import type {
   ChatAck,
   ChatClaims,
@@ -25,6 +34,51 @@ export const DEFAULT_MAX_KICK_SUB_LENGTH = 32
 export const DEFAULT_KICKS_PER_MINUTE = 30
 /** How long presence waits for the other nodes' sockets. */
 const PRESENCE_TIMEOUT_MS = 2_000
+
+/** The public room: every socket is put in it when it connects (and may leave and join again). */
+export const LOBBY = 'lobby'
+/** The room of admins (scope `admin`). */
+export const ADMIN_ROOM = 'admin'
+/** The room of a user's own sockets, where direct messages to them go. */
+export const userRoom = (sub: string): string => `user:${sub}`
+
+/**
+ * The chat's room policy, the guard's `rooms` option. `lobby`: every authenticated socket (the
+ * server admits no guests). `team:{name}`: only by grant, the token's `rooms` claim (the pattern's
+ * rule refuses; a granted room is allowed whatever it says). `user:{sub}`: the user's own only.
+ * `admin`: scope `admin`. Any other room is refused, on every path (`unlistedRooms: 'deny'`).
+ */
+export function chatRooms(): RoomsOptions<ChatClaims> {
+  return {
+    policy: {
+      [LOBBY]: () => true,
+      'team:{name}': () => false,
+      'user:{sub}': (claims, _room, params) => claims.sub === params.sub,
+      [ADMIN_ROOM]: requireScope('admin'),
+    },
+    grantsClaim: 'rooms',
+    unlistedRooms: 'deny',
+  }
+}
+
+/** A room a `post` names: its `room`, when it is a string. */
+function roomOf(message: unknown): unknown {
+  return typeof message === 'object' && message !== null
+    ? (message as { room?: unknown }).room
+    : undefined
+}
+
+/** The text of a message, trimmed, or undefined when it is not 1-500 characters of text. */
+function textOf(text: unknown): string | undefined {
+  const trimmed = typeof text === 'string' ? text.trim() : ''
+  return trimmed.length === 0 || trimmed.length > MAX_MESSAGE_LENGTH ? undefined : trimmed
+}
+
+const INVALID_MESSAGE: ChatAck = {
+  ok: false,
+  code: 'invalid_message',
+  message: `A message is text of 1 to ${MAX_MESSAGE_LENGTH} characters.`,
+}
 
 /** What {@link registerChat} needs. */
 export interface ChatDependencies {
@@ -87,11 +141,22 @@ export function registerChat(io: ChatServer, deps: ChatDependencies): Chat {
     keyPrefix: 'admin-kick',
   })
 
+  // First the scopes, then (a second middleware, run only for what the first let through) the
+  // membership: a socket publishes only to a room it is in, so a guessed room name gets nowhere.
   nsp.on(
     'connection',
     authorizeEvents<ClientToServer, ChatClaims>({
       message: requireScope('chat'),
+      post: requireScope('chat'),
+      dm: requireScope('chat'),
       'admin:kick': requireScope('admin'),
+    }),
+  )
+  nsp.on(
+    'connection',
+    authorizeEvents<ClientToServer, ChatClaims>({
+      message: requireMember(() => LOBBY),
+      post: requireMember(roomOf),
     }),
   )
 
@@ -99,23 +164,65 @@ export function registerChat(io: ChatServer, deps: ChatDependencies): Chat {
     // The guard refuses a restored session that was revoked before this listener runs.
     if (!socket.connected) return
     deps.onConnection?.(socket)
+    // Through the guard's room policy, as every join: allowed for every user, and their own room.
+    void socket.join([LOBBY, userRoom(socket.data.auth.claims.sub)])
     publishPresence(socket)
+
+    const send = (room: string, text: string, to?: string): void => {
+      const from = socket.data.auth.claims.sub
+      const message = { room, from, ...(to === undefined ? {} : { to }), text, at: now() }
+      // A direct message goes to the recipient's sockets and, as a copy, to the sender's.
+      nsp.to(to === undefined ? room : [room, userRoom(from)]).emit('message', message)
+      metrics.message()
+      logger.debug({ sub: from, socketId: socket.id, room, length: text.length }, 'message')
+    }
 
     socket.on('message', (text, ack) => {
       const reply = replyOf(ack)
-      const trimmed = typeof text === 'string' ? text.trim() : ''
-      if (trimmed.length === 0 || trimmed.length > MAX_MESSAGE_LENGTH) {
+      const trimmed = textOf(text)
+      if (trimmed === undefined) {
+        reply?.(INVALID_MESSAGE)
+        return
+      }
+      send(LOBBY, trimmed)
+      reply?.({ ok: true })
+    })
+
+    socket.on('post', (message, ack) => {
+      const reply = replyOf(ack)
+      // requireMember let it through: `room` is a room this socket is in.
+      const room = roomOf(message)
+      const trimmed =
+        typeof room === 'string' ? textOf((message as { text?: unknown }).text) : undefined
+      if (typeof room !== 'string' || trimmed === undefined) {
+        reply?.(INVALID_MESSAGE)
+        return
+      }
+      send(room, trimmed)
+      reply?.({ ok: true })
+    })
+
+    socket.on('dm', (message, ack) => {
+      const reply = replyOf(ack)
+      const to: unknown =
+        typeof message === 'object' && message !== null
+          ? (message as { to?: unknown }).to
+          : undefined
+      // A name with ':' would name another kind of room; no user room has one.
+      if (typeof to !== 'string' || to === '' || to.length > maxSubLength || to.includes(':')) {
         reply?.({
           ok: false,
-          code: 'invalid_message',
-          message: `A message is text of 1 to ${MAX_MESSAGE_LENGTH} characters.`,
+          code: 'invalid_request',
+          message: `Name the recipient: { to } of 1 to ${maxSubLength} characters, no ':'.`,
         })
         return
       }
-      const from = socket.data.auth.claims.sub
-      nsp.emit('message', { from, text: trimmed, at: now() })
-      metrics.message()
-      logger.debug({ sub: from, socketId: socket.id, length: trimmed.length }, 'message')
+      const trimmed = textOf((message as { text?: unknown }).text)
+      if (trimmed === undefined) {
+        reply?.(INVALID_MESSAGE)
+        return
+      }
+      send(userRoom(to), trimmed, to)
       reply?.({ ok: true })
     })
 

@@ -1,5 +1,6 @@
 // The development token issuer: an ES256 key pair made at start (kept in memory, or shared by the
-// nodes through Redis), its public key as a JWK set with a `kid`, and tokens for whoever asks.
+// nodes through Redis), its public key as a JWK set with a `kid`, and tokens for whoever asks,
+// carrying the team rooms an admin granted the user (the `rooms` claim, kept in memory).
 // For local use only.
 import {
   createPublicKey,
@@ -41,8 +42,16 @@ export interface DevIssuer {
   readonly issuer: string
   /** The public key set. */
   readonly jwks: { readonly keys: readonly PublishedJwk[] }
-  /** Signs a token for a validated request. */
+  /** Signs a token for a validated request; its `rooms` claim is the user's grants. */
   issue(request: TokenRequest): Promise<TokenResponse>
+  /** The rooms the user's next tokens grant (the `rooms` claim): none until an admin sets some. */
+  grantsOf(username: string): readonly string[]
+  /**
+   * Replaces the user's grants (in this issuer's memory) for the tokens issued from now on.
+   *
+   * @throws {TokenRequestError} when {@link MAX_GRANTED_USERS} users already have grants.
+   */
+  setGrants(request: GrantsRequest): void
 }
 
 /** Options of {@link createDevIssuer}. */
@@ -59,6 +68,21 @@ export interface DevIssuerOptions {
   /** Clock in ms since the epoch. @defaultValue Date.now */
   readonly now?: (() => number) | undefined
 }
+
+/** A validated `POST /auth/grants` body. */
+export interface GrantsRequest {
+  /** The user (the `sub` of their development tokens). */
+  readonly sub: string
+  /** Distinct room names from `team:<name>` and `team:*`, possibly empty. */
+  readonly rooms: readonly string[]
+}
+
+/** The most rooms one user may be granted. */
+export const MAX_GRANTS = 16
+/** The most users with grants kept in memory (an empty list frees its user's place). */
+export const MAX_GRANTED_USERS = 1_000
+/** The room names the development issuer grants: team rooms, one or every one. */
+const GRANTABLE = /^team:(?:[A-Za-z0-9_.-]{1,32}|\*)$/
 
 /** A bad `POST /auth/token` body; the message is safe to send back. */
 export class TokenRequestError extends Error {
@@ -102,6 +126,34 @@ export function parseTokenRequest(body: unknown): TokenRequest {
 }
 
 /**
+ * Validates a `POST /auth/grants` body: `{ sub, rooms }`, `rooms` a list of `team:<name>` (a
+ * name as a user name) or `team:*` (every team room).
+ *
+ * @throws {TokenRequestError} naming the field at fault.
+ */
+export function parseGrantsRequest(body: unknown): GrantsRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new TokenRequestError('The body must be a JSON object { "sub", "rooms" }.')
+  const fields = body as Record<string, unknown>
+  for (const name of Object.keys(fields)) {
+    if (name !== 'sub' && name !== 'rooms')
+      throw new TokenRequestError(`Unknown field "${name.slice(0, 32)}".`)
+  }
+  const { sub, rooms } = fields
+  if (typeof sub !== 'string' || !USERNAME.test(sub))
+    throw new TokenRequestError('"sub" must be 1-32 characters of A-Z, a-z, 0-9, _ . -')
+  if (!Array.isArray(rooms) || rooms.length > MAX_GRANTS)
+    throw new TokenRequestError(`"rooms" must be a list of at most ${MAX_GRANTS} room names.`)
+  for (const room of rooms as unknown[]) {
+    if (typeof room !== 'string' || !GRANTABLE.test(room))
+      throw new TokenRequestError(
+        `Cannot grant "${String(room).slice(0, 40)}": use team:<name> (1-32 characters of A-Z, a-z, 0-9, _ . -) or team:*.`,
+      )
+  }
+  return { sub, rooms: [...new Set(rooms as string[])].sort() }
+}
+
+/**
  * Creates a development issuer with a fresh P-256 key pair, or with the given private key.
  *
  * @example
@@ -117,12 +169,19 @@ export function createDevIssuer(options: DevIssuerOptions): DevIssuer {
   const kid = jwkThumbprint(jwk)
   const published: PublishedJwk = { ...jwk, kid, alg: 'ES256', use: 'sig' }
   const now = options.now ?? Date.now
+  // In this process's memory: with several nodes, each keeps its own (docs/reference-server.md).
+  const grants = new Map<string, readonly string[]>()
+  const grantsOf = (username: string): readonly string[] => grants.get(username) ?? []
   return Object.freeze({
     issuer: options.issuer,
     jwks: Object.freeze({ keys: Object.freeze([Object.freeze(published)]) }),
     async issue(request: TokenRequest): Promise<TokenResponse> {
       const iat = Math.floor(now() / 1000)
-      const accessToken = await new SignJWT({ name: request.username, scope: request.scope })
+      const accessToken = await new SignJWT({
+        name: request.username,
+        scope: request.scope,
+        rooms: [...grantsOf(request.username)],
+      })
         .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
         .setSubject(request.username)
         .setIssuer(options.issuer)
@@ -132,6 +191,18 @@ export function createDevIssuer(options: DevIssuerOptions): DevIssuer {
         .setExpirationTime(iat + options.ttlSeconds)
         .sign(privateKey)
       return { access_token: accessToken, token_type: 'Bearer', expires_in: options.ttlSeconds }
+    },
+    grantsOf,
+    setGrants({ sub, rooms }: GrantsRequest): void {
+      if (rooms.length === 0) {
+        grants.delete(sub)
+        return
+      }
+      if (!grants.has(sub) && grants.size >= MAX_GRANTED_USERS)
+        throw new TokenRequestError(
+          `At most ${MAX_GRANTED_USERS} users can have grants; empty someone's first.`,
+        )
+      grants.set(sub, Object.freeze([...rooms]))
     },
   })
 }

@@ -1,16 +1,19 @@
 // The HTTP side of the reference server: security headers, health and metrics, the development
-// issuer's endpoints, `/api/me` behind sockguard/express, the client modules and the page.
+// issuer's endpoints (tokens, keys, an admin's room grants), `/api/me` behind sockguard/express,
+// the client modules and the page.
 import { join } from 'node:path'
 import express, { type ErrorRequestHandler, type Express } from 'express'
 import type { BackchannelLogoutHandler } from '../src/index.js'
 import type { Logger } from 'pino'
-import { requireAuth } from '../src/express/index.js'
+import { requireAuth, requireScope } from '../src/express/index.js'
 import type { RevocationStore, Verifier } from '../src/index.js'
 import { clientModules } from './client-modules.js'
 import {
+  parseGrantsRequest,
   parseTokenRequest,
   TokenRequestError,
   type DevIssuer,
+  type GrantsRequest,
   type TokenRequest,
 } from './dev-issuer.js'
 import type { ChatClaims } from './events.js'
@@ -42,6 +45,11 @@ export interface RouteDependencies {
   readonly revocationStore: RevocationStore
   /** The development issuer, when it is on. */
   readonly devIssuer: DevIssuer | undefined
+  /**
+   * Called after `POST /auth/grants` changed a user's grants (the guard's `recheck`); the
+   * request is answered once it resolves.
+   */
+  readonly onGrantsChanged?: ((sub: string) => Promise<void>) | undefined
   /** The back-channel logout receiver, with an OpenID Provider (`ISSUER_URL`). */
   readonly backchannelLogout?: BackchannelLogoutHandler | undefined
   /** `PUBLIC_URL`: besides loopback names, the only `Host` the development issuer answers. */
@@ -130,23 +138,51 @@ export function mountRoutes(app: Express, deps: RouteDependencies): void {
     })
   }
 
-  app.get(
-    '/api/me',
-    requireAuth({
-      verifier: deps.verifier,
-      revocationStore: deps.revocationStore,
-      now: deps.now,
-      onFailure(error, req) {
-        logger.warn({ code: error.code, path: req.url?.split('?')[0] }, 'http auth refused')
-      },
-    }),
-    (req, res) => {
-      res.set('Cache-Control', 'no-store').json({
-        claims: req.auth.claims,
-        expiresAt: req.auth.expiresAt,
-      })
+  const authenticated = requireAuth({
+    verifier: deps.verifier,
+    revocationStore: deps.revocationStore,
+    now: deps.now,
+    onFailure(error, req) {
+      logger.warn({ code: error.code, path: req.url?.split('?')[0] }, 'http auth refused')
     },
-  )
+  })
+
+  if (devIssuer !== undefined) {
+    // An admin (scope `admin`, as for `admin:kick`) sets the team rooms a user's tokens grant;
+    // the user's sockets then refresh and lose the rooms no longer granted.
+    app.post(
+      '/auth/grants',
+      authenticated,
+      requireScope('admin'),
+      express.json({ limit: '4kb' }),
+      (req, res, next) => {
+        let request: GrantsRequest
+        try {
+          request = parseGrantsRequest(req.body)
+          devIssuer.setGrants(request)
+        } catch (error) {
+          if (error instanceof TokenRequestError) {
+            res.status(400).json({ error: 'invalid_request', message: error.message })
+            return
+          }
+          throw error
+        }
+        const { sub, rooms } = request
+        const by = req.auth.claims.sub
+        logger.info({ sub, rooms, by }, 'grants changed')
+        Promise.resolve(deps.onGrantsChanged?.(sub)).then(() => {
+          res.set('Cache-Control', 'no-store').json({ sub, rooms })
+        }, next)
+      },
+    )
+  }
+
+  app.get('/api/me', authenticated, (req, res) => {
+    res.set('Cache-Control', 'no-store').json({
+      claims: req.auth.claims,
+      expiresAt: req.auth.expiresAt,
+    })
+  })
 
   app.get('/lib/client/:file', clientModules(join(deps.root, 'src', 'client')))
   // The page offers a login form with the development issuer, a token field without it.

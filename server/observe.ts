@@ -32,6 +32,20 @@ export function observeGuard(
 
   return {
     onFailure: (error, socket) => {
+      if (error.room !== undefined) {
+        // A room refused or taken away (the room policy): the session goes on; not an
+        // authentication failure, and no sign of a failed refresh (a refresh re-checks rooms).
+        logger.info(
+          {
+            code: error.code,
+            room: error.room.slice(0, 64),
+            socketId: socket.id,
+            reason: error.message,
+          },
+          'room refused',
+        )
+        return
+      }
       // The guard refuses handshakes before the socket connects; later failures end a session.
       const stage = socket.connected ? 'session' : 'handshake'
       metrics.failure(error.code, stage)

@@ -25,7 +25,7 @@ import {
 } from '../src/index.js'
 import { prependMiddleware } from '../src/internal/socket-io-private.js'
 import { createRedisRateLimiter, createRedisRevocationStore } from '../src/redis/index.js'
-import { registerChat } from './chat.js'
+import { chatRooms, registerChat } from './chat.js'
 import { clientAddress } from './client-address.js'
 import { issuerKind, resolveConfig, type ServerConfig } from './config.js'
 import { createDevIssuer, DEV_AUDIENCE, MAX_USERNAME_LENGTH } from './dev-issuer.js'
@@ -42,6 +42,11 @@ import { shareDevKey, type SharedDevKey } from './shared-dev-key.js'
 export const REDIS_PREFIX = 'sockguard-chat:'
 /** How long a client may be away and still get its session back (connection-state recovery). */
 const RECOVERY_MS = 2 * 60_000
+/**
+ * After an admin changed a user's grants: how long their sockets have to fetch a token that
+ * carries the new grants before they are ended `reauth_required`.
+ */
+export const GRANTS_REFRESH_WITHIN_MS = 10_000
 
 /** A running reference server. */
 export interface StartedServer {
@@ -234,6 +239,8 @@ function wire({ app, io, config, url, logger, redis, devKey, stopping }: Parts):
     verifier,
     revocationStore,
     onFailure: observer.onFailure,
+    // Who may be in which room, on every path a socket can get there (chat.ts).
+    rooms: chatRooms(),
     rateLimit: rateLimit(config, redis),
     // A kick must outlive every token issued before it: the development tokens' lifetime.
     ...(devIssuer === undefined ? {} : { revocationTtlMs: (config.tokenTtlSeconds + 60) * 1000 }),
@@ -296,6 +303,9 @@ function wire({ app, io, config, url, logger, redis, devKey, stopping }: Parts):
     verifier,
     revocationStore,
     devIssuer,
+    // Grants live in the tokens: the user's sockets re-check their rooms now, and fetch a token
+    // with the new grants within the deadline (one that narrows them takes those rooms away).
+    onGrantsChanged: (sub) => guard.recheck({ sub }, { refreshWithinMs: GRANTS_REFRESH_WITHIN_MS }),
     publicUrl: config.publicUrl,
     metrics,
     logger,

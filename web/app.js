@@ -2,7 +2,7 @@
 // The reference chat page: logs in through the development issuer (or, with an external issuer,
 // takes a pasted token), connects with sockguard/client, and shows the chat, who is online, the
 // token's lifetime and every refusal.
-import { connect } from 'sockguard/client'
+import { connect, joinRoom, leaveRoom } from 'sockguard/client'
 import { describeRefusal } from './refusals.js'
 import { cleanPastedToken, readClaims, Refusal, requestToken, tamperSignature } from './token.js'
 import {
@@ -13,6 +13,7 @@ import {
   formatClock,
   formatRemaining,
   renderPresence,
+  renderRooms,
 } from './view.js'
 
 /** How long an emit waits for the server's ack before the page says so. */
@@ -38,6 +39,7 @@ const EXTERNAL = document.documentElement.dataset.issuer === 'external'
  * @property {number} refreshes in-band refreshes on this session
  * @property {number} connects successful handshakes on this session
  * @property {string[] | null} users the last presence list, null until the first one
+ * @property {string[]} rooms the rooms the socket is in, as the server acknowledged them
  * @property {boolean} canAdmin the token has the `admin` scope
  * @property {boolean} ended true once a refusal ended it or the user logged out
  */
@@ -134,6 +136,8 @@ function endSession(s, error) {
   appendSystem(`Session ended (${code}).`, 'error')
   // What the page knew while connected is no longer true.
   renderPresence([], s.username)
+  s.rooms = []
+  showRooms(s)
   byId('connection').textContent = 'closed'
   byId('transport').textContent = ''
   byId('transport').dataset.transport = ''
@@ -151,6 +155,75 @@ function updateControls() {
   byId('kick-button').disabled = !live
   byId('tamper').disabled = !live
   byId('refresh-button').disabled = !live
+  byId('join-button').disabled = !live
+  byId('grants-button').disabled = !live
+}
+
+/**
+ * The page's list of rooms and the composer's destinations.
+ * @param {Session} s
+ */
+function showRooms(s) {
+  renderRooms(s.rooms, s.users ?? [], s.username, (room) => {
+    void onLeave(room)
+  })
+}
+
+/**
+ * What the token grants (its `rooms` claim), and the room names the join field suggests.
+ * @param {Session} s
+ */
+function showGrants(s) {
+  const claim = readClaims(s.token).rooms
+  const granted = Array.isArray(claim) ? claim.filter((room) => typeof room === 'string') : []
+  const line = byId('granted')
+  line.dataset.rooms = granted.join(' ')
+  line.textContent =
+    granted.length === 0
+      ? 'Your token grants no team rooms.'
+      : `Your token grants: ${granted.join(', ')}.`
+  const names = ['lobby', ...(s.canAdmin ? ['admin'] : []), ...granted]
+  byId('room-names').replaceChildren(
+    ...names.map((name) => {
+      const option = document.createElement('option')
+      // `team:*` grants every team room: suggest the prefix.
+      option.value = name.endsWith(':*') ? name.slice(0, -1) : name
+      return option
+    }),
+  )
+}
+
+/**
+ * The socket's rooms after a handshake: the server put it in `lobby` and its own `user:<name>`;
+ * the rooms it had joined before a reconnect are asked for again (rooms do not survive one).
+ * @param {Session} s
+ * @param {() => boolean} current
+ */
+async function restoreRooms(s, current) {
+  const before = s.rooms
+  s.rooms = ['lobby', ...(s.username.includes(':') ? [] : [`user:${s.username}`])]
+  showRooms(s)
+  for (const room of before) {
+    if (s.rooms.includes(room)) continue
+    const ack = await joinRoom(s.socket, room).catch(() => undefined)
+    if (!current()) return
+    if (ack?.ok === true) s.rooms.push(room)
+    else appendSystem(`Not back in ${room}: ${ack?.message ?? 'no answer'}`, 'error')
+    showRooms(s)
+  }
+}
+
+/**
+ * `room:removed`: a re-check (after the token changed, or an admin's grants) took a room away.
+ * @param {Session} s
+ * @param {{ room: string, code: string, message: string }} removed
+ */
+function onRoomRemoved(s, removed) {
+  if (s !== session || s.ended) return
+  s.rooms = s.rooms.filter((room) => room !== removed.room)
+  showRooms(s)
+  appendSystem(`Removed from ${removed.room}: ${removed.message}`, 'error')
+  showRefusal(removed.code, removed.message, false, `room:removed (${removed.room})`)
 }
 
 /**
@@ -196,6 +269,9 @@ function openSocket(s) {
     onAuthError: (error) => {
       endSession(s, error)
     },
+    onRoomRemoved: (removed) => {
+      onRoomRemoved(s, removed)
+    },
     forceNew: true,
     // WebSocket first: several nodes behind a load balancer need no sticky sessions for it, and
     // a refused handshake leaves no long-polling request in flight (which browsers log as a 400).
@@ -233,6 +309,7 @@ function openSocket(s) {
       'connected',
     )
     updateControls()
+    void restoreRooms(s, current)
   })
 
   socket.on('disconnect', (/** @type {string} */ reason) => {
@@ -274,6 +351,7 @@ function openSocket(s) {
     refreshes.dataset.refreshCount = String(s.refreshes)
     refreshes.textContent = `Refreshed in place ${s.refreshes}× (last ${formatClock(Date.now())})`
     setStatus(`Connected as ${s.username}; token refreshed on the same connection`, 'connected')
+    showGrants(s)
   })
 
   socket.on('forbidden', (/** @type {{ code: string, message: string, event: string }} */ data) => {
@@ -289,6 +367,7 @@ function openSocket(s) {
     }
     s.users = data.users
     renderPresence(data.users, s.username)
+    showRooms(s)
   })
 
   socket.on('message', (/** @type {{ from: string, text: string, at: number }} */ message) => {
@@ -351,6 +430,7 @@ function startSession(username, scope, token) {
     refreshes: 0,
     connects: 0,
     users: null,
+    rooms: [],
     canAdmin: false,
     ended: false,
   }
@@ -378,6 +458,8 @@ function startSession(username, scope, token) {
   byId('transport').textContent = ''
   byId('composer-hint').hidden = scopes.includes('chat')
   s.canAdmin = scopes.includes('admin')
+  showRooms(s)
+  showGrants(s)
   updateAdminPanel()
   showView(true)
   setStatus(`Connecting as ${username}…`, 'busy')
@@ -437,7 +519,12 @@ async function onSend(event) {
   const input = byId('message-input')
   const text = input.value.trim()
   if (text === '') return
-  if (await emitWithAck('message', text)) {
+  const to = String(byId('message-room').value || 'lobby')
+  // A direct message goes to the user's room through the server; any other, to a room it is in.
+  const sent = to.startsWith('user:')
+    ? emitWithAck('dm', { to: to.slice('user:'.length), text })
+    : emitWithAck('post', { room: to, text })
+  if (await sent) {
     input.value = ''
     input.focus()
   }
@@ -454,6 +541,88 @@ async function onKick(event) {
     setStatus(`Kicked ${sub}: their tokens are revoked`, 'connected')
     appendSystem(`You kicked ${sub}.`)
   }
+}
+
+/** @param {SubmitEvent} event */
+async function onJoin(event) {
+  event.preventDefault()
+  const s = session
+  const input = byId('join-room')
+  const room = input.value.trim()
+  if (s === null || s.ended || room === '') return
+  let ack
+  try {
+    ack = await joinRoom(s.socket, room, { timeoutMs: ACK_TIMEOUT_MS })
+  } catch {
+    setStatus('The server did not answer room:join', 'warning')
+    return
+  }
+  if (s !== session || s.ended) return
+  if (ack.ok) {
+    input.value = ''
+    hideNotice()
+    if (!s.rooms.includes(room)) s.rooms.push(room)
+    showRooms(s)
+    byId('message-room').value = room
+    appendSystem(`You joined ${room}.`)
+  } else {
+    // The denial, as the server worded it in its ack.
+    appendSystem(`Could not join ${room}: ${ack.message}`, 'error')
+    showRefusal(ack.code, ack.message, false, 'room:join')
+  }
+}
+
+/** @param {string} room */
+async function onLeave(room) {
+  const s = session
+  if (s === null || s.ended) return
+  const ack = await leaveRoom(s.socket, room, { timeoutMs: ACK_TIMEOUT_MS }).catch(() => undefined)
+  if (s !== session || s.ended) return
+  if (ack?.ok !== true) {
+    setStatus(`Could not leave ${room}`, 'warning')
+    return
+  }
+  s.rooms = s.rooms.filter((r) => r !== room)
+  showRooms(s)
+  appendSystem(`You left ${room}.`)
+}
+
+/**
+ * As an admin: sets the team rooms a user's tokens grant (`POST /auth/grants`, with this
+ * session's token). The server re-checks their sockets, which refresh and lose what is gone.
+ * @param {SubmitEvent} event
+ */
+async function onGrants(event) {
+  event.preventDefault()
+  const s = session
+  const sub = byId('grants-user').value.trim()
+  const rooms = String(byId('grants-rooms').value)
+    .split(/[\s,]+/)
+    .filter((room) => room !== '')
+  if (s === null || s.ended || sub === '') return
+  let response
+  try {
+    response = await fetch('/auth/grants', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
+      body: JSON.stringify({ sub, rooms }),
+      cache: 'no-store',
+    })
+  } catch {
+    showRefusal('network', 'The grants request did not reach the server.', false)
+    return
+  }
+  /** @type {{ error?: unknown, message?: unknown } | null} */
+  const body = await response.json().catch(() => null)
+  if (!response.ok) {
+    const code = typeof body?.error === 'string' ? body.error : `http_${response.status}`
+    const message = typeof body?.message === 'string' ? body.message : response.statusText
+    showRefusal(code, message, false, 'POST /auth/grants')
+    return
+  }
+  const list = rooms.length === 0 ? 'no team rooms' : rooms.join(', ')
+  setStatus(`${sub} is now granted ${list}`, 'connected')
+  appendSystem(`You granted ${sub} ${list}.`)
 }
 
 /**
@@ -549,6 +718,8 @@ byId('token-form').addEventListener('submit', onPasteToken)
 byId('refresh-form').addEventListener('submit', onRefreshToken)
 byId('message-form').addEventListener('submit', onSend)
 byId('kick-form').addEventListener('submit', onKick)
+byId('join-form').addEventListener('submit', onJoin)
+byId('grants-form').addEventListener('submit', onGrants)
 byId('tamper').addEventListener('click', onTamper)
 byId('logout').addEventListener('click', onLogOut)
 byId('notice-login').addEventListener('click', onLogInAgain)

@@ -50,7 +50,7 @@ export async function requestToken(username, scope) {
  * The claims of a compact JWS, unverified: only for showing the name, scope and lifetime. An
  * unreadable token (a bad paste) gives no claims: the server says what is wrong with it.
  * @param {string} token
- * @returns {{ sub?: unknown, scope?: unknown, exp?: unknown, iat?: unknown }}
+ * @returns {{ sub?: unknown, scope?: unknown, exp?: unknown, iat?: unknown, rooms?: unknown }}
  */
 export function readClaims(token) {
   try {

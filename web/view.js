@@ -42,15 +42,30 @@ export function avatar(name) {
 }
 
 /**
+ * Where a message was sent, as the page shows it: `#team:red`, or `to bob` for a direct one.
+ * @param {{ room?: string, to?: string }} message
+ * @returns {string}
+ */
+export function placeOf(message) {
+  if (typeof message.to === 'string') return `to ${message.to}`
+  return `#${message.room ?? 'lobby'}`
+}
+
+/**
  * Appends a chat message to the list and keeps the newest in view.
- * @param {{ from: string, text: string, at: number }} message
+ * @param {{ room?: string, to?: string, from: string, text: string, at: number }} message
  * @param {string} me the signed-in user's name
  */
 export function appendMessage(message, me) {
   const item = element('li', message.from === me ? 'message mine' : 'message')
+  item.dataset.room = message.room ?? 'lobby'
   const bubble = element('div', 'bubble')
   const meta = element('p', 'meta')
   meta.append(element('span', 'from', message.from))
+  meta.append(
+    ' ',
+    element('span', typeof message.to === 'string' ? 'place direct' : 'place', placeOf(message)),
+  )
   const time = element('time', 'time', formatClock(message.at))
   time.setAttribute('datetime', new Date(message.at).toISOString())
   meta.append(' ', time)
@@ -116,4 +131,53 @@ export function formatRemaining(ms) {
  */
 export function formatClock(at) {
   return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+}
+
+/**
+ * Shows the rooms the socket is in, each with a Leave button, and the composer's destinations:
+ * those rooms (not the user's own), then a direct message to each other user online.
+ * @param {readonly string[]} rooms
+ * @param {readonly string[]} users
+ * @param {string} me
+ * @param {(room: string) => void} onLeave
+ */
+export function renderRooms(rooms, users, me, onLeave) {
+  const list = byId('rooms')
+  list.replaceChildren()
+  for (const room of rooms) {
+    const item = element('li', 'room')
+    item.dataset.room = room
+    item.append(element('span', 'room-name', room))
+    const leave = element('button', 'button ghost small', 'Leave')
+    leave.setAttribute('type', 'button')
+    leave.setAttribute('aria-label', `Leave ${room}`)
+    leave.addEventListener('click', () => {
+      onLeave(room)
+    })
+    item.append(leave)
+    list.append(item)
+  }
+  byId('rooms-count').textContent = String(rooms.length)
+
+  const select = byId('message-room')
+  const chosen = select.value
+  /** @type {HTMLOptionElement[]} */
+  const options = []
+  for (const room of rooms) {
+    if (room === `user:${me}`) continue
+    const option = document.createElement('option')
+    option.value = room
+    option.textContent = `#${room}`
+    options.push(option)
+  }
+  for (const user of users) {
+    if (user === me) continue
+    const option = document.createElement('option')
+    option.value = `user:${user}`
+    option.textContent = `to ${user} (direct)`
+    options.push(option)
+  }
+  select.replaceChildren(...options)
+  // Keep the destination the user picked while it is still there.
+  if (options.some((option) => option.value === chosen)) select.value = chosen
 }
