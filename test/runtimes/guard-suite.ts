@@ -48,7 +48,9 @@ export const CASES = [
   'revocation by jti',
   'per-event rules (authorizeEvents, requireScope, requireClaim)',
   'require(esm): a CommonJS require() of the package',
-  'rooms',
+  'rooms: room:join allowed and denied (ack codes)',
+  'rooms: a server-side join of a denied room does not happen',
+  'rooms: a refresh and guard.recheck narrowing the claims remove the room (room:removed)',
 ] as const
 
 const ENGINE = process.env.SUITE_ENGINE ?? 'node-http'
@@ -270,6 +272,39 @@ function nothing(client: ClientSocket, event: string, ms: number): Promise<void>
 type Ack = { ok: boolean; code?: string; expiresAt?: number | null }
 const refresh = (client: ClientSocket, token: string): Promise<Ack> =>
   client.timeout(5_000).emitWithAck('authenticate', { token }) as Promise<Ack>
+
+type RoomAck = { ok: boolean; code?: string; message?: string }
+
+/**
+ * Proves that a broadcast to `room` does not reach `outsider`: `control`, in the room, receives
+ * `msg` n, and `outsider` receives a message sent after the broadcast (to its own room) first.
+ * One connection keeps the server's packets in order, so a broadcast that reached it would come
+ * before.
+ */
+async function noBroadcast(
+  server: Running,
+  room: string,
+  control: ClientSocket,
+  outsider: ClientSocket,
+  n: number,
+): Promise<void> {
+  const got = next<number>(control, 'msg')
+  let leaked: unknown
+  const listener = (value: unknown): void => {
+    leaked = value
+  }
+  outsider.on('msg', listener)
+  try {
+    const probed = next(outsider, 'probe')
+    server.io.to(room).emit('msg', n)
+    server.io.to(outsider.id!).emit('probe')
+    await probed
+    assert.equal(leaked, undefined, `the broadcast to ${room} reached a socket outside it`)
+    assert.equal(await got, n)
+  } finally {
+    outsider.off('msg', listener)
+  }
+}
 
 /** Marks a case skipped, with the reason. */
 class Skip extends Error {}
@@ -616,15 +651,222 @@ const cases: Record<(typeof CASES)[number], () => Promise<unknown>> = {
     assert.equal((await verifier.verify(hs256())).claims.sub, 'alice')
   },
 
-  rooms() {
-    const exported = Object.keys(sockguard).filter((name) => /room/i.test(name))
-    return Promise.reject(
-      new Skip(
-        exported.length === 0
-          ? 'this build of sockguard exports no room policy (issue 15 rooms not merged yet): nothing to run'
-          : `sockguard now exports ${exported.join(', ')}: the rooms case of the runtime suite is still to be written`,
-      ),
-    )
+  async 'rooms: room:join allowed and denied (ack codes)'() {
+    const { requireScope } = sockguard
+    const server = await startServer({
+      rooms: {
+        policy: {
+          admin: requireScope('admin'),
+          'user:{sub}': (claims: { sub?: unknown }, _room: string, params: { sub: string }) =>
+            claims.sub === params.sub,
+          // An async rule, as a database lookup would be.
+          'doc:{id}': (_claims: unknown, _room: string, params: { id: string }) =>
+            Promise.resolve(params.id === '1'),
+        },
+        grantsClaim: 'rooms',
+      },
+    })
+    try {
+      const joined = next<Socket>(server.io, 'connection')
+      const client = connect(server, {
+        auth: { token: hs256({ sub: 'alice', scope: 'chat', rooms: ['team:*'] }) },
+      })
+      await connected(client)
+      const socket = await joined
+      const call = (event: string, payload: unknown) =>
+        client.timeout(5_000).emitWithAck(event, payload) as Promise<RoomAck>
+      const join = (room: string) => call('room:join', { room })
+      for (const room of ['user:alice', 'team:red', 'doc:1'])
+        assert.deepEqual(await join(room), { ok: true }, room)
+      // Another user's room, a missing scope, an async rule saying no, an unlisted room, another
+      // socket's id, and a payload that is not `{ room }`: refused, and the socket stays.
+      const other = connect(server, { auth: { token: hs256({ sub: 'bob' }) } })
+      const otherId = await connected(other)
+      for (const payload of [
+        { room: 'user:bob' },
+        { room: 'admin' },
+        { room: 'doc:2' },
+        { room: 'lobby' },
+        { room: otherId },
+        { room: '' },
+        'admin',
+      ]) {
+        const ack = await call('room:join', payload)
+        assert.equal(ack.ok, false, JSON.stringify(payload))
+        assert.equal(ack.code, 'forbidden', JSON.stringify(payload))
+        assert.equal(typeof ack.message, 'string')
+      }
+      assert.equal(client.connected, true)
+      assert.deepEqual(
+        [...socket.rooms].sort(),
+        [socket.id, 'doc:1', 'team:red', 'user:alice'].sort(),
+      )
+      // The joins are real: a broadcast to each room reaches the client.
+      for (const [n, room] of ['user:alice', 'team:red', 'doc:1'].entries()) {
+        const got = next<number>(client, 'msg')
+        server.io.to(room).emit('msg', n)
+        assert.equal(await got, n)
+      }
+      // room:leave, also of a room the socket is not in; without an ack, a `forbidden` event.
+      assert.deepEqual(await call('room:leave', { room: 'doc:1' }), { ok: true })
+      assert.deepEqual(await call('room:leave', { room: 'doc:7' }), { ok: true })
+      assert.equal(socket.rooms.has('doc:1'), false)
+      const forbidden = next<{ event: string; code: string; message: string }>(client, 'forbidden')
+      client.emit('room:join', { room: 'admin' })
+      const event = await forbidden
+      assert.deepEqual(
+        { ...event, message: typeof event.message },
+        {
+          event: 'room:join',
+          code: 'forbidden',
+          message: 'string',
+        },
+      )
+      assert.equal(socket.rooms.has('admin'), false)
+    } finally {
+      await server.close()
+    }
+  },
+
+  async 'rooms: a server-side join of a denied room does not happen'() {
+    const { requireScope } = sockguard
+    const failures: { code: string; room: string | undefined; id: string }[] = []
+    const server = await startServer({
+      onFailure(error: { code: string; room?: string }, socket: Socket) {
+        failures.push({ code: error.code, room: error.room, id: socket.id })
+      },
+      rooms: {
+        policy: {
+          admin: requireScope('admin'),
+          'doc:{id}': (claims: { sub?: unknown }, _room: string, params: { id: string }) =>
+            Promise.resolve(claims.sub === 'root' || params.id === '1'),
+        },
+      },
+    })
+    try {
+      // The handler the guard exists for: it joins whatever room the client names.
+      server.io.on('connection', (socket) => {
+        socket.on('join', async (room: string, ack: (inRoom: boolean) => void) => {
+          await socket.join(room)
+          ack(socket.rooms.has(room))
+        })
+      })
+      const control = connect(server, { auth: { token: hs256({ sub: 'root', scope: 'admin' }) } })
+      const alice = connect(server, { auth: { token: hs256({ sub: 'alice', scope: 'chat' }) } })
+      const aliceId = await connected(alice)
+      await connected(control)
+      const join = (client: ClientSocket, room: string) =>
+        client.timeout(5_000).emitWithAck('join', room) as Promise<boolean>
+      for (const room of ['admin', 'doc:1', 'doc:2', 'lobby'])
+        assert.equal(await join(control, room), true, room)
+      // Denied by a sync rule and by an async one; an allowed room and an unlisted one (the app's
+      // business) are joined.
+      assert.equal(await join(alice, 'admin'), false)
+      assert.equal(await join(alice, 'doc:2'), false)
+      assert.equal(await join(alice, 'doc:1'), true)
+      assert.equal(await join(alice, 'lobby'), true)
+      // And through socketsJoin, the server's other join path.
+      server.io.in(aliceId).socketsJoin('admin')
+      assert.deepEqual(failures, [
+        { code: 'forbidden', room: 'admin', id: aliceId },
+        { code: 'forbidden', room: 'doc:2', id: aliceId },
+        { code: 'forbidden', room: 'admin', id: aliceId },
+      ])
+      // A broadcast to each denied room reaches the control socket, and alice receives a later
+      // message (to her own room) first: on one connection packets keep their order, so a
+      // broadcast that had reached her would have come before it.
+      for (const [n, room] of ['admin', 'doc:2'].entries()) {
+        await noBroadcast(server, room, control, alice, n)
+      }
+      // The allowed rooms do reach her.
+      for (const [n, room] of ['doc:1', 'lobby'].entries()) {
+        const got = next<number>(alice, 'msg')
+        server.io.to(room).emit('msg', n)
+        assert.equal(await got, n)
+      }
+    } finally {
+      await server.close()
+    }
+  },
+
+  async 'rooms: a refresh and guard.recheck narrowing the claims remove the room (room:removed)'() {
+    const allowed = new Set(['alice', 'bob', 'root'])
+    const server = await startServer({
+      rooms: {
+        // A permission the app keeps in its database: re-read by guard.recheck.
+        policy: {
+          'doc:{id}': (claims: { sub?: unknown }) => allowed.has(String(claims.sub)),
+        },
+        grantsClaim: 'rooms',
+      },
+    })
+    try {
+      setClock(EPOCH_S * 1000)
+      const token = (sub: string, rooms: string[]) =>
+        hs256({ sub, rooms, iat: nowS(), exp: nowS() + 3600 })
+      const control = connect(server, { auth: { token: token('root', ['team:*']) } })
+      const alice = connect(server, { auth: { token: token('alice', ['team:red', 'team:blue']) } })
+      const bob = connect(server, { auth: { token: token('bob', []) } })
+      await Promise.all([connected(control), connected(alice), connected(bob)])
+      const join = (client: ClientSocket, room: string) =>
+        client.timeout(5_000).emitWithAck('room:join', { room }) as Promise<RoomAck>
+      for (const [client, room] of [
+        [control, 'team:red'],
+        [control, 'team:blue'],
+        [control, 'doc:1'],
+        [alice, 'team:red'],
+        [alice, 'team:blue'],
+        [alice, 'doc:1'],
+        [bob, 'doc:1'],
+      ] as const)
+        assert.deepEqual(await join(client, room), { ok: true }, room)
+      const removed: unknown[] = []
+      alice.on('room:removed', (payload: unknown) => removed.push(payload))
+      bob.on('room:removed', (payload: unknown) => removed.push(payload))
+      const withdrawn = (room: string) => ({
+        room,
+        code: 'forbidden',
+        message: 'Your access to this room was withdrawn.',
+      })
+
+      // A refresh whose token grants less: team:blue is left at once.
+      const first = next(alice, 'room:removed')
+      const ack = await refresh(alice, token('alice', ['team:red']))
+      assert.equal(ack.ok, true)
+      await first
+      await noBroadcast(server, 'team:blue', control, alice, 1)
+      assert.deepEqual(removed, [withdrawn('team:blue')])
+
+      // The database withdraws doc:1 from alice and bob; guard.recheck asks for alice only (bob
+      // keeps it until his next check), and with refreshWithinMs asks her for a fresh token
+      // within that time of the guard's clock.
+      allowed.delete('alice')
+      allowed.delete('bob')
+      const second = next(alice, 'room:removed')
+      const expiring = next<{ expiresAt: number }>(alice, 'auth:expiring')
+      const before = now()
+      await server.guard.recheck({ sub: 'alice' }, { refreshWithinMs: 10_000 })
+      const after = now()
+      await second
+      const { expiresAt } = await expiring
+      assert.ok(
+        expiresAt >= before + 10_000 && expiresAt <= after + 10_000,
+        `auth:expiring at ${expiresAt}, asked between ${before} and ${after} + 10 s`,
+      )
+      // Bob was not asked: still in doc:1 (he gets the same broadcast), and nothing removed.
+      const bobGot = next<number>(bob, 'msg')
+      await noBroadcast(server, 'doc:1', control, alice, 2)
+      assert.equal(await bobGot, 2)
+      assert.deepEqual(removed, [withdrawn('team:blue'), withdrawn('doc:1')])
+      // team:red, still granted, still reaches alice.
+      const red = next<number>(alice, 'msg')
+      server.io.to('team:red').emit('msg', 3)
+      assert.equal(await red, 3)
+      assert.equal(alice.connected, true)
+    } finally {
+      offset = 0
+      await server.close()
+    }
   },
 }
 

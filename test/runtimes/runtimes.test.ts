@@ -1,8 +1,8 @@
 // The runtime matrix (issue 15, part 3): the guard suite (guard-suite.ts) run by each runtime of
 // MATRIX (runtimes.ts) against the package as packed, each runtime installed from the npm registry
-// into .tmp/runtimes/ on first use. One test per case and row; a case the suite skips (rooms,
-// until src has them) is reported skipped with its reason, never dropped. A runtime that cannot
-// be installed fails its row with one sentence saying what to install.
+// into .tmp/runtimes/ on first use. One test per case and row; a case the suite skips is reported
+// skipped with its reason, never dropped. A runtime that cannot be installed fails its row with
+// one sentence saying what to install.
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
