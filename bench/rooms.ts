@@ -70,6 +70,9 @@ interface Options {
   readonly joinSockets: number
   readonly roomsPerSocket: number
   readonly joinCycles: number
+  /** Messages per room in the paired broadcast (guarded and unguarded room, one process). */
+  readonly pairedMessages: number
+  readonly slice: number
   readonly sockguard: string
   readonly pin: boolean
   readonly profile: boolean
@@ -85,6 +88,8 @@ const USAGE = `Usage: npx tsx bench/rooms.ts [options]
   --join-sockets N      sockets sending room:join / join (100)
   --rooms-per-socket N  rooms each joins, then leaves, per cycle (50; at most 100)
   --join-cycles N       timed join/leave cycles (4)
+  --paired-messages N   messages per room in the paired broadcast (2000)
+  --slice N             messages per slice of the paired broadcast (200)
   --sockguard build|src|<path>, --no-pin, --profile, --max-minutes N (20)
   --out DIR             results directory (bench/results)`
 
@@ -98,6 +103,8 @@ function parseOptions(): Options {
       'join-sockets': { type: 'string', default: '100' },
       'rooms-per-socket': { type: 'string', default: '50' },
       'join-cycles': { type: 'string', default: '4' },
+      'paired-messages': { type: 'string', default: '2000' },
+      slice: { type: 'string', default: '200' },
       sockguard: { type: 'string', default: 'build' },
       'no-pin': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
@@ -128,6 +135,8 @@ function parseOptions(): Options {
     // The guard's default maxRoomsPerSocket is 100.
     roomsPerSocket: int('rooms-per-socket', 1, 100),
     joinCycles: int('join-cycles', 1, 50),
+    pairedMessages: int('paired-messages', 10, 1_000_000),
+    slice: int('slice', 10, 100_000),
     sockguard: values.sockguard,
     pin: !values['no-pin'] && os.cpus().length >= 2 && hasTaskset(),
     profile: values.profile,
@@ -194,8 +203,20 @@ interface BroadcastFigure {
   readonly cpuUsPerDelivery: number
 }
 
+/**
+ * The guarded room and the unguarded room in one server process, with the same members, in
+ * alternating slices: the side-by-side figure, least exposed to another process's load.
+ */
+interface PairedFigure {
+  readonly guardedDeliveriesPerSec: number
+  readonly unguardedDeliveriesPerSec: number
+  readonly guardedCpuUsPerMessage: number
+  readonly unguardedCpuUsPerMessage: number
+}
+
 interface Sample {
   readonly memory: MemoryFigure
+  readonly paired: PairedFigure | null
   readonly join: JoinFigure | null
   readonly broadcast: BroadcastFigure
   /** Timed windows on the monotonic clock (µs), for cutting a --cpu-prof profile. */
@@ -359,13 +380,13 @@ async function serverCase(
     const { members } = await server.call('joinOne', { room, except: ids })
     if (members !== options.members)
       throw new Error(`${where}: ${members} members of ${room}, expected ${options.members}`)
-    const publish = (messages: number) =>
+    const publish = (messages: number, to = room) =>
       client.call(
         'broadcast',
         {
           publisher: 'pub',
           members: 'members',
-          room,
+          room: to,
           messages,
           inflight: PUBLISH_INFLIGHT,
           payloadBytes: PAYLOAD_BYTES,
@@ -382,10 +403,45 @@ async function serverCase(
       cpuUsPerMessage: (b1.cpuUs - b0.cpuUs) / options.messages,
       cpuUsPerDelivery: (b1.cpuUs - b0.cpuUs) / deliveries,
     }
+
+    // Paired (the guarded process only): the same members also in the unguarded room of the same
+    // guard, and the publisher alternating slices between the two rooms.
+    let paired: PairedFigure | null = null
+    if (setup === 'guarded') {
+      progress(`paired broadcast of ${where}`)
+      const open = `${PREFIX.plain}all`
+      const joinedOpen = await server.call('joinOne', { room: open, except: ids })
+      if (joinedOpen.members !== options.members)
+        throw new Error(`${where}: ${joinedOpen.members} members of ${open}`)
+      await publish(WARMUP_MESSAGES, open)
+      const zero = () => ({ ms: 0, deliveries: 0, cpuUs: 0, messages: 0 })
+      const g = zero()
+      const u = zero()
+      const slices = Math.ceil(options.pairedMessages / options.slice)
+      for (let i = 0; i < slices; i++) {
+        progress(`paired broadcast of ${where}, slice ${i + 1}`)
+        for (const to of i % 2 === 0 ? [room, open] : [open, room]) {
+          const c0 = await server.call('cpu', null)
+          const slice = await publish(options.slice, to)
+          const c1 = await server.call('cpu', null)
+          const t = to === room ? g : u
+          t.ms += slice.ms
+          t.deliveries += slice.deliveries
+          t.cpuUs += c1.cpuUs - c0.cpuUs
+          t.messages += options.slice
+        }
+      }
+      paired = {
+        guardedDeliveriesPerSec: g.deliveries / (g.ms / 1000),
+        unguardedDeliveriesPerSec: u.deliveries / (u.ms / 1000),
+        guardedCpuUsPerMessage: g.cpuUs / g.messages,
+        unguardedCpuUsPerMessage: u.cpuUs / u.messages,
+      }
+    }
     await client.call('disconnect', { group: 'pub' })
     await client.call('disconnect', { group: 'members' })
     await server.call('drained', null)
-    return { memory, join, broadcast, windows }
+    return { memory, paired, join, broadcast, windows }
   } finally {
     progress(`stop of ${where}`)
     try {
@@ -452,6 +508,9 @@ async function main(): Promise<void> {
       samples.set(setup, [...(samples.get(setup) ?? []), s])
       console.log(
         `round ${round + 1} ${setup.padEnd(7)} ${fmtInt(s.broadcast.deliveriesPerSec)} deliveries/s, ${s.broadcast.cpuUsPerMessage.toFixed(1)} µs CPU/message` +
+          (s.paired === null
+            ? ''
+            : ` (paired: guarded ${fmtInt(s.paired.guardedDeliveriesPerSec)} / unguarded ${fmtInt(s.paired.unguardedDeliveriesPerSec)} = ${fmtRatio(s.paired.guardedDeliveriesPerSec / s.paired.unguardedDeliveriesPerSec, 3)})`) +
           (s.join === null ? '' : `, ${s.join.joinUs.toFixed(1)} µs CPU/join`) +
           `, ${fmtInt(s.memory.perSocket)} B/socket (rooms ${fmtInt(s.memory.roomsPerSocket)} B)`,
       )
@@ -483,7 +542,27 @@ async function main(): Promise<void> {
   const memRooms = (s: Sample) => s.memory.roomsPerSocket
   const rss = (s: Sample) => s.memory.rssPerSocket
 
+  const pairedOf = (pick: (p: PairedFigure) => number) =>
+    of('guarded', (s) => (s.paired === null ? null : pick(s.paired)))
   const results = {
+    paired: {
+      deliveriesPerSec: metric(
+        pairedOf((p) => p.guardedDeliveriesPerSec),
+        pairedOf((p) => p.unguardedDeliveriesPerSec),
+      ),
+      unguardedDeliveriesPerSec: metric(
+        pairedOf((p) => p.unguardedDeliveriesPerSec),
+        pairedOf((p) => p.unguardedDeliveriesPerSec),
+      ),
+      cpuUsPerMessage: metric(
+        pairedOf((p) => p.guardedCpuUsPerMessage),
+        pairedOf((p) => p.unguardedCpuUsPerMessage),
+      ),
+      unguardedCpuUsPerMessage: metric(
+        pairedOf((p) => p.unguardedCpuUsPerMessage),
+        pairedOf((p) => p.unguardedCpuUsPerMessage),
+      ),
+    },
     broadcast: {
       guarded: {
         deliveriesPerSec: vs(deliveries, 'guarded', 'plain'),
@@ -530,10 +609,10 @@ async function main(): Promise<void> {
   }
   const targets: Target[] = [
     {
-      name: 'broadcast deliveries/s, guarded room vs the same room unguarded',
+      name: 'broadcast deliveries/s, guarded room vs the same room unguarded (paired, one process)',
       target: `>= ${BROADCAST_TARGET.toFixed(2)}x`,
-      value: results.broadcast.guarded.deliveriesPerSec.ratio,
-      pass: results.broadcast.guarded.deliveriesPerSec.ratio >= BROADCAST_TARGET,
+      value: results.paired.deliveriesPerSec.ratio,
+      pass: results.paired.deliveriesPerSec.ratio >= BROADCAST_TARGET,
     },
     {
       name: 'server CPU per room:join vs a hand-written join handler',
@@ -630,6 +709,10 @@ async function main(): Promise<void> {
     ),
   )
   console.log()
+  console.log(
+    `Paired broadcast: guarded ${fmtInt(results.paired.deliveriesPerSec.median)} vs unguarded ${fmtInt(results.paired.unguardedDeliveriesPerSec.median)} deliveries/s, ratio ${fmtRatio(results.paired.deliveriesPerSec.ratio, 3)}; server CPU/message ratio ${fmtRatio(results.paired.cpuUsPerMessage.ratio, 3)}`,
+  )
+  console.log()
   for (const t of targets)
     console.log(`${t.pass ? 'PASS' : 'MISS'}  ${t.name} ${t.target}: ${fmtRatio(t.value, 3)}`)
 
@@ -649,7 +732,7 @@ async function main(): Promise<void> {
     `- Joins: ${options.joinSockets} sockets each send ${options.roomsPerSocket} acknowledged joins (\`room:join\` \`{ room }\` to the guard, or \`join\` with the name to the hand-written handler), ${JOIN_INFLIGHT} in flight per socket, to the rooms \`team:j0\` .. \`team:j${options.roomsPerSocket - 1}\` (shared by the sockets), then leave them (\`room:leave\` / \`leave\`); one untimed cycle, then ${options.joinCycles} timed. Server CPU = process.cpuUsage() (user + system) of the server process over the joins of a cycle, summed, / ${fmtInt(options.joinSockets * options.roomsPerSocket * options.joinCycles)} joins (leaves likewise). Every ack must be \`{ ok: true }\`.`,
     `- Broadcast: ${options.members} members joined server-side to one room (\`team:all\` or \`open:all\`), one publisher outside it sending \`publish\` (room, \`{ n, room, text }\` with ${PAYLOAD_BYTES} characters of text) with an ack, ${PUBLISH_INFLIGHT} in flight; the server relays with \`socket.to(room).emit('msg', payload)\` and acks. ${WARMUP_MESSAGES} warm-up messages, then ${fmtInt(options.messages)} timed: deliveries/s on the client from the first publish to the last message received by the last member (every member must get every message, in order); server CPU per published message over the same window.`,
     `- CPU pinning: ${options.pin ? 'the server child on CPU 0, the client child on CPU 1 (taskset)' : 'none'}.`,
-    '- 2 cores: the client process (200 members decoding every message) competes with the server, so deliveries/s measures the pair; server CPU per message is measured inside the server process alone.',
+    `- 2 cores: the client process (${options.members} members decoding every message) competes with the server, so deliveries/s measures the pair; server CPU per message is measured inside the server process alone.`,
     '',
     '## Targets (issue 13, one run, side by side)',
     '',
@@ -659,7 +742,50 @@ async function main(): Promise<void> {
       targets.map((t) => [t.name, t.target, fmtRatio(t.value, 3), t.pass ? 'PASS' : 'MISS']),
     ),
     '',
-    '## Broadcast to one room',
+    '## Broadcast: guarded and unguarded room in one process (paired)',
+    '',
+    `In the \`guarded\` server process of each round, after its own broadcast phase: the same ${options.members} members also joined \`open:all\` (unlisted, same guard), then ${fmtInt(options.pairedMessages)} messages per room in slices of ${options.slice}, the rooms alternating slice by slice (order swapped every slice); each slice timed from its first publish to its last delivery, server CPU sampled around it. "vs unguarded" is the median of the per-round ratios; this is the target's figure.`,
+    '',
+    table(
+      [
+        'Room',
+        'deliveries/s',
+        'vs unguarded',
+        'spread',
+        'server CPU µs/message',
+        'vs unguarded',
+        'spread',
+      ],
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      [
+        [
+          '`team:all` (guarded: matched by `team:{name}`)',
+          fmtInt(results.paired.deliveriesPerSec.median),
+          fmtRatio(results.paired.deliveriesPerSec.ratio, 3),
+          fmtPct(results.paired.deliveriesPerSec.spreadPct),
+          results.paired.cpuUsPerMessage.median.toFixed(1),
+          fmtRatio(results.paired.cpuUsPerMessage.ratio, 3),
+          fmtPct(results.paired.cpuUsPerMessage.spreadPct),
+        ],
+        [
+          '`open:all` (unguarded: in no pattern)',
+          fmtInt(results.paired.unguardedDeliveriesPerSec.median),
+          '1.000x',
+          fmtPct(results.paired.unguardedDeliveriesPerSec.spreadPct),
+          results.paired.unguardedCpuUsPerMessage.median.toFixed(1),
+          '1.000x',
+          fmtPct(results.paired.unguardedCpuUsPerMessage.spreadPct),
+        ],
+      ],
+    ),
+    '',
+    'Per-round ratios (guarded / unguarded deliveries/s): ' +
+      results.paired.deliveriesPerSec.roundRatios.map((x) => x.toFixed(3)).join(', ') +
+      '.',
+    '',
+    '## Broadcast to one room, one server process per setup',
+    '',
+    "Each setup's own process (see Method); a busy machine moves these figures far more than the paired ones, as the setups of a round run about 15 s apart.",
     '',
     table(
       [
