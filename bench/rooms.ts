@@ -340,7 +340,7 @@ async function serverCase(
           throw new Error(`${where}: ${members} members of ${prefix}j0, expected ${s}`)
         await rooms(leaveEvent)
         const t2 = await server.call('cpu', null)
-        if (c === 0) windows.join = [t0.monoUs, t1.monoUs]
+        windows[`join-${c + 1}`] = [t0.monoUs, t1.monoUs]
         joinCpu += t1.cpuUs - t0.cpuUs
         joinUser += t1.userUs - t0.userUs
         joinSystem += t1.systemUs - t0.systemUs
