@@ -15,6 +15,11 @@ import type { AnyNamespace, AnySocket, RecheckOptions } from './types.js'
 
 const RECHECK_EVENT = 'sockguard:recheck'
 
+// How long, and how many, re-checks with a deadline are kept for sessions restored later: past
+// any connection-state recovery window a deployment would set (Socket.IO's default is 2 min).
+const RECHECK_LOG_MS = 10 * 60_000
+const RECHECK_LOG_MAX = 10_000
+
 /** What the re-check needs from its guard. */
 export interface RoomRecheckOptions {
   readonly now: () => number
@@ -106,11 +111,28 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
     },
   }
 
-  const askForRefresh = (socket: AnySocket, withinMs: number): void => {
+  // The re-checks with a refresh deadline learned lately (this node's and the others'): a session
+  // away at the time, restored later by connection-state recovery (here or on this node after
+  // another), gets the deadline it missed.
+  const logged: {
+    readonly message: Message
+    readonly askedAt: number
+    readonly learnedAt: number
+  }[] = []
+  const log = (message: Message, askedAt: number): void => {
+    const oldest = Date.now() - RECHECK_LOG_MS
+    while (
+      logged.length > 0 &&
+      ((logged[0]?.learnedAt ?? 0) < oldest || logged.length >= RECHECK_LOG_MAX)
+    )
+      logged.shift()
+    logged.push({ message, askedAt, learnedAt: Date.now() })
+  }
+
+  const askForRefresh = (socket: AnySocket, withinMs: number, askedAt = now()): void => {
     const auth = authOf(socket)
     // A guest has no token to refresh.
     if (auth === undefined || auth === null || !socket.connected) return
-    const askedAt = now()
     const deadline = askedAt + withinMs
     const previous = asked.get(socket)
     // An earlier, sooner request stands (a token fresh for the later one answers it too).
@@ -138,8 +160,11 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
   const runLocal = async (message: Message, nsp?: AnyNamespace): Promise<void> => {
     const sockets = localSockets(message, nsp)
     const { refreshWithinMs } = message
-    if (refreshWithinMs !== undefined)
-      for (const socket of sockets) askForRefresh(socket, refreshWithinMs)
+    if (refreshWithinMs !== undefined) {
+      const askedAt = now()
+      log(message, askedAt)
+      for (const socket of sockets) askForRefresh(socket, refreshWithinMs, askedAt)
+    }
     if (engine !== undefined) await Promise.all(sockets.map((socket) => engine.recheck(socket)))
   }
 
@@ -152,11 +177,25 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
   return {
     restore(socket) {
       if (!socket.recovered) return
-      const { reauthAskedAt, reauthBy } = reauthMarkOf(socket) ?? {}
-      if (typeof reauthAskedAt !== 'number' || typeof reauthBy !== 'number') return
-      asked.set(socket, { askedAt: reauthAskedAt, at: reauthBy })
-      // A deadline already past fires at the heap's next turn.
-      timers.schedule(reauth, reauthBy, socket)
+      const mark = reauthMarkOf(socket) ?? {}
+      const { reauthAskedAt, reauthBy } = mark
+      if (typeof reauthAskedAt === 'number' && typeof reauthBy === 'number') {
+        asked.set(socket, { askedAt: reauthAskedAt, at: reauthBy })
+        // A deadline already past fires at the heap's next turn.
+        timers.schedule(reauth, reauthBy, socket)
+      }
+      // Re-checks made while the session was away (the socket was found nowhere then).
+      const claims = authOf(socket)?.claims
+      const since = (mark as { receivingSince?: unknown }).receivingSince
+      if (claims === undefined || typeof since !== 'number') return
+      for (const { message, askedAt, learnedAt } of logged) {
+        if (learnedAt < since || message.refreshWithinMs === undefined) continue
+        const matches =
+          message.sub !== undefined
+            ? claims.sub === message.sub
+            : message.jti !== undefined && matchesToken(claims, message.iss, message.jti)
+        if (matches) askForRefresh(socket, message.refreshWithinMs, askedAt)
+      }
     },
     async recheck(target, options = {}) {
       const message = parse({ ...target, ...options }, true)

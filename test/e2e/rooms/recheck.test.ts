@@ -244,6 +244,41 @@ describe('recheck: the holes an outside attack found (issue 13)', () => {
   })
 })
 
+describe('recheck of a session that is away (attack6 F1)', () => {
+  it('a session restored by recovery after a recheck with refreshWithinMs made while it was away gets the deadline', async () => {
+    await using server = await roomServer(
+      { policy: {}, grantsClaim: 'rooms' },
+      {
+        guardOptions: { refreshIntervalMs: 0 },
+        server: { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } },
+      },
+    )
+    const connection = nextEvent<import('socket.io').Socket>(server.io, 'connection')
+    const client = server.connect({
+      auth: {
+        token: server.issuer.sign({ sub: 'alice', rooms: ['team:red'], iat: nowSeconds() - 60 }),
+      },
+      reconnection: true,
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 50,
+      randomizationFactor: 0,
+    })
+    const first = await connection
+    expect(await ask(client, 'room:join', { room: 'team:red' })).toEqual({ ok: true })
+    await provesPresent(server.io, 'team:red', client) // an offset to recover from
+    const gone = nextEvent(first, 'disconnect')
+    // Away: the server sees the transport close; the client reconnects after its delay.
+    first.conn.close()
+    await gone
+    await server.guard.recheck({ sub: 'alice' }, { refreshWithinMs: 300 })
+    const recovered = await nextEvent<import('socket.io').Socket>(server.io, 'connection')
+    expect(recovered.recovered).toBe(true)
+    expect((await nextEvent<{ code: string }>(client, 'unauthorized', 3_000)).code).toBe(
+      'reauth_required',
+    )
+  })
+})
+
 describe('revocation', () => {
   it('takes a revoked socket out of every room at once', async () => {
     await using server = await roomServer({ policy: { 'doc:{id}': () => true } })
