@@ -1,7 +1,8 @@
 // Revocation reaching live sockets on every node: `guard.revoke()` ends this node's sockets,
 // stores the revocation, then tells the other nodes of each cluster adapter; the messages of the
 // other nodes and the store's change feed end the matching sockets here.
-import { InvalidOptionError, type AuthError } from '../errors.js'
+import { AuthError, InvalidOptionError } from '../errors.js'
+import { within } from '../internal/within.js'
 import type { RevocationLog } from '../revocation/revocation-log.js'
 import {
   issuedBefore,
@@ -52,6 +53,10 @@ async function serverCount(nsp: AnyNamespace): Promise<number> {
 // year 33658 in seconds) is a seconds value passed by mistake: kept as such, the entry would
 // expire in 1970 and the token walk straight back in.
 const MIN_EXPIRES_AT_MS = 1e12
+
+// How long a revocation store may take to keep a revocation (the Redis store bounds its own
+// writes with `revokeTimeoutMs`, 10 s by default: the same here for any store).
+const STORE_WRITE_TIMEOUT_MS = 10_000
 
 // The members a revocation target may have.
 const TARGET_MEMBERS: ReadonlySet<string> = new Set(['sub', 'jti', 'sid', 'iss', 'expiresAt'])
@@ -109,7 +114,10 @@ export async function tellNodes(
 /** Awaits a store write; its failure as `store_unavailable`, or undefined when it worked. */
 async function write(stored: () => void | Promise<void>): Promise<AuthError | undefined> {
   try {
-    await stored()
+    // A store whose write never settles must not hold revoke() (nor a logout's ack) forever.
+    await within(Promise.resolve(stored()), STORE_WRITE_TIMEOUT_MS, () => {
+      throw new AuthError('store_unavailable', 'The revocation store did not answer in time.')
+    })
     return undefined
   } catch (error) {
     return storeUnavailable(error)

@@ -43,6 +43,18 @@ const JWK_TEXT = /["']?\bkty\b["']?\s*[:=]\s*["']?(?:RSA|EC|OKP)\b/
 const BASE64_RUN = /[A-Za-z0-9+/_-]{40,}={0,2}/g
 // Hex written with separators (`30:82:01:22`, `30 82 01 22`), quotes around it or not.
 const SEPARATED_HEX = /^["']?(?:[0-9a-fA-F]{2}[:\s-]?){20,}["']?$/
+// Armour written by hand or mangled by a word processor: four or more dashes or dash-like
+// characters (en and em dashes, minus signs) around BEGIN.
+const ARMOUR_LIKE = /[-\u2010-\u2015\u2212]{4,}\s*begin\b/i
+// What text around a base64 body leaves in it: escaped line breaks and slashes (`\n`, `\r`, `\/`
+// written literally by an env file or JSON), line continuations (`\` at a line's end), zero-width
+// characters, and whitespace.
+const LITERAL_ESCAPES = /\\[nr]|\\(?=\/)|\\\r?\n|[\u200B-\u200D\u2060\uFEFF]|\s/g
+// A list of byte values (`[48,130,...]`, `48, 130, ...`, Buffer's toJSON) or escaped bytes
+// (`\x30\x82`, octal `\060\202`, a Python bytes repr).
+const BYTE_LIST = /^(?:\d{1,3}\s*,\s*){20,}\d{1,3}$/
+const HEX_ESCAPES = /(?:\\x[0-9a-fA-F]{2}){20,}/
+const OCTAL_ESCAPES = /(?:\\[0-7]{3}){20,}/
 // At most this many runs are read from one text (a secret is one value, not a document).
 const MAX_RUNS = 8
 // gzip's magic bytes, and the most a gzipped secret may inflate to.
@@ -69,10 +81,14 @@ function succeeds(run: () => unknown): boolean {
 // DER may come after a few stray bytes (a length prefix, a zero byte): read from each SEQUENCE
 // tag among the first bytes. Random bytes never parse as a key, so this costs no false positive.
 const DER_SCAN_BYTES = 32
+const DER_LONG_LENGTH_2 = 0x82
 
 function derForm(bytes: Buffer): string | undefined {
-  for (let i = 0; i < Math.min(bytes.length, DER_SCAN_BYTES); i++) {
+  for (let i = 0; i < bytes.length; i++) {
     if (bytes[i] !== DER_SEQUENCE) continue
+    // Past the first bytes, only a SEQUENCE with a two-byte length (every key or certificate of a
+    // useful size: one inside a PKCS#7 or PKCS#12 container, or after junk) is worth a parse.
+    if (i >= DER_SCAN_BYTES && bytes[i + 1] !== DER_LONG_LENGTH_2) continue
     const form = derFormAt(bytes.subarray(i))
     if (form !== undefined) return form
   }
@@ -218,6 +234,42 @@ function wrappedForm(text: string, depth: number): string | undefined {
   return undefined
 }
 
+/**
+ * What a key is in `text` once the mangling of configuration files is undone: PEM-like armour with
+ * the wrong dashes; a base64 body with escaped line breaks, slashes, continuations or zero-width
+ * characters in it; byte values listed in decimal, or escaped as `\x..` or octal.
+ */
+function mangledForm(text: string, depth: number): string | undefined {
+  if (ARMOUR_LIKE.test(text)) return 'PEM-like armour'
+  const cleaned = text.replace(LITERAL_ESCAPES, '')
+  if (cleaned !== text && cleaned.length >= 16) {
+    const decoded = formOf(Buffer.from(cleaned, 'utf8'), depth + 1)
+    if (decoded !== undefined) return `${decoded} (with escapes or breaks in it)`
+  }
+  const list = text.replace(/^[[{]?(?:"type"\s*:\s*"Buffer"\s*,\s*"data"\s*:\s*\[)?|[\]}]*$/g, '')
+  if (BYTE_LIST.test(list.trim())) {
+    const bytes = list.split(',').map((value) => Number(value.trim()))
+    if (bytes.every((value) => value <= 255)) {
+      const decoded = formOf(Buffer.from(bytes), depth + 1)
+      if (decoded !== undefined) return `${decoded} as a list of bytes`
+    }
+  }
+  const escaped = HEX_ESCAPES.exec(text)?.[0] ?? OCTAL_ESCAPES.exec(text)?.[0]
+  if (escaped !== undefined) {
+    const bytes = escaped.startsWith('\\x')
+      ? Buffer.from(escaped.replace(/\\x/g, ''), 'hex')
+      : Buffer.from(
+          escaped
+            .split('\\')
+            .slice(1)
+            .map((octal) => parseInt(octal, 8)),
+        )
+    const decoded = formOf(bytes, depth + 1)
+    if (decoded !== undefined) return `${decoded} as escaped bytes`
+  }
+  return undefined
+}
+
 function isRsaModulus(bytes: Buffer): boolean {
   return (
     bytes.length >= MIN_MODULUS_BYTES &&
@@ -256,6 +308,8 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
   }
   const wrapped = wrappedForm(text, depth)
   if (wrapped !== undefined) return wrapped
+  const mangled = mangledForm(text, depth)
+  if (mangled !== undefined) return mangled
   if (PERCENT_ESCAPE.test(text)) {
     const decoded = urlDecodings(text)
       .map((plain) => formOf(Buffer.from(plain, 'utf8'), depth + 1))

@@ -69,8 +69,9 @@ export function customKeySource(
       } catch (error) {
         throw lookupFailed(error)
       }
-      if (output instanceof Promise) {
-        return within(output, timeoutMs, () => {
+      // Any thenable (a query builder, another promise library), not only a native promise.
+      if (typeof (output as PromiseLike<unknown> | null | undefined)?.then === 'function') {
+        return within(Promise.resolve(output as PromiseLike<unknown>), timeoutMs, () => {
           throw new AuthError('server_error', 'The key lookup timed out.')
         }).then(
           (input: unknown) => finish(alg, input),

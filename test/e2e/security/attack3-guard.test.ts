@@ -158,6 +158,63 @@ describe('F2: a revocation store that never answers', () => {
   })
 })
 
+describe('the sixth outside attack, core', () => {
+  it('a store whose revocation write never settles: revoke() rejects store_unavailable, the socket still ends (R7)', async () => {
+    const store: RevocationStore = {
+      ...createMemoryRevocationStore(),
+      revokeSubject: () => new Promise<void>(() => undefined),
+    }
+    await using server = await startServer({ guard: { revocationStore: store } })
+    const client = server.connect({ auth: { token: server.issuer.sign() } })
+    await connected(client)
+    const told = nextEvent<{ code: string }>(client, 'unauthorized')
+    await expect(server.guard.revoke({ sub: 'alice' })).rejects.toMatchObject({
+      code: 'store_unavailable',
+    })
+    expect((await told).code).toBe('token_revoked')
+  }, 20_000)
+
+  it('a getKey that returns a thenable of another promise library is awaited (H3, H8)', async () => {
+    const { createIssuer } = await import('../../support/socket-server.js')
+    const issuer = createIssuer()
+    const thenable = (
+      settle: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => void,
+    ) =>
+      ({
+        then: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => {
+          settle(resolve, reject)
+        },
+      }) as unknown as Promise<Buffer>
+    await using ok = await startServer({
+      issuer,
+      guard: {
+        verifier: createVerifier({
+          getKey: () =>
+            thenable((resolve) => {
+              resolve(issuer.secret)
+            }),
+          algorithms: ['HS256'],
+        }),
+      },
+    })
+    await connected(ok.connect({ auth: { token: issuer.sign() } }))
+    await using down = await startServer({
+      issuer,
+      guard: {
+        verifier: createVerifier({
+          getKey: () =>
+            thenable((_resolve, reject) => {
+              reject(new Error('database down'))
+            }),
+          algorithms: ['HS256'],
+        }),
+      },
+    })
+    const token = issuer.sign()
+    await expectRefused(down.connect({ auth: { token } }), 'server_error', token)
+  })
+})
+
 describe('F12, F5: the failed-handshake limit', () => {
   const slowKey = (secret: Buffer) => async (): Promise<Buffer> => {
     await new Promise((resolve) => setTimeout(resolve, 50))

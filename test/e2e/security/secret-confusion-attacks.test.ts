@@ -224,12 +224,39 @@ const WRAPPED_FORMS: [string, Material][] = [
   ['PEM gzipped, then base64', gzipSync(Buffer.from(rsaPem)).toString('base64')],
 ]
 
+// Mangled by configuration files and copy-paste (the sixth outside attack).
+const lines64 = (text: string): string[] => text.match(/.{1,64}/g) ?? []
+const MANGLED_FORMS: [string, Material][] = [
+  ['SPKI DER in base64 joined by a literal \\n', lines64(spkiB64).join('\\n')],
+  ['SPKI DER in base64 joined by a literal \\r\\n', lines64(spkiB64).join('\\r\\n')],
+  ['SPKI DER in base64 with JSON-escaped slashes', spkiB64.replace(/\//g, '\\/')],
+  ['SPKI DER in base64 with .properties continuations', lines64(spkiB64).join('\\\n  ')],
+  [
+    'SPKI DER in base64 with a zero-width space in it',
+    `${spkiB64.slice(0, 100)}\u200B${spkiB64.slice(100)}`,
+  ],
+  ['PEM armour with four dashes', rsaPem.replace(/-----/g, '----')],
+  ['PEM armour with en dashes', rsaPem.replace(/-----/g, '\u2013\u2013\u2013\u2013\u2013')],
+  ['SPKI DER as Buffer JSON', JSON.stringify(spkiDer)],
+  ['SPKI DER as a JSON array of bytes', JSON.stringify([...spkiDer])],
+  [
+    'SPKI DER as \\x escapes',
+    [...spkiDer].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join(''),
+  ],
+  [
+    'SPKI DER as octal escapes',
+    [...spkiDer].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join(''),
+  ],
+  ['SPKI DER after 40 bytes of junk', Buffer.concat([Buffer.alloc(40, 7), spkiDer])],
+]
+
 const FORMS: [string, Material][] = [
   ...Object.entries(pairs).flatMap(([name, pair]) => encodings(name, pair)),
   ...TEXT_FORMS,
   ...ATTACK2_FORMS,
   ...DEEPER_FORMS,
   ...WRAPPED_FORMS,
+  ...MANGLED_FORMS,
   ...SECRET_KEY_OBJECTS,
   ['X.509 certificate PEM string', CERTIFICATE_PEM],
   ['X.509 certificate DER bytes', CERTIFICATE_DER],
