@@ -48,7 +48,7 @@ import {
   sockguardModule,
 } from './support/sockguard-entry.js'
 import { versionOf } from './support/version-of.js'
-import { loadAround, resultsDir, writeResults } from './support/write-results.js'
+import { loadAround, resultsDir, runRecord, writeResults } from './support/write-results.js'
 
 const ROOT = new URL('../', import.meta.url)
 const PROFILE_DIR = new URL('.tmp/handshake-profiles/', ROOT)
@@ -919,14 +919,7 @@ async function main(): Promise<void> {
   ].join('\n')
 
   const json = {
-    date,
-    machine,
-    node: process.version,
-    versions,
-    command,
-    sockguardSource: source,
-    loadAverage1m: load,
-    runMinutes: minutes,
+    ...runRecord({ date, machine, versions, command, source, load, minutes }),
     options: {
       ...options,
       warmupClients: options.warmup,

@@ -17,7 +17,7 @@ import { median } from './support/stats.js'
 import { versionOf } from './support/version-of.js'
 import { createWatchdog } from './support/watchdog.js'
 import { createFloorVerifier } from './support/floor-verifier.js'
-import { loadAround, writeResults } from './support/write-results.js'
+import { loadAround, runRecord, writeResults } from './support/write-results.js'
 
 const ALGS = ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'] as const
 type Alg = (typeof ALGS)[number]
@@ -479,12 +479,7 @@ async function main(): Promise<void> {
   ].join('\n')
 
   const json = {
-    date,
-    machine,
-    node: process.version,
-    versions,
-    command,
-    loadAverage1m: load,
+    ...runRecord({ date, machine, versions, command, load }),
     options: { seconds, rounds, sliceSeconds: SLICE, tokens: TOKEN_COUNT, algorithms: algs },
     results: rows,
     targets,

@@ -34,3 +34,29 @@ export function loadAround(before: number[]): { before: string; after: string } 
     after: os.loadavg()[0]?.toFixed(2) ?? '?',
   }
 }
+
+/** What every benchmark's JSON starts with. */
+export interface RunRecord {
+  readonly date: string
+  readonly machine: unknown
+  readonly versions: unknown
+  readonly command: string
+  /** The sockguard source state (commit, dirty or not), when the run forks sockguard. */
+  readonly source?: string
+  readonly load: { before: string; after: string }
+  readonly minutes?: number
+}
+
+/** The head of a benchmark's JSON, in its usual key order. */
+export function runRecord(run: RunRecord): Record<string, unknown> {
+  return {
+    date: run.date,
+    machine: run.machine,
+    node: process.version,
+    versions: run.versions,
+    command: run.command,
+    ...(run.source !== undefined && { sockguardSource: run.source }),
+    loadAverage1m: run.load,
+    ...(run.minutes !== undefined && { runMinutes: run.minutes }),
+  }
+}
