@@ -110,10 +110,7 @@ function parseOptions(): Options {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Watchdog: every phase reports progress; a phase that stalls, or a run over its time budget,
-// kills the children this run started and exits.
-
+// The run's children and watchdog (bench/support/children.ts).
 const { children, watchdog, progress } = createChildWatchdog<
   Peer<NodeCommands> | Peer<ClientCommands>
 >(STALL_MS)

@@ -37,15 +37,13 @@ import { consoleTable, fmtInt, fmtPct, fmtRatio } from './support/format.js'
 import { hasTaskset } from './support/has-taskset.js'
 import { intOption } from './support/int-option.js'
 import { listOption } from './support/list-option.js'
-import { requireOpenFiles } from './support/open-file-limit.js'
 import { machineInfo, resultsHeader } from './support/results-header.js'
-import { sourceState } from './support/source-state.js'
 import { metric, spread, type Metric } from './support/stats.js'
 import {
   checkSockguardOption,
   describeSockguard,
-  prepareSockguard,
   sockguardModule,
+  startRun,
 } from './support/sockguard-entry.js'
 import { versionOf } from './support/version-of.js'
 import { loadAround, resultsDir, runRecord, writeResults } from './support/write-results.js'
@@ -186,10 +184,7 @@ function parseOptions(): Options {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Watchdog: every phase reports progress; a phase that stalls, or a run over its time budget,
-// kills the children this run started and exits.
-
+// The run's children and watchdog (bench/support/children.ts).
 const { children, watchdog, progress } = createChildWatchdog<
   Peer<ServerCommands> | Peer<ClientCommands>
 >(STALL_MS)
@@ -616,13 +611,12 @@ function eventTable(rows: readonly EventRow[]): string {
 
 async function main(): Promise<void> {
   const options = parseOptions()
-  const command = ['npx tsx bench/handshake.ts', ...process.argv.slice(2)].join(' ')
-  // Each process holds one descriptor per idle socket, plus a few hundred of its own.
-  const fdLimit = requireOpenFiles(options.memorySockets)
-  watchdog.start(options.maxMinutes)
-  const started = Date.now()
-  const source = sourceState(ROOT)
-  prepareSockguard(options.sockguard, ROOT, BUILD_DIR, progress)
+  const { command, fdLimit, started, source } = startRun(
+    'bench/handshake.ts',
+    options,
+    { root: ROOT, buildDir: BUILD_DIR },
+    watchdog,
+  )
 
   const client = forkPeer<ClientCommands>(
     'client',

@@ -28,15 +28,13 @@ import {
 import { consoleTable, fmtInt, fmtPct, fmtRatio, table } from './support/format.js'
 import { hasTaskset } from './support/has-taskset.js'
 import { intOption } from './support/int-option.js'
-import { requireOpenFiles } from './support/open-file-limit.js'
 import { machineInfo, resultsHeader } from './support/results-header.js'
-import { sourceState } from './support/source-state.js'
 import { metric, type Metric } from './support/stats.js'
 import {
   checkSockguardOption,
   describeSockguard,
-  prepareSockguard,
   sockguardModule,
+  startRun,
 } from './support/sockguard-entry.js'
 import { versionOf } from './support/version-of.js'
 import { loadAround, resultsDir, runRecord, writeResults } from './support/write-results.js'
@@ -150,10 +148,7 @@ function parseOptions(): Options {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Watchdog: every phase reports progress; a phase that stalls, or a run over its time budget,
-// kills the children this run started and exits.
-
+// The run's children and watchdog (bench/support/children.ts).
 const { children, watchdog, progress } = createChildWatchdog<
   Peer<ServerCommands> | Peer<ClientCommands>
 >(STALL_MS)
@@ -450,12 +445,12 @@ function roundsOf(samples: Map<Setup, Sample[]>, setup: Setup, pick: (s: Sample)
 
 async function main(): Promise<void> {
   const options = parseOptions()
-  const command = ['npx tsx bench/rooms.ts', ...process.argv.slice(2)].join(' ')
-  const fdLimit = requireOpenFiles(options.memorySockets)
-  watchdog.start(options.maxMinutes)
-  const started = Date.now()
-  const source = sourceState(ROOT)
-  prepareSockguard(options.sockguard, ROOT, BUILD_DIR, progress)
+  const { command, fdLimit, started, source } = startRun(
+    'bench/rooms.ts',
+    options,
+    { root: ROOT, buildDir: BUILD_DIR },
+    watchdog,
+  )
   const client = forkPeer<ClientCommands>(
     'client',
     new URL('rooms/client.ts', import.meta.url),

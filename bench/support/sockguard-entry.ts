@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { buildSockguard } from './build-sockguard.js'
+import { requireOpenFiles } from './open-file-limit.js'
+import { sourceState } from './source-state.js'
 
 /** Throws unless `mode` is "build", "src" or the path of an existing file. */
 export function checkSockguardOption(mode: string): void {
@@ -40,4 +42,39 @@ export function prepareSockguard(
   if (mode !== 'build') return
   progress('tsc build of src/')
   buildSockguard(root, buildDir)
+}
+
+/** What a run records of its start: the command line, `ulimit -n`, the clock and the source. */
+export interface RunStart {
+  readonly command: string
+  readonly fdLimit: string
+  readonly started: number
+  readonly source: string
+}
+
+/**
+ * The common start of a run that forks sockguard servers: checks `ulimit -n` for `sockets`, starts
+ * the watchdog, reads the source state and builds src/ for `--sockguard build`.
+ */
+export function startRun(
+  script: string,
+  options: {
+    readonly memorySockets: number
+    readonly maxMinutes: number
+    readonly sockguard: string
+  },
+  dirs: { readonly root: URL; readonly buildDir: URL },
+  watchdog: {
+    readonly start: (maxMinutes?: number) => void
+    readonly progress: (what: string) => void
+  },
+): RunStart {
+  const command = [`npx tsx ${script}`, ...process.argv.slice(2)].join(' ')
+  // Each process holds one descriptor per idle socket, plus a few hundred of its own.
+  const fdLimit = requireOpenFiles(options.memorySockets)
+  watchdog.start(options.maxMinutes)
+  const started = Date.now()
+  const source = sourceState(dirs.root)
+  prepareSockguard(options.sockguard, dirs.root, dirs.buildDir, watchdog.progress)
+  return { command, fdLimit, started, source }
 }
