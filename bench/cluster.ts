@@ -9,7 +9,7 @@
 //      [--concurrency 200] [--sockguard build|src|<module path>] [--no-pin] [--profile]
 //      [--notes <markdown file>] [--out bench/results]
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import os from 'node:os'
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -36,12 +36,13 @@ import { runReconnect, type ReconnectResult } from './cluster/reconnect.js'
 import { renderResults, type RunInfo } from './cluster/report.js'
 import { runRevocation, type RevocationResult } from './cluster/revocation.js'
 import { forkPeer, type Peer } from './handshake/rpc.js'
-import { buildSockguard } from './support/build-sockguard.js'
+import { createChildWatchdog, profileFlags, runMain, stopClientChild } from './support/children.js'
 import { hasTaskset } from './support/has-taskset.js'
 import { intOption } from './support/int-option.js'
 import { listOption } from './support/list-option.js'
 import { openFileLimit } from './support/open-file-limit.js'
-import { createWatchdog } from './support/watchdog.js'
+import { checkSockguardOption, prepareSockguard } from './support/sockguard-entry.js'
+import { resultsDir, writeResults } from './support/write-results.js'
 
 const ROOT = new URL('../', import.meta.url)
 /** Where `--sockguard build` compiles src/ with tsc (tsconfig.build.json, no declarations). */
@@ -82,12 +83,7 @@ function parseOptions(): Options {
     throw new Error('--slices must be even (the slices are compared in blocks of two pairs)')
   if (values.notes !== undefined && !existsSync(resolve(values.notes)))
     throw new Error(`--notes: no file ${values.notes}`)
-  if (
-    values.sockguard !== 'build' &&
-    values.sockguard !== 'src' &&
-    !existsSync(resolve(values.sockguard))
-  )
-    throw new Error('--sockguard must be "build", "src" or the path of a sockguard entry point')
+  checkSockguardOption(values.sockguard)
   const phases = listOption<Phase>('phases', values.phases, PHASES)
   return {
     phases: PHASES.filter((p) => phases.includes(p)),
@@ -114,18 +110,10 @@ function parseOptions(): Options {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Watchdog: every phase reports progress; a phase that stalls, or a run over its time budget,
-// kills the children this run started and exits.
-
-const children = new Set<Peer<NodeCommands> | Peer<ClientCommands>>()
-const watchdog = createWatchdog({
-  stallMs: STALL_MS,
-  onStop: () => {
-    for (const child of children) child.kill()
-  },
-})
-const { progress } = watchdog
+// The run's children and watchdog (bench/support/children.ts).
+const { children, watchdog, progress } = createChildWatchdog<
+  Peer<NodeCommands> | Peer<ClientCommands>
+>(STALL_MS)
 
 // ---------------------------------------------------------------------------------------------
 
@@ -174,10 +162,7 @@ async function main(): Promise<void> {
   }
   const redisInfo = await redis.info('server')
   const redisVersion = /redis_version:(\S+)/.exec(redisInfo)?.[1] ?? 'unknown'
-  if (options.sockguard === 'build') {
-    progress('tsc build of src/')
-    buildSockguard(ROOT, BUILD_DIR)
-  }
+  prepareSockguard(options.sockguard, ROOT, BUILD_DIR, progress)
   const entries = entryPoints(options.sockguard)
   const runId = randomBytes(4).toString('hex')
   let prefixes = 0
@@ -223,13 +208,12 @@ async function main(): Promise<void> {
       } while (cursor !== '0')
     },
     async startNode(name, config, cpu = 0) {
-      const flags: string[] = []
-      if (options.profile) {
-        // One directory per node process: Node writes a profile per thread on exit.
-        const dir = new URL(`${name.replace(/[^\w.-]+/g, '-')}-${nodes++}/`, PROFILE_DIR)
-        mkdirSync(dir, { recursive: true })
-        flags.push('--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', dir.pathname)
-      }
+      // One directory per node process: Node writes a profile per thread on exit.
+      const flags = profileFlags(
+        options.profile
+          ? new URL(`${name.replace(/[^\w.-]+/g, '-')}-${nodes++}/`, PROFILE_DIR)
+          : undefined,
+      )
       const peer = forkPeer<NodeCommands>(
         name,
         new URL('cluster/node.ts', import.meta.url),
@@ -301,9 +285,7 @@ async function main(): Promise<void> {
   if (options.phases.includes('reconnect'))
     reconnect = await phase('reconnect', () => runReconnect(ctx, log))
   const loadAfter = os.loadavg()[0] ?? NaN
-  await client.call('stop', null).catch(() => null)
-  await client.exited
-  children.delete(client)
+  await stopClientChild(client, children)
   redis.disconnect()
 
   const info: RunInfo = {
@@ -324,18 +306,8 @@ async function main(): Promise<void> {
   })
   console.log()
   for (const t of targets) console.log(`${t.pass ? 'PASS' : 'MISS'}  ${t.target}: ${t.measured}`)
-  const out = pathToFileURL(`${resolve(options.out)}/`)
-  mkdirSync(out, { recursive: true })
-  writeFileSync(new URL('cluster.md', out), markdown)
-  writeFileSync(new URL('cluster.json', out), `${JSON.stringify(json, null, 2)}\n`)
-  console.log(`\nwrote ${options.out}/cluster.md and ${options.out}/cluster.json`)
+  writeResults(resultsDir(options.out), options.out, 'cluster', markdown, json)
   if (options.profile) console.log(`CPU profiles in ${PROFILE_DIR.pathname}`)
 }
 
-try {
-  await main()
-} catch (error) {
-  console.error(error)
-  for (const child of children) child.kill()
-  process.exit(1)
-}
+await runMain(main, children)

@@ -8,10 +8,8 @@
 //      [--events 20000] [--cold 0] [--cold-handshakes 200] [--sockguard build|src|<module path>]
 //      [--no-pin] [--profile] [--heap-snapshot] [--out bench/results] [--name handshake]
 import { generateKeyPairSync } from 'node:crypto'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import os from 'node:os'
-import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import {
   ALGS,
@@ -27,17 +25,28 @@ import {
   type Setup,
 } from './handshake/protocol.js'
 import { forkPeer, type Peer } from './handshake/rpc.js'
-import { buildSockguard } from './support/build-sockguard.js'
+import { alternate } from './support/alternate.js'
+import {
+  createChildWatchdog,
+  runMain,
+  serverFlags,
+  stopClientChild,
+  stopServerChild,
+} from './support/children.js'
 import { consoleTable, fmtInt, fmtPct, fmtRatio } from './support/format.js'
 import { hasTaskset } from './support/has-taskset.js'
 import { intOption } from './support/int-option.js'
 import { listOption } from './support/list-option.js'
-import { openFileLimit } from './support/open-file-limit.js'
 import { machineInfo, resultsHeader } from './support/results-header.js'
-import { sourceState } from './support/source-state.js'
 import { metric, spread, type Metric } from './support/stats.js'
+import {
+  checkSockguardOption,
+  describeSockguard,
+  sockguardModule,
+  startRun,
+} from './support/sockguard-entry.js'
 import { versionOf } from './support/version-of.js'
-import { createWatchdog } from './support/watchdog.js'
+import { loadAround, resultsDir, runRecord, writeResults } from './support/write-results.js'
 
 const ROOT = new URL('../', import.meta.url)
 const PROFILE_DIR = new URL('.tmp/handshake-profiles/', ROOT)
@@ -149,12 +158,7 @@ function parseOptions(): Options {
   const int = (name: keyof typeof values, min: number, max: number): number =>
     intOption(values, name, min, max)
   const setups = listOption('setups', values.setups, SETUPS)
-  if (
-    values.sockguard !== 'build' &&
-    values.sockguard !== 'src' &&
-    !existsSync(resolve(values.sockguard))
-  )
-    throw new Error('--sockguard must be "build", "src" or the path of a sockguard entry point')
+  checkSockguardOption(values.sockguard)
   // Every ratio is against the same run's plain Socket.IO, so it always runs.
   if (!setups.includes('plain')) setups.unshift('plain')
   return {
@@ -180,18 +184,10 @@ function parseOptions(): Options {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Watchdog: every phase reports progress; a phase that stalls, or a run over its time budget,
-// kills the children this run started and exits.
-
-const children = new Set<Peer<ServerCommands> | Peer<ClientCommands>>()
-const watchdog = createWatchdog({
-  stallMs: STALL_MS,
-  onStop: () => {
-    for (const child of children) child.kill()
-  },
-})
-const { progress } = watchdog
+// The run's children and watchdog (bench/support/children.ts).
+const { children, watchdog, progress } = createChildWatchdog<
+  Peer<ServerCommands> | Peer<ClientCommands>
+>(STALL_MS)
 
 // ---------------------------------------------------------------------------------------------
 // Keys: made at run time; the client child gets the signing half, the server child the other.
@@ -238,21 +234,6 @@ interface EventSample {
   readonly serverCpuUsPerEvent: number
 }
 
-/** The sockguard entry point the server children import. */
-function sockguardModule(options: Options): string {
-  if (options.sockguard === 'build') return new URL('index.js', BUILD_DIR).href
-  if (options.sockguard === 'src') return new URL('src/index.ts', ROOT).href
-  return pathToFileURL(resolve(options.sockguard)).href
-}
-
-function describeSockguard(mode: string): string {
-  if (mode === 'build')
-    return 'src/ compiled with tsc (tsconfig.build.json) into .tmp/handshake-build, as published'
-  if (mode === 'src')
-    return 'src/ run through tsx (esbuild with keepNames: every closure created at run time also goes through a __name() helper)'
-  return `the entry point ${mode} (not src/ as committed)`
-}
-
 async function startServer(
   setup: ServerSetup,
   alg: Alg,
@@ -262,14 +243,9 @@ async function startServer(
   sockguard: string,
   pin: boolean,
 ): Promise<{ server: Peer<ServerCommands>; url: string }> {
-  const flags = ['--expose-gc']
-  if (profileName !== undefined) {
-    // One directory per server: Node writes a profile per thread (tsx's loader hooks run on one
-    // of their own), so a fixed file name would let the threads overwrite each other.
-    const dir = new URL(`${profileName}/`, PROFILE_DIR)
-    mkdirSync(dir, { recursive: true })
-    flags.push('--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', dir.pathname)
-  }
+  const flags = serverFlags(
+    profileName === undefined ? undefined : new URL(`${profileName}/`, PROFILE_DIR),
+  )
   const server = forkPeer<ServerCommands>(
     `server(${setup} ${alg})`,
     new URL('handshake/server.ts', import.meta.url),
@@ -283,13 +259,7 @@ async function startServer(
 }
 
 async function stopServer(server: Peer<ServerCommands>): Promise<void> {
-  try {
-    await server.call('stop', null, 30_000)
-    await server.exited
-  } finally {
-    server.kill()
-    children.delete(server)
-  }
+  await stopServerChild(server, children)
 }
 
 async function handshakeCase(
@@ -310,7 +280,7 @@ async function handshakeCase(
     keys.verifying,
     false,
     profileName,
-    sockguardModule(options),
+    sockguardModule(options.sockguard, ROOT, BUILD_DIR),
     options.pin,
   )
   try {
@@ -405,7 +375,7 @@ async function coldCase(
     keys.verifying,
     false,
     undefined,
-    sockguardModule(options),
+    sockguardModule(options.sockguard, ROOT, BUILD_DIR),
     options.pin,
   )
   try {
@@ -449,7 +419,7 @@ async function eventCase(
     keys.verifying,
     true,
     profileName,
-    sockguardModule(options),
+    sockguardModule(options.sockguard, ROOT, BUILD_DIR),
     options.pin,
   )
   try {
@@ -641,18 +611,12 @@ function eventTable(rows: readonly EventRow[]): string {
 
 async function main(): Promise<void> {
   const options = parseOptions()
-  const command = ['npx tsx bench/handshake.ts', ...process.argv.slice(2)].join(' ')
-  const fdLimit = openFileLimit()
-  // Each process holds one descriptor per idle socket, plus a few hundred of its own.
-  if (Number(fdLimit) < options.memorySockets + 500)
-    throw new Error(`ulimit -n is ${fdLimit}; --memory-sockets ${options.memorySockets} needs more`)
-  watchdog.start(options.maxMinutes)
-  const started = Date.now()
-  const source = sourceState(ROOT)
-  if (options.sockguard === 'build') {
-    progress('tsc build of src/')
-    buildSockguard(ROOT, BUILD_DIR)
-  }
+  const { command, fdLimit, started, source } = startRun(
+    'bench/handshake.ts',
+    options,
+    { root: ROOT, buildDir: BUILD_DIR },
+    watchdog,
+  )
 
   const client = forkPeer<ClientCommands>(
     'client',
@@ -687,7 +651,7 @@ async function main(): Promise<void> {
   for (let round = 0; round < options.rounds; round++) {
     for (const alg of options.algs) {
       // Alternating order: a drift in machine load lands on every setup alike.
-      const order = round % 2 === 0 ? [...options.setups] : [...options.setups].reverse()
+      const order = alternate(options.setups, round)
       for (const setup of order) {
         const sample = await handshakeCase(
           client,
@@ -705,7 +669,7 @@ async function main(): Promise<void> {
       }
     }
     if (options.events > 0) {
-      const order = round % 2 === 0 ? [...EVENT_CASES] : [...EVENT_CASES].reverse()
+      const order = alternate(EVENT_CASES, round)
       for (const { name, setup } of order) {
         const sample = await eventCase(
           client,
@@ -727,7 +691,7 @@ async function main(): Promise<void> {
   const coldSamples = new Map<string, number[]>()
   for (let sample = 0; sample < options.cold; sample++) {
     for (const alg of options.algs) {
-      const order = sample % 2 === 0 ? [...options.setups] : [...options.setups].reverse()
+      const order = alternate(options.setups, sample)
       for (const setup of order) {
         const us = await coldCase(client, setup, alg, keys.get(alg)!, options, sample)
         coldSamples.set(`${alg} ${setup}`, [...(coldSamples.get(`${alg} ${setup}`) ?? []), us])
@@ -737,13 +701,8 @@ async function main(): Promise<void> {
       }
     }
   }
-  const load = {
-    before: loadBefore[0]?.toFixed(2) ?? '?',
-    after: os.loadavg()[0]?.toFixed(2) ?? '?',
-  }
-  await client.call('stop', null).catch(() => null)
-  await client.exited
-  children.delete(client)
+  const load = loadAround(loadBefore)
+  await stopClientChild(client, children)
 
   const rows: HandshakeRow[] = options.algs.flatMap((alg) => {
     const of = (setup: Setup): HandshakeSample[] => samples.get(`${alg} ${setup}`) ?? []
@@ -906,7 +865,11 @@ async function main(): Promise<void> {
       versions,
       command,
     }),
-    `- sockguard: ${source}, ${describeSockguard(options.sockguard)}`,
+    `- sockguard: ${source}, ${describeSockguard(
+      options.sockguard,
+      'handshake-build',
+      'esbuild with keepNames: every closure created at run time also goes through a __name() helper',
+    )}`,
     `- Method: server and clients in separate processes on 127.0.0.1 (a fresh server process per setup, algorithm and round; one client process). Per server: sanity checks, ${options.warmup} warm-up handshakes, then ${fmtInt(options.clients)} timed WebSocket handshakes (${options.concurrency} in flight; conn/s from the first connect to the last \`connect\` on the client; server CPU = process.cpuUsage() user+system of the server process from just before the first handshake to its last \`connection\` event, / ${fmtInt(options.clients)}), then ${fmtInt(options.memorySockets)} idle sockets (growth of heapUsed+external, and of RSS, between forced-GC samples before and after, / ${fmtInt(options.memorySockets)}; sockguard's expiry timers on). Events: ${options.eventClients} clients, ${fmtInt(options.events)} acknowledged \`ping\` events, ${options.inflight} in flight per client, after ${WARMUP_EVENTS} warm-up events each, HS256 tokens. ${options.rounds} round${options.rounds === 1 ? '' : 's'}, setups in alternating order; each figure is the median round; "vs plain" is the median of the per-round ratios to plain Socket.IO of the same round and algorithm (the ratio of medians is in the JSON); spread is half the min-max range. Every token is distinct (sub, jti), expires in 1 h and carries scope "chat".`,
     `- CPU pinning: ${options.pin ? 'the server child on CPU 0, the client child on CPU 1 (taskset)' : 'none'}.`,
     '- 2 cores: the client process competes with the server for CPU, so conn/s and events/s are bounded by both processes; server CPU per connection is measured inside the server process and does not include the client.',
@@ -949,18 +912,8 @@ async function main(): Promise<void> {
     '',
   ].join('\n')
 
-  const out = pathToFileURL(`${resolve(options.out)}/`)
-  mkdirSync(out, { recursive: true })
-  writeFileSync(new URL(`${options.name}.md`, out), md)
   const json = {
-    date,
-    machine,
-    node: process.version,
-    versions,
-    command,
-    sockguardSource: source,
-    loadAverage1m: load,
-    runMinutes: minutes,
+    ...runRecord({ date, machine, versions, command, source, load, minutes }),
     options: {
       ...options,
       warmupClients: options.warmup,
@@ -975,15 +928,8 @@ async function main(): Promise<void> {
     targets,
     sanity: Object.fromEntries(sanity),
   }
-  writeFileSync(new URL(`${options.name}.json`, out), `${JSON.stringify(json, null, 2)}\n`)
-  console.log(`\nwrote ${options.out}/${options.name}.md and ${options.out}/${options.name}.json`)
+  writeResults(resultsDir(options.out), options.out, options.name, md, json)
   if (options.profile) console.log(`CPU profiles in ${PROFILE_DIR.pathname}`)
 }
 
-try {
-  await main()
-} catch (error) {
-  console.error(error)
-  for (const child of children) child.kill()
-  process.exit(1)
-}
+await runMain(main, children)

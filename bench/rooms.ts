@@ -5,10 +5,7 @@
 // Run: npx tsx bench/rooms.ts [--rounds 5] [--memory-sockets 2000] [--members 200]
 //      [--messages 2000] [--join-sockets 100] [--rooms-per-socket 50] [--join-cycles 4]
 //      [--sockguard build|src|<module path>] [--no-pin] [--profile] [--out bench/results]
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { forkPeer, type Peer } from './rooms/rpc.js'
 import {
@@ -20,16 +17,27 @@ import {
   type ServerCommands,
   type Setup,
 } from './rooms/protocol.js'
-import { buildSockguard } from './support/build-sockguard.js'
+import { alternate } from './support/alternate.js'
+import {
+  createChildWatchdog,
+  runMain,
+  serverFlags,
+  stopClientChild,
+  stopServerChild,
+} from './support/children.js'
 import { consoleTable, fmtInt, fmtPct, fmtRatio, table } from './support/format.js'
 import { hasTaskset } from './support/has-taskset.js'
 import { intOption } from './support/int-option.js'
-import { openFileLimit } from './support/open-file-limit.js'
 import { machineInfo, resultsHeader } from './support/results-header.js'
-import { sourceState } from './support/source-state.js'
 import { metric, type Metric } from './support/stats.js'
+import {
+  checkSockguardOption,
+  describeSockguard,
+  sockguardModule,
+  startRun,
+} from './support/sockguard-entry.js'
 import { versionOf } from './support/version-of.js'
-import { createWatchdog } from './support/watchdog.js'
+import { loadAround, resultsDir, runRecord, writeResults } from './support/write-results.js'
 
 const ROOT = new URL('../', import.meta.url)
 const PROFILE_DIR = new URL('.tmp/rooms-profiles/', ROOT)
@@ -118,12 +126,7 @@ function parseOptions(): Options {
     console.log(USAGE)
     process.exit(0)
   }
-  if (
-    values.sockguard !== 'build' &&
-    values.sockguard !== 'src' &&
-    !existsSync(resolve(values.sockguard))
-  )
-    throw new Error('--sockguard must be "build", "src" or the path of a sockguard entry point')
+  checkSockguardOption(values.sockguard)
   const int = (name: keyof typeof values, min: number, max: number): number =>
     intOption(values, name, min, max)
   return {
@@ -145,31 +148,10 @@ function parseOptions(): Options {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Watchdog: every phase reports progress; a phase that stalls, or a run over its time budget,
-// kills the children this run started and exits.
-
-const children = new Set<Peer<ServerCommands> | Peer<ClientCommands>>()
-const watchdog = createWatchdog({
-  stallMs: STALL_MS,
-  onStop: () => {
-    for (const child of children) child.kill()
-  },
-})
-const { progress } = watchdog
-
-function sockguardModule(options: Options): string {
-  if (options.sockguard === 'build') return new URL('index.js', BUILD_DIR).href
-  if (options.sockguard === 'src') return new URL('src/index.ts', ROOT).href
-  return pathToFileURL(resolve(options.sockguard)).href
-}
-
-function describeSockguard(mode: string): string {
-  if (mode === 'build')
-    return 'src/ compiled with tsc (tsconfig.build.json) into .tmp/rooms-build, as published'
-  if (mode === 'src') return 'src/ run through tsx (esbuild with keepNames)'
-  return `the entry point ${mode} (not src/ as committed)`
-}
+// The run's children and watchdog (bench/support/children.ts).
+const { children, watchdog, progress } = createChildWatchdog<
+  Peer<ServerCommands> | Peer<ClientCommands>
+>(STALL_MS)
 
 // ---------------------------------------------------------------------------------------------
 // One server process: sanity, memory, joins, broadcast.
@@ -235,12 +217,9 @@ async function serverCase(
 ): Promise<Sample> {
   const where = `${setup} round ${round + 1}`
   progress(`start of ${where}`)
-  const flags = ['--expose-gc']
-  if (options.profile) {
-    const dir = new URL(`${setup}-r${round + 1}/`, PROFILE_DIR)
-    mkdirSync(dir, { recursive: true })
-    flags.push('--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', dir.pathname)
-  }
+  const flags = serverFlags(
+    options.profile ? new URL(`${setup}-r${round + 1}/`, PROFILE_DIR) : undefined,
+  )
   const server = forkPeer<ServerCommands>(
     `server(${setup})`,
     new URL('rooms/server.ts', import.meta.url),
@@ -254,7 +233,7 @@ async function serverCase(
   try {
     const { port } = await server.call(
       'start',
-      { setup, key: HS256_SECRET, sockguard: sockguardModule(options) },
+      { setup, key: HS256_SECRET, sockguard: sockguardModule(options.sockguard, ROOT, BUILD_DIR) },
       60_000,
     )
     const url = `http://127.0.0.1:${port}`
@@ -444,13 +423,7 @@ async function serverCase(
     return { memory, paired, join, broadcast, windows }
   } finally {
     progress(`stop of ${where}`)
-    try {
-      await server.call('stop', null, 30_000)
-      await server.exited
-    } finally {
-      server.kill()
-      children.delete(server)
-    }
+    await stopServerChild(server, children)
   }
 }
 
@@ -472,17 +445,12 @@ function roundsOf(samples: Map<Setup, Sample[]>, setup: Setup, pick: (s: Sample)
 
 async function main(): Promise<void> {
   const options = parseOptions()
-  const command = ['npx tsx bench/rooms.ts', ...process.argv.slice(2)].join(' ')
-  const fdLimit = openFileLimit()
-  if (Number(fdLimit) < options.memorySockets + 500)
-    throw new Error(`ulimit -n is ${fdLimit}; --memory-sockets ${options.memorySockets} needs more`)
-  watchdog.start(options.maxMinutes)
-  const started = Date.now()
-  const source = sourceState(ROOT)
-  if (options.sockguard === 'build') {
-    progress('tsc build of src/')
-    buildSockguard(ROOT, BUILD_DIR)
-  }
+  const { command, fdLimit, started, source } = startRun(
+    'bench/rooms.ts',
+    options,
+    { root: ROOT, buildDir: BUILD_DIR },
+    watchdog,
+  )
   const client = forkPeer<ClientCommands>(
     'client',
     new URL('rooms/client.ts', import.meta.url),
@@ -501,9 +469,7 @@ async function main(): Promise<void> {
   const sanity = new Map<Setup, string[]>()
   const samples = new Map<Setup, Sample[]>()
   for (let round = 0; round < options.rounds; round++) {
-    // Alternating order: a drift in machine load lands on every setup alike.
-    const order = round % 2 === 0 ? [...SETUPS] : [...SETUPS].reverse()
-    for (const setup of order) {
+    for (const setup of alternate(SETUPS, round)) {
       const s = await serverCase(client, setup, options, round, sanity)
       samples.set(setup, [...(samples.get(setup) ?? []), s])
       console.log(
@@ -522,13 +488,8 @@ async function main(): Promise<void> {
         )
     }
   }
-  const load = {
-    before: loadBefore[0]?.toFixed(2) ?? '?',
-    after: os.loadavg()[0]?.toFixed(2) ?? '?',
-  }
-  await client.call('stop', null).catch(() => null)
-  await client.exited
-  children.delete(client)
+  const load = loadAround(loadBefore)
+  await stopClientChild(client, children)
 
   const of = (setup: Setup, pick: (s: Sample) => number | null) => roundsOf(samples, setup, pick)
   const vs = (pick: (s: Sample) => number | null, setup: Setup, base: Setup): Metric =>
@@ -726,7 +687,7 @@ async function main(): Promise<void> {
       versions,
       command,
     }),
-    `- sockguard: ${source}, ${describeSockguard(options.sockguard)}`,
+    `- sockguard: ${source}, ${describeSockguard(options.sockguard, 'rooms-build')}`,
     `- Method: server and clients in separate processes on 127.0.0.1; a fresh server process (\`node --expose-gc\`) per setup and round, ${options.rounds} round${options.rounds === 1 ? '' : 's'}, setups in alternating order; one client process (socket.io-client, WebSocket only). Every setup attaches a guard (HS256); \`guarded\` and \`plain\` share the policy \`{ 'team:{name}': requireScope('chat') }\` and differ only in the room names (\`team:*\` matched, \`open:*\` unlisted); \`hand\` has no \`rooms\` and a hand-written \`join\` handler with the same check. Per server, in this order: sanity checks; memory; joins (not \`plain\`: a client cannot join an unlisted room); broadcast. Each figure is the median round; "vs" is the median of the per-round ratios to the baseline of the same round (the ratio of medians is in the JSON); spread is half the min-max range of the rounds.`,
     `- Memory: forced-GC samples (\`memoryUsage()\`, heapUsed + external) with no socket, after ${fmtInt(options.memorySockets)} sockets connected, and after each joined ${MEMORY_ROOMS} rooms server-side (\`socket.join([...])\`; room k of socket i is \`<prefix>m<k>-<i % ${MEMORY_SPREAD}>\`: ${MEMORY_ROOMS * MEMORY_SPREAD} rooms of ${fmtInt(options.memorySockets / MEMORY_SPREAD)} members). B/socket = growth from no socket to sockets in rooms, / sockets (the target's figure); "rooms B/socket" = growth from connected to joined, / sockets (the memberships alone).`,
     `- Joins: ${options.joinSockets} sockets each send ${options.roomsPerSocket} acknowledged joins (\`room:join\` \`{ room }\` to the guard, or \`join\` with the name to the hand-written handler), ${JOIN_INFLIGHT} in flight per socket, to the rooms \`team:j0\` .. \`team:j${options.roomsPerSocket - 1}\` (shared by the sockets), then leave them (\`room:leave\` / \`leave\`); one untimed cycle, then ${options.joinCycles} timed. Server CPU = process.cpuUsage() (user + system) of the server process over the joins of a cycle, summed, / ${fmtInt(options.joinSockets * options.roomsPerSocket * options.joinCycles)} joins (leaves likewise). Every ack must be \`{ ok: true }\`.`,
@@ -823,18 +784,8 @@ async function main(): Promise<void> {
     '',
   ].join('\n')
 
-  const out = pathToFileURL(`${resolve(options.out)}/`)
-  mkdirSync(out, { recursive: true })
-  writeFileSync(new URL('rooms.md', out), md)
   const json = {
-    date,
-    machine,
-    node: process.version,
-    versions,
-    command,
-    sockguardSource: source,
-    loadAverage1m: load,
-    runMinutes: minutes,
+    ...runRecord({ date, machine, versions, command, source, load, minutes }),
     options: {
       ...options,
       memoryRooms: MEMORY_ROOMS,
@@ -851,15 +802,8 @@ async function main(): Promise<void> {
     rounds: Object.fromEntries(samples),
     sanity: Object.fromEntries(sanity),
   }
-  writeFileSync(new URL('rooms.json', out), `${JSON.stringify(json, null, 2)}\n`)
-  console.log(`\nwrote ${options.out}/rooms.md and ${options.out}/rooms.json`)
+  writeResults(resultsDir(options.out), options.out, 'rooms', md, json)
   if (options.profile) console.log(`CPU profiles in ${PROFILE_DIR.pathname}`)
 }
 
-try {
-  await main()
-} catch (error) {
-  console.error(error)
-  for (const child of children) child.kill()
-  process.exit(1)
-}
+await runMain(main, children)

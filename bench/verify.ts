@@ -2,7 +2,6 @@
 // node:crypto verifier (the floor), on the same tokens and policy, in one process run.
 // Run: npx tsx bench/verify.ts [--seconds 1.5] [--rounds 3] [--algs HS256,RS256,PS256,ES256,EdDSA]
 import { createSecretKey, generateKeyPairSync, webcrypto, type KeyObject } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { createVerifier as createFastJwtVerifier } from 'fast-jwt'
@@ -18,6 +17,7 @@ import { median } from './support/stats.js'
 import { versionOf } from './support/version-of.js'
 import { createWatchdog } from './support/watchdog.js'
 import { createFloorVerifier } from './support/floor-verifier.js'
+import { loadAround, runRecord, writeResults } from './support/write-results.js'
 
 const ALGS = ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'] as const
 type Alg = (typeof ALGS)[number]
@@ -423,10 +423,7 @@ async function main(): Promise<void> {
     }
     console.log(`round ${round + 1}/${rounds} done`)
   }
-  const load = {
-    before: loadBefore[0]?.toFixed(2) ?? '?',
-    after: os.loadavg()[0]?.toFixed(2) ?? '?',
-  }
+  const load = loadAround(loadBefore)
 
   const rows: Row[] = suites.flatMap(({ alg, cases }) => {
     const floor = median(samples.get(cases[0]!) ?? [])
@@ -481,22 +478,20 @@ async function main(): Promise<void> {
     '',
   ].join('\n')
 
-  const out = new URL('bench/results/', ROOT)
-  mkdirSync(out, { recursive: true })
-  writeFileSync(new URL('verify.md', out), header)
   const json = {
-    date,
-    machine,
-    node: process.version,
-    versions,
-    command,
-    loadAverage1m: load,
+    ...runRecord({ date, machine, versions, command, load }),
     options: { seconds, rounds, sliceSeconds: SLICE, tokens: TOKEN_COUNT, algorithms: algs },
     results: rows,
     targets,
   }
-  writeFileSync(new URL('verify.json', out), `${JSON.stringify(json, null, 2)}\n`)
-  console.log(`\nwrote bench/results/verify.md and bench/results/verify.json (sink ${sink > 0})`)
+  writeResults(
+    new URL('bench/results/', ROOT),
+    'bench/results',
+    'verify',
+    header,
+    json,
+    ` (sink ${sink > 0})`,
+  )
 }
 
 await main()

@@ -7,6 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { io, type Socket } from 'socket.io-client'
 import { serve } from '../handshake/rpc.js'
 import { forge, signerFor, type Signer } from '../support/sign.js'
+import { exitAfterStop } from '../support/exit-after-stop.js'
+import { checkUrl, socketGroups } from '../support/socket-client.js'
 import {
   REVOKE_PATH,
   REVOKE_TIME_HEADER,
@@ -20,7 +22,7 @@ import {
 const CONNECT_TIMEOUT_MS = 30_000
 
 const pools = new Map<Alg, string[]>()
-const groups = new Map<string, Socket[]>()
+const { groups, commands: socketCommands } = socketGroups()
 
 function signer(alg: Alg, key: string): Signer {
   return signerFor(alg, alg === 'HS256' ? key : createPrivateKey(key))
@@ -32,10 +34,6 @@ function flipSignatureBit(token: string): string {
   const bytes = Buffer.from(signature, 'base64url')
   bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0x01
   return `${header}.${payload}.${bytes.toString('base64url')}`
-}
-
-function checkUrl(url: string): void {
-  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`not a loopback URL: ${url}`)
 }
 
 function groupOf(group: string): Socket[] {
@@ -274,18 +272,7 @@ serve<ClientCommands>(
       return { ms: last - start, deliveries, cpuUs: user + system }
     },
 
-    async disconnect({ group }) {
-      for (const socket of groups.get(group) ?? []) socket.disconnect()
-      groups.delete(group)
-      return Promise.resolve(null)
-    },
-
-    async stop() {
-      for (const sockets of groups.values()) for (const socket of sockets) socket.disconnect()
-      return Promise.resolve(null)
-    },
+    ...socketCommands,
   },
-  (cmd) => {
-    if (cmd === 'stop') process.exit(0)
-  },
+  exitAfterStop,
 )

@@ -2,13 +2,12 @@
 // socket.io-client WebSocket connections to the server child with bounded concurrency, and sends
 // pipelined acknowledged events. Only 127.0.0.1 URLs are accepted.
 import { createPrivateKey } from 'node:crypto'
-import { io, type Socket } from 'socket.io-client'
+import type { Socket } from 'socket.io-client'
+import { exitAfterStop } from '../support/exit-after-stop.js'
 import { SCOPE, TRANSPORT_OF, type Alg, type ClientCommands, type ServerSetup } from './protocol.js'
 import { forge, signerFor, type Signer } from '../support/sign.js'
+import { checkUrl, connectPool, connectSocket, socketGroups } from '../support/socket-client.js'
 import { serve } from './rpc.js'
-
-/** How long one handshake may take before the phase fails. */
-const CONNECT_TIMEOUT_MS = 15_000
 
 interface Pool {
   readonly tokens: string[]
@@ -19,7 +18,7 @@ interface Pool {
 }
 
 const pools = new Map<Alg, Pool>()
-const groups = new Map<string, Socket[]>()
+const { groups, open, commands: socketCommands } = socketGroups()
 
 function signer(alg: Alg, key: string): Signer {
   return signerFor(alg, alg === 'HS256' ? key : createPrivateKey(key))
@@ -31,10 +30,6 @@ function mint(alg: Alg, sign: Signer, i: number, scope: string): string {
   return forge({ alg, typ: 'JWT' }, claims, sign)
 }
 
-function checkUrl(url: string): void {
-  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`not a loopback URL: ${url}`)
-}
-
 function poolOf(alg: Alg): Pool {
   const pool = pools.get(alg)
   if (pool === undefined) throw new Error(`no tokens for ${alg}: prepare first`)
@@ -44,27 +39,14 @@ function poolOf(alg: Alg): Pool {
 /** Connects one socket presenting `token` the way `setup` expects; rejects on connect_error. */
 function connectOne(url: string, setup: ServerSetup, token: string | undefined): Promise<Socket> {
   const transport = TRANSPORT_OF[setup]
-  const socket = io(url, {
-    forceNew: true,
-    reconnection: false,
-    transports: ['websocket'],
-    timeout: CONNECT_TIMEOUT_MS,
-    ...(token === undefined || transport === 'none'
+  return connectSocket(
+    url,
+    token === undefined || transport === 'none'
       ? {}
       : transport === 'query'
         ? { query: { token } }
-        : { auth: { token: transport === 'auth-bearer' ? `Bearer ${token}` : token } }),
-  })
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => {
-      socket.off('connect_error')
-      resolve(socket)
-    })
-    socket.once('connect_error', (error) => {
-      socket.close()
-      reject(error)
-    })
-  })
+        : { auth: { token: transport === 'auth-bearer' ? `Bearer ${token}` : token } },
+  )
 }
 
 /** Connects and expects a refusal; returns the error (`data.code` for sockguard). */
@@ -145,24 +127,10 @@ serve<ClientCommands>(
       checkUrl(url)
       const { tokens } = poolOf(alg)
       if (from + count > tokens.length) throw new Error(`only ${tokens.length} ${alg} tokens`)
-      const sockets: Socket[] = groups.get(group) ?? []
-      groups.set(group, sockets)
-      let next = 0
-      const start = performance.now()
-      const worker = async (): Promise<void> => {
-        while (next < count) {
-          const i = from + next++
-          sockets.push(await connectOne(url, setup, tokens[i]))
-        }
-      }
-      await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
-      return { ms: performance.now() - start }
-    },
-
-    async disconnect({ group }) {
-      for (const socket of groups.get(group) ?? []) socket.disconnect()
-      groups.delete(group)
-      return Promise.resolve(null)
+      const ms = await connectPool(open(group), from, count, concurrency, (i) =>
+        connectOne(url, setup, tokens[i]),
+      )
+      return { ms }
     },
 
     async events({ group, total, inflight }) {
@@ -194,12 +162,7 @@ serve<ClientCommands>(
       return { ms: performance.now() - start, events: quota * sockets.length }
     },
 
-    async stop() {
-      for (const sockets of groups.values()) for (const socket of sockets) socket.disconnect()
-      return Promise.resolve(null)
-    },
+    ...socketCommands,
   },
-  (cmd) => {
-    if (cmd === 'stop') process.exit(0)
-  },
+  exitAfterStop,
 )

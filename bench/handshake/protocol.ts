@@ -1,6 +1,7 @@
 // What the handshake benchmark's three processes say to each other over the IPC channel of
 // child_process.fork: the setups, and the typed commands of the server and client children.
 import type { Command } from '../support/command.js'
+import type { MemorySample } from '../support/server-child.js'
 
 /** The algorithms the benchmark signs and verifies with. */
 export const ALGS = ['HS256', 'RS256', 'ES256'] as const
@@ -34,13 +35,7 @@ export const SCOPE = 'chat'
 export const HS256_SECRET = 'SECRET_KEY-sockguard-handshake-bench-0123456789ab'
 
 /** Heap and off-heap memory of the server process, after forced GCs. */
-export interface MemorySample {
-  readonly heapUsed: number
-  readonly external: number
-  readonly rss: number
-  /** Engine.IO connections open when the sample was taken. */
-  readonly clients: number
-}
+export type { MemorySample }
 
 /** Server CPU (process.cpuUsage) and wall time from `arm` to the expected `connection`. */
 export interface CpuSample {

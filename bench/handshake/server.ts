@@ -3,16 +3,16 @@
 // client process's work is never counted. Run with --expose-gc.
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { writeHeapSnapshot } from 'node:v8'
 import { Server } from 'socket.io'
 import type { Guard } from '../../src/index.js'
-import type { CpuSample, MemorySample, ServerCommands } from './protocol.js'
+import type { CpuSample, ServerCommands } from './protocol.js'
 import { serve } from './rpc.js'
+import { exitAfterStop } from '../support/exit-after-stop.js'
+import { commonServerCommands, requireExposedGc } from '../support/server-child.js'
 import { install, type Sockguard } from './setups.js'
 
-const gc = (globalThis as { gc?: () => void }).gc
-if (gc === undefined) throw new Error('the server child needs --expose-gc')
+requireExposedGc()
 
 let io: Server | undefined
 let guard: Guard | undefined
@@ -22,21 +22,6 @@ let reached: CpuSample | undefined
 let onReached: (() => void) | undefined
 
 const cpuMicros = (usage: NodeJS.CpuUsage): number => usage.user + usage.system
-
-/** Forces GC until heapUsed stops shrinking (at most 6 passes), then samples. */
-async function sampleMemory(settleMs: number): Promise<MemorySample> {
-  await sleep(settleMs)
-  let last = Infinity
-  for (let pass = 0; pass < 6; pass++) {
-    gc?.()
-    await sleep(20)
-    const { heapUsed } = process.memoryUsage()
-    if (heapUsed >= last - 1024) break
-    last = heapUsed
-  }
-  const { heapUsed, external, rss } = process.memoryUsage()
-  return { heapUsed, external, rss, clients: io?.engine.clientsCount ?? 0 }
-}
 
 serve<ServerCommands>(
   {
@@ -82,13 +67,6 @@ serve<ServerCommands>(
       if (reached === undefined) throw new Error('reached without a sample')
       return reached
     },
-    async drained() {
-      while ((io?.engine.clientsCount ?? 0) > 0) await sleep(10)
-      return null
-    },
-    async memory({ settleMs }) {
-      return sampleMemory(settleMs)
-    },
     async cpu() {
       return Promise.resolve(cpuMicros(process.cpuUsage()))
     },
@@ -96,15 +74,7 @@ serve<ServerCommands>(
       writeHeapSnapshot(path)
       return Promise.resolve(null)
     },
-    async stop() {
-      await guard?.close()
-      io?.disconnectSockets(true)
-      await io?.close()
-      return null
-    },
+    ...commonServerCommands(() => ({ io, guard })),
   },
-  (cmd) => {
-    // process.exit writes the --cpu-prof profile, when there is one.
-    if (cmd === 'stop') process.exit(0)
-  },
+  exitAfterStop,
 )

@@ -1,17 +1,16 @@
 // The client child of bench/rooms.ts: mints distinct tokens with node:crypto, opens socket.io-client
 // WebSocket connections to the server child, joins and leaves rooms with acknowledged requests, and
 // publishes to a room while counting what its members receive. Only 127.0.0.1 URLs are accepted.
-import { io, type Socket } from 'socket.io-client'
+import type { Socket } from 'socket.io-client'
+import { exitAfterStop } from '../support/exit-after-stop.js'
 import { forge, signerFor } from '../support/sign.js'
+import { checkUrl, connectPool, connectSocket, socketGroups } from '../support/socket-client.js'
 import { PREFIX, SCOPE, type ClientCommands } from './protocol.js'
 import { serve } from './rpc.js'
 
-/** How long one handshake may take before the phase fails. */
-const CONNECT_TIMEOUT_MS = 15_000
-
 let tokens: string[] = []
 let unscoped = ''
-const groups = new Map<string, Socket[]>()
+const { groups, open, commands: socketCommands } = socketGroups()
 
 function mint(sign: ReturnType<typeof signerFor>, i: number, scope: string): string {
   const now = Math.floor(Date.now() / 1000)
@@ -19,28 +18,8 @@ function mint(sign: ReturnType<typeof signerFor>, i: number, scope: string): str
   return forge({ alg: 'HS256', typ: 'JWT' }, claims, sign)
 }
 
-function checkUrl(url: string): void {
-  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`not a loopback URL: ${url}`)
-}
-
 function connectOne(url: string, token: string): Promise<Socket> {
-  const socket = io(url, {
-    forceNew: true,
-    reconnection: false,
-    transports: ['websocket'],
-    timeout: CONNECT_TIMEOUT_MS,
-    auth: { token },
-  })
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => {
-      socket.off('connect_error')
-      resolve(socket)
-    })
-    socket.once('connect_error', (error) => {
-      socket.close()
-      reject(error)
-    })
-  })
+  return connectSocket(url, { auth: { token } })
 }
 
 function request(socket: Socket, event: string, room: string): Promise<unknown> {
@@ -119,24 +98,11 @@ serve<ClientCommands>(
     async connect({ group, url, from, count, concurrency }) {
       checkUrl(url)
       if (from + count > tokens.length) throw new Error(`only ${tokens.length} tokens`)
-      const sockets: Socket[] = groups.get(group) ?? []
-      groups.set(group, sockets)
-      let next = 0
-      const start = performance.now()
-      const worker = async (): Promise<void> => {
-        while (next < count) {
-          const i = from + next++
-          sockets.push(await connectOne(url, tokens[i]!))
-        }
-      }
-      await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
-      return { ms: performance.now() - start, ids: sockets.map((s) => s.id ?? '') }
-    },
-
-    async disconnect({ group }) {
-      for (const socket of groups.get(group) ?? []) socket.disconnect()
-      groups.delete(group)
-      return Promise.resolve(null)
+      const sockets = open(group)
+      const ms = await connectPool(sockets, from, count, concurrency, (i) =>
+        connectOne(url, tokens[i]!),
+      )
+      return { ms, ids: sockets.map((s) => s.id ?? '') }
     },
 
     async rooms({ group, event, prefix, perSocket, inflight }) {
@@ -204,12 +170,7 @@ serve<ClientCommands>(
       })
     },
 
-    async stop() {
-      for (const sockets of groups.values()) for (const socket of sockets) socket.disconnect()
-      return Promise.resolve(null)
-    },
+    ...socketCommands,
   },
-  (cmd) => {
-    if (cmd === 'stop') process.exit(0)
-  },
+  exitAfterStop,
 )

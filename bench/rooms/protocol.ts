@@ -1,6 +1,7 @@
 // What the room benchmark's three processes say to each other over the IPC channel of
 // child_process.fork: the server setups, and the typed commands of the server and client children.
 import type { Command } from '../support/command.js'
+import type { MemorySample } from '../support/server-child.js'
 
 /**
  * The server setups, each a fresh server process per round:
@@ -29,13 +30,7 @@ export const SCOPE = 'chat'
 export const HS256_SECRET = 'SECRET_KEY-sockguard-rooms-bench-0123456789abcdef'
 
 /** Heap and off-heap memory of the server process, after forced GCs. */
-export interface MemorySample {
-  readonly heapUsed: number
-  readonly external: number
-  readonly rss: number
-  /** Engine.IO connections open when the sample was taken. */
-  readonly clients: number
-}
+export type { MemorySample }
 
 /** Commands of bench/rooms/server.ts. */
 export interface ServerCommands {

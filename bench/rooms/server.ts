@@ -3,14 +3,14 @@
 // memory (after forced GC), so the client process's work is never counted. Run with --expose-gc.
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Server, type Socket } from 'socket.io'
 import type { Guard, JwtClaims } from '../../src/index.js'
-import { SCOPE, type MemorySample, type ServerCommands, type Setup } from './protocol.js'
+import { SCOPE, type ServerCommands, type Setup } from './protocol.js'
 import { serve } from './rpc.js'
+import { exitAfterStop } from '../support/exit-after-stop.js'
+import { commonServerCommands, requireExposedGc } from '../support/server-child.js'
 
-const gc = (globalThis as { gc?: () => void }).gc
-if (gc === undefined) throw new Error('the server child needs --expose-gc')
+requireExposedGc()
 
 type Sockguard = typeof import('../../src/index.js')
 
@@ -55,21 +55,6 @@ function createSockguard(sg: Sockguard, setup: Setup, key: string): Guard {
     algorithms: ['HS256'],
     rooms: { policy: { 'team:{name}': sg.requireScope(SCOPE) } },
   })
-}
-
-/** Forces GC until heapUsed stops shrinking (at most 6 passes), then samples. */
-async function sampleMemory(settleMs: number): Promise<MemorySample> {
-  await sleep(settleMs)
-  let last = Infinity
-  for (let pass = 0; pass < 6; pass++) {
-    gc?.()
-    await sleep(20)
-    const { heapUsed } = process.memoryUsage()
-    if (heapUsed >= last - 1024) break
-    last = heapUsed
-  }
-  const { heapUsed, external, rss } = process.memoryUsage()
-  return { heapUsed, external, rss, clients: io?.engine.clientsCount ?? 0 }
 }
 
 function memberships(): number {
@@ -140,22 +125,7 @@ serve<ServerCommands>(
         monoUs: Number(process.hrtime.bigint() / 1000n),
       })
     },
-    async drained() {
-      while ((io?.engine.clientsCount ?? 0) > 0) await sleep(10)
-      return null
-    },
-    async memory({ settleMs }) {
-      return sampleMemory(settleMs)
-    },
-    async stop() {
-      await guard?.close()
-      io?.disconnectSockets(true)
-      await io?.close()
-      return null
-    },
+    ...commonServerCommands(() => ({ io, guard })),
   },
-  (cmd) => {
-    // process.exit writes the --cpu-prof profile, when there is one.
-    if (cmd === 'stop') process.exit(0)
-  },
+  exitAfterStop,
 )

@@ -15,3 +15,16 @@ export function openFileLimit(): string {
     return 'unknown'
   }
 }
+
+/**
+ * `ulimit -n`, after checking that it allows `sockets` open sockets per process (plus a few
+ * hundred descriptors of its own).
+ *
+ * @throws Error when the limit is lower.
+ */
+export function requireOpenFiles(sockets: number): string {
+  const limit = openFileLimit()
+  if (Number(limit) < sockets + 500)
+    throw new Error(`ulimit -n is ${limit}; --memory-sockets ${sockets} needs more`)
+  return limit
+}

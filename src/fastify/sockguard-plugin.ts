@@ -2,11 +2,9 @@
 // server, decorated on the instance where it is registered (fastify-plugin's conventions, without
 // the dependency: the three symbols below are all that fastify-plugin sets).
 import type { FastifyInstance, FastifyPluginCallback } from 'fastify'
-import { createGuard } from '../guard/create-guard.js'
-import { requireAuth } from '../express/require-auth.js'
-import type { RequestAuth, RequireAuthBaseOptions } from '../express/types.js'
+import { createGuardWithHttpAuth } from '../express/guard-with-http-auth.js'
+import type { RequestAuth } from '../express/types.js'
 import { InvalidOptionError } from '../errors.js'
-import { createMemoryRevocationStore } from '../revocation/revocation-store.js'
 import { toHook } from './to-hook.js'
 import type { AttachableServer, SockguardFastify, SockguardFastifyOptions } from './types.js'
 
@@ -27,24 +25,11 @@ function register(
   done: (error?: Error) => void,
 ): void {
   try {
-    const { io, realm, onHttpFailure, retryAfterMs, ...guardOptions } = options
+    const { io, ...guardOptions } = options
     if (io !== undefined && !isSocketIoServer(io))
       throw new InvalidOptionError('io', 'must be a Socket.IO Server')
-    // One store for both sides: the guard's revoke() must reach HTTP routes, and a private store
-    // of requireAuth would never hear of a revocation (docs/express.md).
-    const revocationStore = guardOptions.revocationStore ?? createMemoryRevocationStore()
-    const guard = createGuard({ ...guardOptions, revocationStore })
-    const httpOptions: RequireAuthBaseOptions = {
-      revocationStore,
-      ...(realm !== undefined && { realm }),
-      ...(onHttpFailure !== undefined && { onFailure: onHttpFailure }),
-      ...(retryAfterMs !== undefined && { retryAfterMs }),
-      ...(guardOptions.revocationCheck !== undefined && {
-        revocationCheck: guardOptions.revocationCheck,
-      }),
-      ...(guardOptions.now !== undefined && { now: guardOptions.now }),
-    }
-    const middleware = requireAuth({ ...httpOptions, verifier: guard.verifier })
+    // One store for both sides: the guard's revoke() must reach HTTP routes (docs/express.md).
+    const { guard, httpAuth: middleware } = createGuardWithHttpAuth(guardOptions)
     // A Socket.IO server passed in wins; otherwise the one a plugin decorated as `fastify.io`
     // (fastify-socket.io does).
     const decorated = (): AttachableServer | undefined => {
