@@ -133,6 +133,32 @@ describe('SockguardIoAdapter: handshakes on every gateway', () => {
   })
 })
 
+describe('the room policy under Nest', () => {
+  it('room:join on a gateway namespace is allowed or forbidden by the policy; recheck from the injected guard removes a room', async () => {
+    const granted = new Set(['alice'])
+    await using server = await startNestApp({
+      ...hs256,
+      rooms: {
+        policy: {
+          'team:{name}': (claims: { sub?: unknown } | null) => granted.has(String(claims?.sub)),
+        },
+      },
+    })
+    const alice = server.connect('/chat', { auth: { token: issuer.sign({ sub: 'alice' }) } })
+    const bob = server.connect('/chat', { auth: { token: issuer.sign({ sub: 'bob' }) } })
+    await connected(alice)
+    await connected(bob)
+    const join = (client: typeof alice) =>
+      client.timeout(3_000).emitWithAck('room:join', { room: 'team:red' }) as Promise<unknown>
+    expect(await join(alice)).toEqual({ ok: true })
+    expect(await join(bob)).toMatchObject({ ok: false, code: 'forbidden' })
+    const removed = nextEvent<{ room: string; code: string }>(alice, 'room:removed')
+    granted.delete('alice')
+    await server.sockguard.recheck({ sub: 'alice' })
+    expect(await removed).toMatchObject({ room: 'team:red', code: 'forbidden' })
+  })
+})
+
 describe('the live session under Nest', () => {
   const E_MS = EPOCH_S * 1000
 
