@@ -4,6 +4,7 @@
 // post-connect.ts), the re-check of recovered sessions (recovery.ts), and revocation that
 // reaches live sockets on every node (revocation-fanout.ts, revocation-sweep.ts).
 import type { AuthError } from '../errors.js'
+import { onAdapterReplaced } from '../internal/socket-io-private.js'
 import { createTimerHeap } from '../internal/timer-heap.js'
 import { createRevocationLog } from '../revocation/revocation-log.js'
 import { createRoomEngine } from '../rooms/room-engine.js'
@@ -112,6 +113,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     forget: (socket) => {
       sessions.remove(socket)
     },
+    ...(rateLimit.limited ? { guestLimit: rateLimit } : {}),
     // No registry of sessions (it would cost every socket a map entry and a listener): after
     // close() a session's timer still fires once, and does nothing.
     isClosed,
@@ -191,13 +193,24 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
         : () => undefined
   }
 
-  const hook = (nsp: AnyNamespace): void => {
-    if (!namespaces.add(nsp)) return
-    start()
+  /** The checks that live on a namespace's adapter (each idempotent per adapter object). */
+  const guardAdapter = (nsp: AnyNamespace): void => {
     // Before any socket of the namespace exists: recovery joins rooms in the Socket constructor.
     rooms?.guard(nsp)
-    roomRecheck.listen(nsp)
     recovery.guard(nsp)
+  }
+
+  const hook = (nsp: AnyNamespace): void => {
+    if (!namespaces.add(nsp)) {
+      // Known already; its adapter may have been replaced since without the seam below.
+      guardAdapter(nsp)
+      return
+    }
+    start()
+    guardAdapter(nsp)
+    // `io.adapter(...)` after attach gives the namespace a new adapter: guard it at once.
+    onAdapterReplaced(nsp, guardAdapter)
+    roomRecheck.listen(nsp)
     // Runs before the app's own `connection` listeners.
     nsp.prependListener('connection', onConnection)
     fanout.listen(nsp)

@@ -7,6 +7,7 @@ import { wireError, type WireError } from '../internal/wire-error.js'
 import { expiredError, guardError, revokedError } from './guard-errors.js'
 import { sessionAuthOf, setAuth } from './socket-auth.js'
 import type { Authenticator } from './authenticate.js'
+import type { RateLimitCheck } from './rate-limit-check.js'
 import type { AnySocket, SocketAuth } from './types.js'
 
 /** A verified, admitted token, and the revocation-log mark taken before it was checked. */
@@ -38,6 +39,8 @@ export interface SessionContext extends Pick<Authenticator, 'authenticate' | 'ad
     claims: SocketAuth['claims'],
     nsp: AnySocket['nsp'],
   ) => Promise<void> | undefined
+  /** The failed-authentication limit, for a guest's `authenticate` (undefined: off). */
+  readonly guestLimit?: Pick<RateLimitCheck, 'checkLimit' | 'countFailure' | 'release'>
   /** Takes a socket out of the session index before it becomes a guest. */
   readonly forget: (socket: AnySocket) => void
   /** After a refresh commits (room memberships are re-checked with the new claims). */
@@ -188,9 +191,17 @@ export function createLiveSessions(ctx: SessionContext): LiveSessions {
     }
     lastRefresh.set(socket, at)
     refreshing.add(socket)
-    refresh(socket, payload, ctx, sessions).then(
+    // A guest's `authenticate` is a login, as a handshake is: the failed-authentication limit
+    // applies (without it, connecting as a guest would make guessing free).
+    const limit = sessionAuthOf(socket) === null ? ctx.guestLimit : undefined
+    const attempt =
+      limit === undefined
+        ? refresh(socket, payload, ctx, sessions)
+        : limit.checkLimit(socket).then(() => refresh(socket, payload, ctx, sessions))
+    attempt.then(
       (result) => {
         refreshing.delete(socket)
+        limit?.release(socket)
         reply?.(result)
         if (result.ok) socket.emit('authenticated', { expiresAt: result.expiresAt })
       },
@@ -198,6 +209,7 @@ export function createLiveSessions(ctx: SessionContext): LiveSessions {
         refreshing.delete(socket)
         const coded = guardError(error)
         ctx.reportFailure(coded, socket)
+        limit?.countFailure(socket, coded)
         reply?.({ ok: false, ...wireError(coded) })
         // The server failing (the revocation store down, a hook's bug, a shutdown) says nothing
         // against the token the socket already holds: it keeps it (and its expiry) and may try

@@ -233,3 +233,21 @@ export function interceptJoins(adapter: object, hooks: JoinHooks): RoomBookkeepi
   }
   return bookkeeping
 }
+
+/**
+ * `Namespace#_initAdapter()`: how `io.adapter(...)` gives every existing namespace a new adapter
+ * (a Redis adapter set after `guard.attach(io)`, as the adapter's own README orders it). The
+ * guard's checks live on the adapter object (`addAll`, `restoreSession`), so they must be put on
+ * the new one before any socket uses it: calls `then(nsp)` after each re-initialisation. False
+ * when the method is gone (the guard then checks the adapter at each handshake instead).
+ */
+export function onAdapterReplaced(nsp: AnyNamespace, then: (nsp: AnyNamespace) => void): boolean {
+  const target = nsp as unknown as { _initAdapter?: unknown }
+  const init = target._initAdapter
+  if (typeof init !== 'function') return false
+  target._initAdapter = function (this: unknown): void {
+    ;(init as () => void).call(this)
+    then(nsp)
+  }
+  return true
+}

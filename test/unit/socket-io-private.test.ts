@@ -17,6 +17,7 @@ import {
   interceptJoins,
   namespaceCountOf,
   namespacesOf,
+  onAdapterReplaced,
   parentNameOf,
   prependMiddleware,
   recoveryEnabled,
@@ -93,6 +94,17 @@ describe('Socket.IO server private members', () => {
     expect((parent as unknown as { children: unknown }).children).toBeInstanceOf(Set)
     expect(parentNameOf(child!)).toBe(parent.name)
     expect(parentNameOf(io.of('/'))).toBeUndefined()
+  })
+
+  it('Namespace#_initAdapter(): io.adapter(...) gives each namespace a new adapter through it', async () => {
+    const { io } = await startIo()
+    const nsp = io.of('/')
+    const before = nsp.adapter
+    const seen: unknown[] = []
+    expect(onAdapterReplaced(nsp, (replaced) => seen.push(replaced.adapter))).toBe(true)
+    io.adapter(class extends (before.constructor as typeof import('socket.io-adapter').Adapter) {})
+    expect(nsp.adapter).not.toBe(before)
+    expect(seen).toEqual([nsp.adapter])
   })
 
   it('Namespace#_fns: the array of its middlewares, run in its order', async () => {

@@ -199,6 +199,18 @@ describe('guests', () => {
     expect(ack).toMatchObject({ ok: false, code: 'token_malformed' })
   })
 
+  it('a guest authenticate is counted by the failed-authentication limit (attack7 R1)', async () => {
+    await using server = await startServer({ guard: { anonymous: true, rateLimit: { points: 3 } } })
+    const forged = `${server.issuer.sign().slice(0, -4)}AAAA`
+    for (let i = 0; i < 3; i++) {
+      const guest = server.connect()
+      await connected(guest)
+      expect(await authenticate(guest, forged)).toMatchObject({ ok: false, code: 'token_invalid' })
+    }
+    // The guesses used the address's failures up: the next guest is refused at the handshake.
+    await expectRefused(server.connect(), 'rate_limited')
+  })
+
   it("expiry: 'guest' turns an expired session into a guest: unauthorized token_expired, the socket stays", async () => {
     const clock = testClock()
     await using server = await startServer({

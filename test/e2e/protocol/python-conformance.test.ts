@@ -176,10 +176,12 @@ describe.concurrent.each(['websocket', 'polling'] as const)(
       })
       expect(step(lines, 'reconnect')).toMatchObject({ connected: false, code: 'token_revoked' })
       // The server's disconnect is not retried by the client (python-socketio 5.7, default
-      // reconnection): no connect nor connect_error after it.
-      expect(untilDisconnect(step(lines, 'after-kick').order)).toEqual(
-        step(lines, 'after-kick').order,
-      )
+      // reconnection): no connect nor connect_error after it. (Under load python-socketio may
+      // report the disconnect twice, once for the packet and once for the closed transport: a
+      // second `disconnect` is no retry.)
+      const afterKick = step(lines, 'after-kick').order as unknown[]
+      expect(afterKick.slice(untilDisconnect(afterKick).length)).not.toContain('connect')
+      expect(afterKick.slice(untilDisconnect(afterKick).length)).not.toContain('connect_error')
     })
   },
 )

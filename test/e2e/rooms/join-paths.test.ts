@@ -200,3 +200,22 @@ describe('the post-connect flow', () => {
     await provesAbsent(server.io, 'admin', admin, mallory)
   })
 })
+
+describe('an adapter set after guard.attach (attack7 rooms F1)', () => {
+  it('io.adapter(...) after attach: the new adapter is guarded before any socket joins', async () => {
+    await using server = await roomServer({ policy: { admin: requireScope('admin') } })
+    const { Adapter } = await import('socket.io-adapter')
+    server.io.adapter(class extends Adapter {})
+    const control = await user(server, { sub: 'root', scope: 'admin' })
+    const eve = await user(server, { sub: 'eve' })
+    await control.socket.join('admin')
+    await eve.socket.join('admin')
+    expect(eve.socket.rooms.has('admin')).toBe(false)
+    expect(server.failures).toContainEqual({
+      code: 'forbidden',
+      room: 'admin',
+      socketId: eve.socket.id,
+    })
+    await provesAbsent(server.io, 'admin', control.client, eve.client)
+  })
+})
