@@ -112,7 +112,8 @@ export function createHandshakeMiddleware(options: HandshakeMiddlewareOptions): 
 
   /** Sets `socket.data.auth`; Socket.IO connects the socket a tick later, at the commit point. */
   const accept = (socket: AnySocket, admitted: Admitted): void => {
-    rateLimit.release(socket)
+    // Only an attempt the limiter admitted holds a slot to free.
+    if (limited) rateLimit.release(socket)
     if (admitted === null) {
       setAuth(socket, null)
       return

@@ -194,6 +194,30 @@ export function createRedisRevocationStore(
     })
   }
 
+  /** Stores a token id or a session id of `iss` (any issuer when undefined) until `until`. */
+  const revokeId = async (
+    script: string,
+    key: string,
+    iss: string | undefined,
+    id: string,
+    until: number,
+  ): Promise<void> => {
+    const at = clock()
+    await store(script, [
+      key,
+      keys.feed,
+      until,
+      // At least 1 ms: a token that has expired already needs no entry, but the feed still
+      // tells the nodes.
+      Math.max(1, Math.ceil(until - at)),
+      id,
+      iss ?? '',
+      iss === undefined ? '0' : '1',
+      at,
+      FEED_LENGTH,
+    ])
+  }
+
   const deliver: RevocationListener = (target, revokedAt) => {
     for (const listener of listeners) {
       try {
@@ -217,34 +241,10 @@ export function createRedisRevocationStore(
       ])
     },
     async revokeToken(iss: string | undefined, jti: string, until: number) {
-      const at = clock()
-      await store(REVOKE_TOKEN_SCRIPT, [
-        keys.token(iss, jti),
-        keys.feed,
-        until,
-        // At least 1 ms: a token that has expired already needs no entry, but the feed still
-        // tells the nodes.
-        Math.max(1, Math.ceil(until - at)),
-        jti,
-        iss ?? '',
-        iss === undefined ? '0' : '1',
-        at,
-        FEED_LENGTH,
-      ])
+      await revokeId(REVOKE_TOKEN_SCRIPT, keys.token(iss, jti), iss, jti, until)
     },
     async revokeSession(iss: string | undefined, sid: string, until: number) {
-      const at = clock()
-      await store(REVOKE_SESSION_SCRIPT, [
-        keys.session(iss, sid),
-        keys.feed,
-        until,
-        Math.max(1, Math.ceil(until - at)),
-        sid,
-        iss ?? '',
-        iss === undefined ? '0' : '1',
-        at,
-        FEED_LENGTH,
-      ])
+      await revokeId(REVOKE_SESSION_SCRIPT, keys.session(iss, sid), iss, sid, until)
     },
     async isRevoked(claims: JwtClaims, now: number) {
       const [answer] = await check([claims], now)
