@@ -182,6 +182,16 @@ export class InvalidOptionError extends TypeError {
 export function isAuthError(value: unknown): value is AuthError {
   // Its code must be one of ours too: a JavaScript caller can construct an AuthError with any
   // string, and a code the client does not know (with its message) must not reach the wire.
+  // Never throws: a Proxy thrown by an app hook may throw from every trap `instanceof` and the
+  // property reads touch, and that must not turn the hook's fault into another error.
+  try {
+    return isOurs(value)
+  } catch {
+    return false
+  }
+}
+
+function isOurs(value: unknown): boolean {
   return (
     (value instanceof AuthError ||
       (typeof value === 'object' &&

@@ -4,6 +4,8 @@
 import { ClaimInvalidError, type AuthError } from '../errors.js'
 import { isRevokedWithin } from '../revocation/is-revoked-within.js'
 import type { RevocationLog } from '../revocation/revocation-log.js'
+import { isThenable } from '../internal/is-thenable.js'
+import { within } from '../internal/within.js'
 import type { JwtClaims, VerifiedClaims } from '../verifier/types.js'
 import { verifyNow } from '../verifier/verify-now.js'
 import { guardError, revokedError, shuttingDownError, storeUnavailable } from './guard-errors.js'
@@ -17,7 +19,7 @@ import type { AnySocket, GuardSocket } from './types.js'
 /** What the authenticator needs from its guard. */
 export interface AuthenticatorOptions<TClaims extends JwtClaims> extends Pick<
   NormalizedGuard<TClaims>,
-  'verifier' | 'store' | 'now' | 'revocationCheck' | 'onAuthenticated'
+  'verifier' | 'store' | 'now' | 'revocationCheck' | 'onAuthenticated' | 'hookTimeoutMs'
 > {
   /** True once the guard is closed. */
   readonly isClosed: () => boolean
@@ -61,12 +63,25 @@ export interface Authenticator {
   readonly answerPending: () => void
 }
 
+function hookTimedOut(): never {
+  throw new Error('onAuthenticated did not settle within hookTimeoutMs')
+}
+
 /** Makes the authenticator of one guard. */
 export function createAuthenticator<TClaims extends JwtClaims>(
   options: AuthenticatorOptions<TClaims>,
 ): Authenticator {
-  const { verifier, store, now, revocationCheck, onAuthenticated, isClosed, log, sessions } =
-    options
+  const {
+    verifier,
+    store,
+    now,
+    revocationCheck,
+    onAuthenticated,
+    hookTimeoutMs,
+    isClosed,
+    log,
+    sessions,
+  } = options
 
   /**
    * The revocation check: undefined when the store answered at once that the token is not
@@ -154,7 +169,9 @@ export function createAuthenticator<TClaims extends JwtClaims>(
     return (async () => {
       await revocation
       try {
-        await onAuthenticated?.(claims, socket as GuardSocket<TClaims>)
+        const loading: unknown = onAuthenticated?.(claims, socket as GuardSocket<TClaims>)
+        // Bounded: a hook whose database never answers must not hold the handshake open.
+        if (isThenable(loading)) await within(loading, hookTimeoutMs, () => hookTimedOut())
       } catch (error) {
         // An AuthError is the app's refusal and keeps its code; anything else is its bug or its
         // database, and its message stays off the wire.

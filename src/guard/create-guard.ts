@@ -78,7 +78,13 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   const rooms =
     config.rooms === undefined
       ? undefined
-      : createRoomEngine({ rooms: config.rooms, now, authOf, reportFailure })
+      : createRoomEngine({
+          rooms: config.rooms,
+          now,
+          authOf,
+          reportFailure,
+          hookTimeoutMs: config.hookTimeoutMs,
+        })
   const recovery = createRecovery({ ...config, isClosed, reportFailure, rooms })
   // Set below: a socket's own logout (revokeOnLogout) ends it with `logged_out`, not
   // `token_revoked`, though its revocation matches it.

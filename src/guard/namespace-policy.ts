@@ -2,7 +2,9 @@
 // token verified, and guests (`anonymous`, or `'anonymous'` for one namespace), admitted without
 // a token with `socket.data.auth === null`.
 import { AuthError, InvalidOptionError } from '../errors.js'
+import { isThenable } from '../internal/is-thenable.js'
 import { parentNameOf } from '../internal/socket-io-private.js'
+import { within } from '../internal/within.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { guardError } from './guard-errors.js'
 import type { AnyNamespace } from './types.js'
@@ -45,6 +47,7 @@ export function createNamespacePolicy(
   namespaces: unknown,
   anonymous: unknown,
   mode: 'handshake' | 'post-connect',
+  hookTimeoutMs: number,
 ): NamespacePolicy {
   if (anonymous !== undefined && typeof anonymous !== 'boolean')
     throw new InvalidOptionError('anonymous', 'must be a boolean')
@@ -100,7 +103,13 @@ export function createNamespacePolicy(
         // string or a forgotten `return` of a promise's value must not).
         let allowed: unknown
         try {
-          allowed = await entry(claims, nsp.name)
+          const verdict: unknown = entry(claims, nsp.name)
+          // Bounded: a rule whose database never answers must not hold the handshake open.
+          allowed = isThenable(verdict)
+            ? await within(verdict, hookTimeoutMs, () => {
+                throw new Error('A namespaces rule did not settle within hookTimeoutMs.')
+              })
+            : verdict
         } catch (error) {
           // The rule's own failure (its database) is the server's, not the token's.
           throw guardError(error)

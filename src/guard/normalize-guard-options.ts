@@ -31,6 +31,7 @@ export interface NormalizedGuard<TClaims extends JwtClaims> {
   readonly clockToleranceMs: number
   readonly refreshIntervalMs: number
   readonly onAuthenticated: GuardOptions<TClaims>['onAuthenticated']
+  readonly hookTimeoutMs: number
   readonly onFailure: GuardOptions<TClaims>['onFailure']
   readonly limiter: Limiter | undefined
   readonly namespacePolicy: NamespacePolicy
@@ -55,6 +56,7 @@ const GUARD_OPTIONS = new Set([
   'revocationCheck',
   'revocationSweepMs',
   'onAuthenticated',
+  'hookTimeoutMs',
   'onFailure',
   'rateLimit',
   'namespaces',
@@ -155,8 +157,10 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
     fail('onAuthenticated', 'must be a function')
   if (onFailure !== undefined && typeof onFailure !== 'function')
     fail('onFailure', 'must be a function')
+  // As the verifier's getKeyTimeoutMs: room for a database lookup, not for a hung one.
+  const hookTimeoutMs = duration(raw.hookTimeoutMs, 'hookTimeoutMs', 5_000, 1, 2 ** 31 - 1)
   const limiter = createLimiter(raw.rateLimit)
-  const namespacePolicy = createNamespacePolicy(raw.namespaces, raw.anonymous, mode)
+  const namespacePolicy = createNamespacePolicy(raw.namespaces, raw.anonymous, mode, hookTimeoutMs)
   const expiry = raw.expiry ?? 'disconnect'
   if (expiry !== 'disconnect' && expiry !== 'guest')
     fail('expiry', 'must be "disconnect" or "guest"')
@@ -187,6 +191,7 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
     ),
     refreshIntervalMs: duration(raw.refreshIntervalMs, 'refreshIntervalMs', 1_000, 0, 2 ** 31 - 1),
     onAuthenticated,
+    hookTimeoutMs,
     onFailure,
     limiter,
     namespacePolicy,

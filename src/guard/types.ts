@@ -133,6 +133,15 @@ export interface GuardBaseOptions<TClaims extends JwtClaims = JwtClaims> {
    */
   readonly onAuthenticated?: (claims: TClaims, socket: GuardSocket<TClaims>) => void | Promise<void>
   /**
+   * How long an app hook that returns a promise may take, in ms: `onAuthenticated`, a
+   * `namespaces` rule, a room rule. Past it the handshake or refresh is refused with
+   * `server_error` (the client retries) and the join is denied (reported to `onFailure` as
+   * `server_error` with its `room`); what the hook settles with later is ignored. Without a
+   * bound, a hook whose database never answers would hold the handshake (and its socket) open.
+   * @defaultValue 5000
+   */
+  readonly hookTimeoutMs?: number
+  /**
    * Called for every refusal, to log it; it never receives the token. `error` is an `AuthError`,
    * not an `AnyAuthError`: one thrown by `onAuthenticated` reaches it as thrown. It may be async;
    * the refusal does not wait for it, and what it throws or rejects with is ignored.

@@ -4,7 +4,9 @@
 // and the re-check that keeps memberships true after a refresh or `guard.recheck`.
 import { AuthError } from '../errors.js'
 import type { AnyNamespace, AnySocket } from '../internal/any-socket-io.js'
+import { isThenable } from '../internal/is-thenable.js'
 import { interceptJoins, type RoomBookkeeping } from '../internal/socket-io-private.js'
+import { within } from '../internal/within.js'
 import type { JwtClaims } from '../verifier/types.js'
 import type { NormalizedRooms } from './normalize-rooms.js'
 import { isGranted } from './patterns.js'
@@ -24,6 +26,8 @@ export interface RoomEngineOptions {
   readonly authOf: (socket: AnySocket) => { readonly claims: JwtClaims } | null | undefined
   /** Reports a refusal (onFailure hook). */
   readonly reportFailure: (error: AuthError, socket: AnySocket) => void
+  /** How long an async rule may take before it counts as a failure (a denial). */
+  readonly hookTimeoutMs: number
 }
 
 /** The room authorization of one guard. */
@@ -68,17 +72,9 @@ function forbidden(room: string, message = DENIED): AuthError {
   return new AuthError('forbidden', message, { room })
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
-}
-
 /** Makes the room engine of one guard. */
 export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
-  const { rooms: config, now, authOf, reportFailure } = options
+  const { rooms: config, now, authOf, reportFailure, hookTimeoutMs } = options
   const { literal, patterns, grantsClaim, unlistedRooms, maxRoomsPerSocket } = config
   const bookkeepingOf = new WeakMap<object, RoomBookkeeping>()
   // Joins waiting for an async rule: socket -> room -> ticket. A leave or a newer check of the
@@ -119,8 +115,11 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     } catch (error) {
       return failed(error)
     }
+    // Bounded: a rule whose database never answers must not hold a join (or a re-check) open.
     if (isThenable(verdict))
-      return Promise.resolve(verdict).then((allowed) => allowed === true, failed)
+      return within(verdict, hookTimeoutMs, () => {
+        throw new Error('A room rule did not settle within hookTimeoutMs.')
+      }).then((allowed) => allowed === true, failed)
     return verdict === true
   }
 

@@ -2,6 +2,7 @@
 // types first, then who the token is for, then time. Returns when the token stops being valid.
 import { AuthError, ClaimInvalidError, TokenExpiredError, isAuthError } from '../errors.js'
 import type { JsonObject } from '../internal/parse-json-object.js'
+import { ignoreRejection } from '../internal/ignore-rejection.js'
 import type { ClaimsValidator, JwtClaims } from './types.js'
 
 /** The claims policy of one verifier, normalised at creation. */
@@ -124,14 +125,21 @@ function runValidator(validate: ClaimsValidator, claims: JsonObject): void {
     if (isAuthError(error)) throw error
     throw new AuthError('server_error', 'The custom claims check failed.', { cause: error })
   }
-  if (
-    typeof result === 'object' &&
-    result !== null &&
-    typeof (result as { then?: unknown }).then === 'function'
-  ) {
+  // A promise or any thenable (a function with `then` too), and a `then` that cannot even be
+  // read: none of them is a synchronous verdict.
+  let then: unknown
+  try {
+    then =
+      (typeof result === 'object' || typeof result === 'function') && result !== null
+        ? (result as { then?: unknown }).then
+        : undefined
+  } catch (error) {
+    throw new AuthError('server_error', 'The custom claims check failed.', { cause: error })
+  }
+  if (typeof then === 'function') {
     // An async check would resolve after the token was accepted: refuse, and keep its eventual
-    // rejection from going unhandled.
-    ;(result as Promise<unknown>).then(undefined, () => undefined)
+    // rejection from going unhandled (a hostile `then` that throws is handled too).
+    ignoreRejection(result)
     throw new AuthError('server_error', 'The custom claims check must be synchronous.')
   }
 }

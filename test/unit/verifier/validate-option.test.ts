@@ -47,6 +47,61 @@ describe('validate option', () => {
     await expect(asyncHook.verify(token({}))).rejects.toMatchObject({ code: 'server_error' })
   })
 
+  // attack7: hostile throws and odd thenables came out as token_invalid (or were accepted).
+  it.each<[string, () => unknown]>([
+    [
+      'throws a Proxy whose every trap throws',
+      () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- what is under test
+        throw new Proxy(
+          {},
+          {
+            get: () => {
+              throw new Error('get')
+            },
+            getPrototypeOf: () => {
+              throw new Error('getPrototypeOf')
+            },
+            has: () => {
+              throw new Error('has')
+            },
+          },
+        )
+      },
+    ],
+    [
+      'returns an object whose then getter throws',
+      () => ({
+        get then(): never {
+          throw new Error('then')
+        },
+      }),
+    ],
+    [
+      'returns a thenable that calls what it is given',
+      () => ({
+        then: (ok: () => void) => {
+          ok()
+        },
+      }),
+    ],
+    ['returns a function that is a thenable', () => Object.assign(() => undefined, { then() {} })],
+    [
+      'throws an object with only a code',
+      () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- what is under test
+        throw { code: 'token_invalid' }
+      },
+    ],
+  ])('a validate that %s is server_error, never accepted or token_invalid', async (_, hook) => {
+    const verifier = createVerifier({
+      secret,
+      algorithms: ['HS256'],
+      validate: hook,
+    })
+    await expect(verifier.verify(token({}))).rejects.toMatchObject({ code: 'server_error' })
+  })
+
   it('is validated at creation', () => {
     expect(() =>
       // @ts-expect-error: not a function
