@@ -114,7 +114,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     admit,
     reportFailure,
     expiry: config.expiry,
-    guestsAllowed: (nsp) => config.namespacePolicy.guestsAllowed(nsp),
+    guestMayStay: (nsp) => config.namespacePolicy.guestMayStay(nsp),
     checkNamespace: (claims, nsp) => config.namespacePolicy.check(claims, nsp),
     forget: (socket) => {
       sessions.remove(socket)

@@ -32,8 +32,11 @@ export interface SessionContext extends Pick<Authenticator, 'authenticate' | 'ad
   readonly timers: TimerHeap
   /** What an expired session becomes (`expiry`). */
   readonly expiry: 'disconnect' | 'guest'
-  /** True when sockets of `nsp` may be guests. */
-  readonly guestsAllowed: (nsp: AnySocket['nsp']) => boolean
+  /**
+   * True when a socket of `nsp` may stay there as a guest now: guests allowed, and the
+   * namespace's rule (if any) allows `null` claims at once.
+   */
+  readonly guestMayStay: (nsp: AnySocket['nsp']) => boolean
   /** Resolves when `claims` may use `nsp` (the `namespaces` rule), rejects `forbidden`. */
   readonly checkNamespace: (
     claims: SocketAuth['claims'],
@@ -148,7 +151,9 @@ export function createLiveSessions(ctx: SessionContext): LiveSessions {
       fire(socket) {
         const error = expiredError()
         ctx.reportFailure(error, socket)
-        if (ctx.expiry === 'guest' && ctx.guestsAllowed(socket.nsp)) {
+        // Where guests are allowed and the namespace's rule (asked with `null` claims) lets a
+        // guest stay; anywhere else the session ends as with expiry: 'disconnect'.
+        if (ctx.expiry === 'guest' && ctx.guestMayStay(socket.nsp)) {
           // Back to a guest: told why, but connected. Out of the session index first (it is
           // found there by its old subject), then the token goes: a revocation of the former
           // user no longer concerns it, and a new `authenticate` may bring any user.

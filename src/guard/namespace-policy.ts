@@ -2,6 +2,7 @@
 // token verified, and guests (`anonymous`, or `'anonymous'` for one namespace), admitted without
 // a token with `socket.data.auth === null`.
 import { AuthError, InvalidOptionError } from '../errors.js'
+import { ignoreRejection } from '../internal/ignore-rejection.js'
 import { isThenable } from '../internal/is-thenable.js'
 import { parentNameOf } from '../internal/socket-io-private.js'
 import { within } from '../internal/within.js'
@@ -32,6 +33,13 @@ export interface NamespacePolicy {
    * rule.
    */
   check(claims: JwtClaims | null, nsp: AnyNamespace): Promise<void> | undefined
+  /**
+   * Whether a socket of `nsp` may stay there as a guest now (an expired session under `expiry:
+   * 'guest'`): guests allowed, and the namespace's rule, if any, answers `true` for `null` claims
+   * synchronously. An async rule counts as a refusal: the guest would receive the namespace's
+   * broadcasts while it ran.
+   */
+  guestMayStay(nsp: AnyNamespace): boolean
 }
 
 function forbidden(): AuthError {
@@ -88,12 +96,27 @@ export function createNamespacePolicy(
     return parent === undefined ? undefined : entries.get(parent)
   }
 
+  const guestsAllowed = (nsp: AnyNamespace): boolean => {
+    if (!guestsSomewhere) return false
+    // With `anonymous: true`, a namespace with a rule of its own still asks it (with null
+    // claims) in `check`.
+    return anonymous === true || entryOf(nsp) === 'anonymous'
+  }
+
   return {
-    guestsAllowed(nsp) {
-      if (!guestsSomewhere) return false
-      // With `anonymous: true`, a namespace with a rule of its own still asks it (with null
-      // claims) in `check`.
-      return anonymous === true || entryOf(nsp) === 'anonymous'
+    guestsAllowed,
+    guestMayStay(nsp) {
+      if (!guestsAllowed(nsp)) return false
+      const entry = entryOf(nsp)
+      if (entry === undefined || entry === 'anonymous') return true
+      let verdict: unknown
+      try {
+        verdict = entry(null, nsp.name)
+      } catch {
+        return false
+      }
+      ignoreRejection(verdict)
+      return verdict === true
     },
     check(claims, nsp) {
       const entry = entryOf(nsp)

@@ -10,6 +10,7 @@ import {
   requireScope,
   type AuthenticateAck,
   type JwtClaims,
+  type NamespacePolicyEntry,
 } from '../../../src/index.js'
 import {
   connected,
@@ -235,6 +236,77 @@ describe('guests', () => {
       server.issuer.sign({ iat: EPOCH_S, exp: EPOCH_S + 60, sub: 'alice' }),
     )
     expect(ack).toMatchObject({ ok: true })
+  })
+
+  // Outside attack on rooms (F1): an expired admin stayed in `/admin` as a guest, receiving its
+  // broadcasts, out of reach of revocations of its former token.
+  it.each<[string, NamespacePolicyEntry]>([
+    ['requireScope', requireScope('admin')],
+    ['a sync rule that denies null claims', (claims) => claims !== null],
+    // An async rule cannot be asked without a moment in which the guest would be in the
+    // namespace's broadcasts: the session ends, as with expiry: 'disconnect'.
+    ['an async rule (even one that admits guests)', () => Promise.resolve(true)],
+  ])(
+    "expiry: 'guest' in a namespace whose rule is %s: the session ends, no broadcast after it",
+    async (_, rule) => {
+      const clock = testClock()
+      await using server = await startServer({
+        guard: {
+          anonymous: true,
+          expiry: 'guest',
+          namespaces: { '/admin': rule },
+          now: clock.now,
+          expiringWarningMs: 100,
+        },
+        prepare: (io) => io.of('/admin'),
+      })
+      clock.set(E_MS - 300)
+      const admin = server.connect(
+        {
+          auth: { token: server.issuer.sign({ iat: EPOCH_S - 60, exp: EPOCH_S, scope: 'admin' }) },
+        },
+        '/admin',
+      )
+      // A control whose session lasts: it receives what the expired one must not.
+      const control = server.connect(
+        { auth: { token: server.issuer.sign({ exp: EPOCH_S + 600, scope: 'admin' }) } },
+        '/admin',
+      )
+      await Promise.all([connected(admin), connected(control)])
+      const ended = nextEvent(admin, 'disconnect')
+      expect((await nextEvent<{ code: string }>(admin, 'unauthorized')).code).toBe('token_expired')
+      await ended
+      const got = nextEvent<number>(control, 'news')
+      let leaked = false
+      admin.on('news', () => (leaked = true))
+      server.io.of('/admin').emit('news', 1)
+      expect(await got).toBe(1)
+      expect(leaked).toBe(false)
+      expect(server.io.of('/admin').sockets.size).toBe(1)
+    },
+  )
+
+  it("expiry: 'guest' in a namespace whose sync rule admits guests: the socket stays a guest", async () => {
+    const clock = testClock()
+    await using server = await startServer({
+      guard: {
+        anonymous: true,
+        expiry: 'guest',
+        namespaces: { '/lobby': (claims: unknown) => claims === null || claims !== undefined },
+        now: clock.now,
+        expiringWarningMs: 100,
+      },
+      prepare: (io) => io.of('/lobby'),
+    })
+    clock.set(E_MS - 300)
+    const client = server.connect(
+      { auth: { token: server.issuer.sign({ iat: EPOCH_S - 60, exp: EPOCH_S }) } },
+      '/lobby',
+    )
+    await connected(client)
+    expect((await nextEvent<{ code: string }>(client, 'unauthorized')).code).toBe('token_expired')
+    await nothingBeforeRoundTrip(server.io, client, 'disconnect', '/lobby')
+    expect(client.connected).toBe(true)
   })
 
   it("without expiry: 'guest' an expired session still ends with a disconnect", async () => {
