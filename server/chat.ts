@@ -42,21 +42,45 @@ export const ADMIN_ROOM = 'admin'
 /** The room of a user's own sockets, where direct messages to them go. */
 export const userRoom = (sub: string): string => `user:${sub}`
 
+/** True when a list of grants (`team:<name>`, `team:*`) names the team room `room`. */
+function namesTeamRoom(grants: unknown, room: string): boolean {
+  return Array.isArray(grants) && grants.some((grant) => grant === room || grant === 'team:*')
+}
+
 /**
  * The chat's room policy, the guard's `rooms` option. `lobby`: every authenticated socket (the
- * server admits no guests). `team:{name}`: only by grant, the token's `rooms` claim (the pattern's
- * rule refuses; a granted room is allowed whatever it says). `user:{sub}`: the user's own only.
+ * server admits no guests). `team:{name}`: only by grant. `user:{sub}`: the user's own only.
  * `admin`: scope `admin`. Any other room is refused, on every path (`unlistedRooms: 'deny'`).
+ *
+ * Grants: with an external issuer, the token's `rooms` claim (`grantsClaim`: a granted room is
+ * allowed, the issuer signed it). With the development issuer, `currentGrants` (its grants as of
+ * now) must name the room too: a token issued before an admin narrowed them still names the room,
+ * and must not bring it back (the re-check at `POST /auth/grants` removes it at once, refresh or
+ * not, and a reconnect with the old token is refused the room).
  */
-export function chatRooms(): RoomsOptions<ChatClaims> {
+export function chatRooms(
+  currentGrants?: (sub: string) => readonly string[],
+): RoomsOptions<ChatClaims> {
+  const policy = {
+    [LOBBY]: () => true,
+    'user:{sub}': (claims: ChatClaims, _room: string, params: Readonly<Record<string, string>>) =>
+      claims.sub === params.sub,
+    [ADMIN_ROOM]: requireScope('admin'),
+  }
+  if (currentGrants === undefined)
+    return {
+      policy: { ...policy, 'team:{name}': () => false },
+      grantsClaim: 'rooms',
+      unlistedRooms: 'deny',
+    }
   return {
     policy: {
-      [LOBBY]: () => true,
-      'team:{name}': () => false,
-      'user:{sub}': (claims, _room, params) => claims.sub === params.sub,
-      [ADMIN_ROOM]: requireScope('admin'),
+      ...policy,
+      'team:{name}': (claims, room) =>
+        typeof claims.sub === 'string' &&
+        namesTeamRoom(claims.rooms, room) &&
+        namesTeamRoom(currentGrants(claims.sub), room),
     },
-    grantsClaim: 'rooms',
     unlistedRooms: 'deny',
   }
 }

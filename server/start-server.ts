@@ -240,7 +240,7 @@ function wire({ app, io, config, url, logger, redis, devKey, stopping }: Parts):
     revocationStore,
     onFailure: observer.onFailure,
     // Who may be in which room, on every path a socket can get there (chat.ts).
-    rooms: chatRooms(),
+    rooms: chatRooms(devIssuer === undefined ? undefined : (sub) => devIssuer.grantsOf(sub)),
     rateLimit: rateLimit(config, redis),
     // A kick must outlive every token issued before it: the development tokens' lifetime.
     ...(devIssuer === undefined ? {} : { revocationTtlMs: (config.tokenTtlSeconds + 60) * 1000 }),

@@ -210,6 +210,35 @@ describe('reference chat: rooms', () => {
     expect(await join(bob.client, 'team:red')).toEqual(DENIED)
   })
 
+  // Outside attack on rooms (F2): a client that never refreshed kept receiving the room until
+  // its deadline, then came back with its old token (still valid) and joined the room again.
+  it('POST /auth/grants narrows at once, refresh or not; the old token cannot bring the room back', async () => {
+    const chat = await start()
+    const root = await user(chat, 'root', 'chat admin')
+    await setGrants(chat, root.token, { sub: 'eve', rooms: ['team:red'] })
+    await setGrants(chat, root.token, { sub: 'alice', rooms: ['team:red'] })
+    const alice = await user(chat, 'alice')
+    const eve = await user(chat, 'eve')
+    expect(await join(alice.client, 'team:red')).toEqual({ ok: true })
+    expect(await join(eve.client, 'team:red')).toEqual({ ok: true })
+
+    // Eve's client ignores auth:expiring: the room goes anyway, with the recheck.
+    const removed = nextEvent<{ room: string }>(eve.client, 'room:removed')
+    expect((await setGrants(chat, root.token, { sub: 'eve', rooms: [] })).status).toBe(200)
+    expect((await removed).room).toBe('team:red')
+    expect(await post(alice.client, 'team:red', 'secret')).toEqual({ ok: true })
+    const later = received(eve.client, 'later')
+    await alice.client.timeout(5_000).emitWithAck('message', 'later')
+    await later
+    expect(eve.seen.map((m) => m.text)).toEqual(['later'])
+    expect(await join(eve.client, 'team:red')).toEqual(DENIED)
+
+    // A new connection with the old token (it still names team:red) is not let back in.
+    const again = chat.connect(eve.token)
+    await connected(again)
+    expect(await join(again, 'team:red')).toEqual(DENIED)
+  })
+
   it('POST /auth/grants is for admins, and takes team rooms only', async () => {
     const chat = await start()
     const admin = await chat.token('root', 'chat admin')
