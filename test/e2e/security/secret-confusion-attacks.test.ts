@@ -258,14 +258,15 @@ const ecPem = pairs.EC.publicKey.export({ type: 'spki', format: 'pem' }) as stri
 const edPem = pairs.Ed25519.publicKey.export({ type: 'spki', format: 'pem' }) as string
 const pemBody = (pem: string): string[] => pem.split('\n').filter((l) => l && !l.startsWith('-'))
 const rsaBody = pemBody(rsaPem)
-const uEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`
+const uEscape = (c: string): string =>
+  `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`
 const dotnetEscapes = (text: string): string => text.replace(/[+/]/g, uEscape)
 const hexLiterals = (der: Buffer, upper = false): string[] =>
   [...der].map((b) => `0${upper ? 'X' : 'x'}${b.toString(16).padStart(2, '0')}`)
 const htmlEscapes = (text: string): string =>
   text.replace(/\+/g, '&#43;').replace(/\//g, '&#x2F;').replace(/=/g, '&#61;')
 const utf32 = (text: string, bigEndian: boolean): Buffer => {
-  const units = [...`\uFEFF${text}`]
+  const units = Array.from(`\uFEFF${text}`)
   const out = Buffer.alloc(units.length * 4)
   units.forEach((c, i) => {
     if (bigEndian) out.writeUInt32BE(c.codePointAt(0) ?? 0, i * 4)
@@ -279,8 +280,8 @@ const ATTACK7_FORMS: [string, Material][] = [
   ['SPKI DER in base64 with .NET \\u002B/\\u002F escapes', dotnetEscapes(spkiB64)],
   ['a PEM body with .NET \\u002B/\\u002F escapes', dotnetEscapes(rsaPem)],
   ['an EC PEM body alone with \\u002B/\\u002F escapes', dotnetEscapes(pemBody(ecPem).join('\n'))],
-  ['a PEM fully \\u-escaped as a JSON string', `"${[...rsaPem].map(uEscape).join('')}"`],
-  ['SPKI DER in base64 fully \\u-escaped', [...spkiB64].map(uEscape).join('')],
+  ['a PEM fully \\u-escaped as a JSON string', `"${rsaPem.replace(/[\s\S]/g, uEscape)}"`],
+  ['SPKI DER in base64 fully \\u-escaped', spkiB64.replace(/[\s\S]/g, uEscape)],
   ['PEM body lines as a JSON array', JSON.stringify(rsaBody)],
   ['PEM lines with armour as a JSON array', JSON.stringify(rsaPem.trim().split('\n'))],
   ['an Ed25519 PEM as a JSON array of lines', JSON.stringify(edPem.trim().split('\n'))],
