@@ -4,14 +4,24 @@
 // secret is imported, never on the hot path.
 //
 // Public keys travel in many wrappings (a JWK set's text, hex or base64 of DER or of JWK JSON,
-// an OpenSSH line or blob, UTF-16 text, a bare RSA modulus), so the material is unwrapped layer by layer: text is
-// trimmed of a BOM and whitespace, then read as PEM, OpenSSH, JSON or DER, then hex and base64
-// decodings of it are read the same way (to a bounded depth).
+// an OpenSSH line or blob, UTF-16 or UTF-32 text, a bare RSA modulus, code that spells the key
+// out as string literals or `0x` bytes, escapes of JSON, .NET or HTML, compression), so the
+// material is unwrapped layer by layer: text is trimmed of a BOM and whitespace, then read as
+// PEM, OpenSSH, JSON, XML key values or DER, then decodings and normalisations of it (hex,
+// base64 at any alignment, URL encoding, `\uXXXX` and HTML escapes undone, string literals
+// gathered, decompression) are read the same way, to a bounded depth. Every layer either finds a
+// key node:crypto parses or a marker a random secret never holds (armour, `kty`, `<RSAKeyValue>`),
+// so random secrets are not refused; the cost is bounded by the depth, the run and literal caps,
+// a cheap DER plausibility check before node:crypto is asked, and not reading the same bytes twice.
+//
+// Not recognised (the limit, docs/security.md item 1): base32, ascii85, EBCDIC, hex dumps (`xxd`,
+// `od`), password-protected containers (JKS, PKCS#12 with a password), and raw key components.
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto'
-import { gunzipSync } from 'node:zlib'
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib'
 
 // Every DER key or certificate is an ASN.1 SEQUENCE.
 const DER_SEQUENCE = 0x30
+const DER_INTEGER = 0x02
 const BASE64_TEXT = /^[A-Za-z0-9+/_\-=\s]+$/
 const BASE64URL_TEXT = /^[A-Za-z0-9_-]+$/
 const HEX_TEXT = /^(?:[0-9a-fA-F]{2})+$/
@@ -61,6 +71,49 @@ const MAX_RUNS = 8
 const GZIP_MAGIC_0 = 0x1f
 const GZIP_MAGIC_1 = 0x8b
 const MAX_INFLATED_BYTES = 1 << 20
+// zlib's header: CMF 0x78 (deflate, 32K window), and CMF·256+FLG a multiple of 31 (RFC 1950).
+const ZLIB_CMF = 0x78
+// Raw deflate and brotli have no magic bytes: they are tried only on bytes that are not text (a
+// compressed key always has bytes outside printable ASCII; a text secret has none).
+const NOT_TEXT = /[^\t\n\r\x20-\x7e]/
+// UTF-32 byte order marks (a key saved as UTF-32 by an editor).
+const UTF32_LE_BOM = Buffer.from([0xff, 0xfe, 0, 0])
+const UTF32_BE_BOM = Buffer.from([0, 0, 0xfe, 0xff])
+// .NET's and XML-DSig's key formats: `<RSAKeyValue><Modulus>…`, `<ECKeyValue>`, `<DSAKeyValue>`
+// (a namespace prefix allowed). A random secret never holds these tags.
+const XML_KEY_VALUE = /<(?:[\w-]+:)?(?:RSA|DSA|EC|ECDSA)KeyValue\b|<Modulus>[^<]{40,}<\/Modulus>/i
+// `\uXXXX` escapes (JSON, .NET's `\u002B` for `+`, a string escaped character by character).
+const UNICODE_ESCAPE = /\\u([0-9a-fA-F]{4})/g
+// HTML/XML character references: numeric, and the named ones base64, PEM or JSON text can hold.
+const HTML_ENTITY =
+  /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos|plus|sol|equals|NewLine|Tab|colon|comma|lbrack|rbrack|lbrace|rbrace));/g
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  plus: '+',
+  sol: '/',
+  equals: '=',
+  NewLine: '\n',
+  Tab: '\t',
+  colon: ':',
+  comma: ',',
+  lbrack: '[',
+  rbrack: ']',
+  lbrace: '{',
+  rbrace: '}',
+}
+// String literals in code or JSON (double, single or backtick quotes, escapes inside kept): a PEM
+// body as a JSON array of lines or concatenated across lines (`"..." +`, Python's `("..." "...")`,
+// C's adjacent literals). At most this many are gathered from one text.
+const STRING_LITERAL = /"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`((?:[^`\\]|\\.)*)`/g
+const MAX_LITERALS = 1024
+// Bytes written as `0x..` literals (C, Go, Rust, Java with `(byte)` casts, `0X` too), any
+// separators between them.
+const HEX_LITERAL = /\b0[xX]([0-9a-fA-F]{1,2})\b/g
+const MIN_LISTED_BYTES = 20
 // Percent-encoding (a secret pasted from a URL or a form body): `%` and two hex digits.
 const PERCENT_ESCAPE = /%[0-9a-fA-F]{2}/
 // A bare RSA modulus (a JWK's `n`): 2048 to 16384 bits, top bit set, odd. Read only from text
@@ -95,8 +148,30 @@ function derForm(bytes: Buffer): string | undefined {
   return undefined
 }
 
+/**
+ * True when `der` starts as every DER key or certificate does: a SEQUENCE whose length (short
+ * form, or long form of 1 to 3 bytes) fits in the bytes, holding a SEQUENCE or an INTEGER first.
+ * node:crypto's parsers are slow on garbage (OpenSSL tries decoder after decoder); this cheap
+ * check keeps most random bytes away from them.
+ */
+function plausibleDer(der: Buffer): boolean {
+  const first = der[1]
+  if (first === undefined) return false
+  let header = 2
+  let length = first
+  if (first & 0x80) {
+    const count = first & 0x7f
+    if (count === 0 || count > 3 || der.length < 2 + count) return false
+    length = der.readUIntBE(2, count)
+    header += count
+  }
+  if (length < 2 || header + length > der.length) return false
+  const inner = der[header]
+  return inner === DER_SEQUENCE || inner === DER_INTEGER
+}
+
 function derFormAt(der: Buffer): string | undefined {
-  if (der.length < 2) return undefined
+  if (!plausibleDer(der)) return undefined
   if (DER_PUBLIC.some((type) => succeeds(() => createPublicKey({ key: der, format: 'der', type }))))
     return 'a DER public key'
   if (succeeds(() => new X509Certificate(der))) return 'a DER X.509 certificate'
@@ -203,13 +278,113 @@ function urlDecodings(text: string): string[] {
   return decodings
 }
 
-/** gzip-compressed bytes inflated (bounded), or undefined when they are not gzip after all. */
-function inflate(bytes: Buffer): Buffer | undefined {
+/** `decompress(bytes)` bounded, or undefined when the bytes are not of that format after all. */
+function decompressed(decompress: (bytes: Buffer) => Buffer, bytes: Buffer): Buffer | undefined {
   try {
-    return gunzipSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES })
+    return decompress(bytes)
   } catch {
     return undefined
   }
+}
+
+const BOUND = { maxOutputLength: MAX_INFLATED_BYTES }
+const DECOMPRESSORS = {
+  gzipped: (bytes: Buffer) => gunzipSync(bytes, BOUND),
+  'zlib-compressed': (bytes: Buffer) => inflateSync(bytes, BOUND),
+  'raw-deflated': (bytes: Buffer) => inflateRawSync(bytes, BOUND),
+  'brotli-compressed': (bytes: Buffer) => brotliDecompressSync(bytes, BOUND),
+}
+
+/**
+ * What a key compressed into `bytes` is: gzip and zlib when their header says so, raw deflate and
+ * brotli (which have none) only when the bytes are not text. Each is inflated to at most 1 MiB.
+ */
+function compressedForm(bytes: Buffer, latin1: string, depth: number): string | undefined {
+  const formats: (keyof typeof DECOMPRESSORS)[] = []
+  if (bytes[0] === GZIP_MAGIC_0 && bytes[1] === GZIP_MAGIC_1) formats.push('gzipped')
+  if (bytes[0] === ZLIB_CMF && bytes.length > 2 && bytes.readUInt16BE(0) % 31 === 0)
+    formats.push('zlib-compressed')
+  if (NOT_TEXT.test(latin1)) formats.push('raw-deflated', 'brotli-compressed')
+  for (const format of formats) {
+    const inflated = decompressed(DECOMPRESSORS[format], bytes)
+    if (inflated === undefined || inflated.length === 0) continue
+    const decoded = formOf(inflated, depth + 1)
+    if (decoded !== undefined) return `${decoded}, ${format}`
+  }
+  return undefined
+}
+
+/** UTF-32 text with a BOM (LE or BE) as UTF-8 bytes; `undefined` for anything else. */
+function fromUtf32(bytes: Buffer): Buffer | undefined {
+  if (bytes.length < 8 || bytes.length % 4 !== 0) return undefined
+  const bom = bytes.subarray(0, 4)
+  const le = bom.equals(UTF32_LE_BOM)
+  if (!le && !bom.equals(UTF32_BE_BOM)) return undefined
+  let text = ''
+  for (let i = 4; i < bytes.length; i += 4) {
+    const code = le ? bytes.readUInt32LE(i) : bytes.readUInt32BE(i)
+    if (code > 0x10ffff) return undefined
+    text += String.fromCodePoint(code)
+  }
+  return Buffer.from(text, 'utf8')
+}
+
+/**
+ * The texts `text` reads as once escapes are decoded: `\uXXXX` escapes (JSON, .NET), HTML/XML
+ * character references (numeric, and the named ones base64, PEM or JSON can hold); and the
+ * contents of its string literals joined, without and with line breaks (a PEM body as a JSON
+ * array of lines, or as literals concatenated in code).
+ */
+function normalisations(text: string): string[] {
+  const texts = new Set<string>()
+  if (text.includes('\\u'))
+    texts.add(
+      text.replace(UNICODE_ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    )
+  if (text.includes('&'))
+    texts.add(
+      text.replace(HTML_ENTITY, (entity, decimal?: string, hex?: string, name?: string) => {
+        if (name !== undefined) return NAMED_ENTITIES[name] ?? entity
+        const code = decimal !== undefined ? parseInt(decimal, 10) : parseInt(hex ?? '', 16)
+        return code <= 0x10ffff ? String.fromCodePoint(code) : entity
+      }),
+    )
+  if (/["'`]/.test(text)) {
+    const parts: string[] = []
+    for (const match of text.matchAll(STRING_LITERAL)) {
+      const content = match[1] ?? match[2] ?? match[3] ?? ''
+      if (content !== '') parts.push(content)
+      if (parts.length >= MAX_LITERALS) break
+    }
+    if (parts.length > 0) {
+      texts.add(parts.join(''))
+      texts.add(parts.join('\n'))
+    }
+  }
+  texts.delete(text)
+  return [...texts].filter((candidate) => candidate.trim().length >= 16)
+}
+
+/** What a key is in `text` once escapes are decoded or string literals gathered (above). */
+function normalisedForm(text: string, depth: number): string | undefined {
+  for (const normalised of normalisations(text)) {
+    const decoded = formOf(Buffer.from(normalised, 'utf8'), depth + 1)
+    if (decoded !== undefined) return `${decoded} (escaped, or in string literals)`
+  }
+  return undefined
+}
+
+/**
+ * DER in base64 that does not start on a 4-character boundary of `run` (a word or armour without
+ * dashes before the body): the run read from its 2nd, 3rd and 4th character; the DER scan finds
+ * the key behind the junk bytes this leaves before it.
+ */
+function misalignedBase64Form(run: string): string | undefined {
+  for (let offset = 1; offset < 4; offset++) {
+    const der = derForm(Buffer.from(run.slice(offset), 'base64'))
+    if (der !== undefined) return `${der} (not 4-aligned)`
+  }
+  return undefined
 }
 
 /**
@@ -228,7 +403,7 @@ function wrappedForm(text: string, depth: number): string | undefined {
   let runs = 0
   for (const [run] of text.matchAll(BASE64_RUN)) {
     if (run === text || ++runs > MAX_RUNS) continue
-    const decoded = formOf(Buffer.from(run, 'base64'), depth + 1)
+    const decoded = formOf(Buffer.from(run, 'base64'), depth + 1) ?? misalignedBase64Form(run)
     if (decoded !== undefined) return `${decoded} in base64, inside other text`
   }
   return undefined
@@ -252,6 +427,13 @@ function mangledForm(text: string, depth: number): string | undefined {
     if (bytes.every((value) => value <= 255)) {
       const decoded = formOf(Buffer.from(bytes), depth + 1)
       if (decoded !== undefined) return `${decoded} as a list of bytes`
+    }
+  }
+  if (/0[xX]/.test(text)) {
+    const values = [...text.matchAll(HEX_LITERAL)].map((match) => parseInt(match[1] ?? '', 16))
+    if (values.length >= MIN_LISTED_BYTES) {
+      const decoded = formOf(Buffer.from(values), depth + 1)
+      if (decoded !== undefined) return `${decoded} as 0x byte literals`
     }
   }
   const escaped = HEX_ESCAPES.exec(text)?.[0] ?? OCTAL_ESCAPES.exec(text)?.[0]
@@ -279,12 +461,24 @@ function isRsaModulus(bytes: Buffer): boolean {
   )
 }
 
+// The bytes already read during one `asymmetricKeyForm` call: different unwrappings often reach
+// the same bytes (literals joined with and without line breaks, escapes undone in either order),
+// and reading them again (at the same depth or deeper) finds nothing new.
+let seen = new Map<string, number>()
+
 function formOf(buffer: Buffer, depth: number): string | undefined {
   const latin1 = buffer.toString('latin1')
+  if ((seen.get(latin1) ?? MAX_DEPTH + 1) <= depth) return undefined
+  seen.set(latin1, depth)
   // Any PEM: a secret never contains armour, and PEM is how public keys are usually shipped.
   if (/-----begin/i.test(latin1)) return 'PEM text'
   if (SSH2_ARMOUR.test(latin1)) return 'an RFC 4716 SSH2 key'
   if (isSshWireBlob(buffer)) return 'an SSH public key blob'
+  const utf32 = fromUtf32(buffer)
+  if (utf32 !== undefined) {
+    const decoded = formOf(utf32, depth + 1)
+    if (decoded !== undefined) return `${decoded} in UTF-32`
+  }
   const utf16 = fromUtf16(buffer)
   if (utf16 !== undefined) {
     const decoded = formOf(utf16, depth + 1)
@@ -298,18 +492,18 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
   const json = jsonForm(text)
   if (json !== undefined) return json
   if (JWK_TEXT.test(text)) return 'text holding a JWK'
+  if (XML_KEY_VALUE.test(text)) return 'an XML key value (.NET or XML-DSig)'
   const der = derForm(buffer)
   if (der !== undefined) return der
   if (depth >= MAX_DEPTH || text.length < 16) return undefined
-  if (buffer[0] === GZIP_MAGIC_0 && buffer[1] === GZIP_MAGIC_1) {
-    const inflated = inflate(buffer)
-    const decoded = inflated === undefined ? undefined : formOf(inflated, depth + 1)
-    if (decoded !== undefined) return `${decoded}, gzipped`
-  }
+  const compressed = compressedForm(buffer, latin1, depth)
+  if (compressed !== undefined) return compressed
   const wrapped = wrappedForm(text, depth)
   if (wrapped !== undefined) return wrapped
   const mangled = mangledForm(text, depth)
   if (mangled !== undefined) return mangled
+  const normalised = normalisedForm(text, depth)
+  if (normalised !== undefined) return normalised
   if (PERCENT_ESCAPE.test(text)) {
     const decoded = urlDecodings(text)
       .map((plain) => formOf(Buffer.from(plain, 'utf8'), depth + 1))
@@ -323,7 +517,7 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
   if (BASE64_TEXT.test(text)) {
     // Buffer's base64 decoder reads both alphabets and skips whitespace.
     const bytes = Buffer.from(text, 'base64')
-    const decoded = formOf(bytes, depth + 1)
+    const decoded = formOf(bytes, depth + 1) ?? misalignedBase64Form(text.replace(/\s/g, ''))
     if (decoded !== undefined) return `${decoded} in base64`
     if (BASE64URL_TEXT.test(text) && !HEX_TEXT.test(text) && isRsaModulus(bytes))
       return 'an RSA modulus in base64url'
@@ -334,22 +528,36 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
 /**
  * What asymmetric key material `bytes` is, or `undefined` when they are none. Read after a BOM
  * and surrounding whitespace are trimmed (and UTF-16 decoded, with a BOM or every other byte
- * zero): PEM text of any kind (`-----BEGIN` anything, in any case); an RFC 4716 SSH2 block; an
- * OpenSSH key type followed by its base64 blob anywhere (`authorized_keys` options before it
- * included); a bare SSH wire blob (uint32 length, then `ssh-...`); the JSON text of a JWK, of an
- * array of JWKs or of a JWK set, JSON with a `kty` object nested anywhere (bounded), or such JSON
- * encoded again as a JSON string; text holding `kty: RSA|EC|OKP` however written (JSON5, YAML, a
- * trailing comma); DER (from any of its first 32 bytes) that node:crypto reads as
- * an SPKI or PKCS#1 public key, an X.509 certificate or a private key; any of these in hex,
- * base64 (either alphabet) or URL encoding, stacked up to six layers deep in any order, gzipped,
- * or as a base64 run or separated hex inside other text (quotes, `export NAME=`, a comment, a
- * `data:` URI); or base64url text alone that decodes to 256 to
- * 2048 bytes with the top bit and the lowest bit set (a bare RSA modulus, a JWK's `n`).
+ * zero, or UTF-32 with a BOM): PEM text of any kind (`-----BEGIN` anything, in any case); an RFC
+ * 4716 SSH2 block; an OpenSSH key type followed by its base64 blob anywhere (`authorized_keys`
+ * options before it included); a bare SSH wire blob (uint32 length, then `ssh-...`); the JSON text
+ * of a JWK, of an array of JWKs or of a JWK set, JSON with a `kty` object nested anywhere
+ * (bounded), or such JSON encoded again as a JSON string; text holding `kty: RSA|EC|OKP` however
+ * written (JSON5, YAML, a trailing comma); .NET's or XML-DSig's `<RSAKeyValue>`, `<ECKeyValue>`,
+ * `<DSAKeyValue>` (or a `<Modulus>`); DER (from any of its first 32 bytes, or a SEQUENCE with a
+ * two-byte length anywhere) that node:crypto reads as an SPKI or PKCS#1 public key, an X.509
+ * certificate or a private key; any of these in hex, base64 (either alphabet, from any of the
+ * first four characters of a run: a word line or dashless armour before the body), URL encoding,
+ * `\uXXXX` escapes (.NET's `\u002B`, or every character escaped), HTML/XML character references,
+ * string literals (a JSON array of PEM lines, literals concatenated in JS, Java, C#, Python or C),
+ * `0x..` byte literals (C, Go, Rust, Java casts), decimal byte lists or `\x`/octal escapes,
+ * gzip, zlib, raw deflate or brotli, stacked up to six layers deep in any order, or as a base64
+ * run or separated hex inside other text (quotes, `export NAME=`, a comment, a `data:` URI); or
+ * base64url text alone that decodes to 256 to 2048 bytes with the top bit and the lowest bit set
+ * (a bare RSA modulus, a JWK's `n`).
  *
  * Raw key components in other encodings (a modulus in hex, base64 or bytes, an EC/Ed25519
  * coordinate, a raw EC point) are NOT recognised: they cannot be told from random secrets of the
- * same length, and refusing them would refuse real secrets (docs/security.md, item 1).
+ * same length, and refusing them would refuse real secrets (docs/security.md, item 1). Neither
+ * are base32, ascii85, EBCDIC, hex dumps or password-protected containers: the detector is a net
+ * for mistakes; the defence is explicit `algorithms` and public keys only in `publicKey`, `jwks`
+ * or `jwksUri`.
  */
 export function asymmetricKeyForm(bytes: Uint8Array): string | undefined {
-  return formOf(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0)
+  seen = new Map()
+  try {
+    return formOf(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0)
+  } finally {
+    seen = new Map()
+  }
 }

@@ -2,7 +2,7 @@
 // token with it; a verifier that took the key as an HS256 secret accepts the forgery. Every form
 // of asymmetric key material is refused as a secret, at creation for configured secrets and with
 // a coded error for secrets looked up per token (getKey, the drop-in's secret function).
-import { gzipSync } from 'node:zlib'
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import {
   X509Certificate,
   createSecretKey,
@@ -250,6 +250,96 @@ const MANGLED_FORMS: [string, Material][] = [
   ['SPKI DER after 40 bytes of junk', Buffer.concat([Buffer.alloc(40, 7), spkiDer])],
 ]
 
+// Mangled further (the eighth outside attack, attack7): .NET/JSON `\uXXXX` escapes, PEM body lines
+// as a JSON array or as string literals concatenated in code, base64 after a word line or armour
+// without its dashes, DER as a C/Go/Java byte array, HTML entities, UTF-32, zlib/deflate/brotli,
+// and .NET's XML key format.
+const ecPem = pairs.EC.publicKey.export({ type: 'spki', format: 'pem' }) as string
+const edPem = pairs.Ed25519.publicKey.export({ type: 'spki', format: 'pem' }) as string
+const pemBody = (pem: string): string[] => pem.split('\n').filter((l) => l && !l.startsWith('-'))
+const rsaBody = pemBody(rsaPem)
+const uEscape = (c: string): string =>
+  `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`
+const dotnetEscapes = (text: string): string => text.replace(/[+/]/g, uEscape)
+const hexLiterals = (der: Buffer, upper = false): string[] =>
+  [...der].map((b) => `0${upper ? 'X' : 'x'}${b.toString(16).padStart(2, '0')}`)
+const htmlEscapes = (text: string): string =>
+  text.replace(/\+/g, '&#43;').replace(/\//g, '&#x2F;').replace(/=/g, '&#61;')
+const utf32 = (text: string, bigEndian: boolean): Buffer => {
+  const units = Array.from(`\uFEFF${text}`)
+  const out = Buffer.alloc(units.length * 4)
+  units.forEach((c, i) => {
+    if (bigEndian) out.writeUInt32BE(c.codePointAt(0) ?? 0, i * 4)
+    else out.writeUInt32LE(c.codePointAt(0) ?? 0, i * 4)
+  })
+  return out
+}
+const b64u = (value: string | undefined): string =>
+  Buffer.from(value ?? '', 'base64url').toString('base64')
+const ATTACK7_FORMS: [string, Material][] = [
+  ['SPKI DER in base64 with .NET \\u002B/\\u002F escapes', dotnetEscapes(spkiB64)],
+  ['a PEM body with .NET \\u002B/\\u002F escapes', dotnetEscapes(rsaPem)],
+  ['an EC PEM body alone with \\u002B/\\u002F escapes', dotnetEscapes(pemBody(ecPem).join('\n'))],
+  ['a PEM fully \\u-escaped as a JSON string', `"${rsaPem.replace(/[\s\S]/g, uEscape)}"`],
+  ['SPKI DER in base64 fully \\u-escaped', spkiB64.replace(/[\s\S]/g, uEscape)],
+  ['PEM body lines as a JSON array', JSON.stringify(rsaBody)],
+  ['PEM lines with armour as a JSON array', JSON.stringify(rsaPem.trim().split('\n'))],
+  ['an Ed25519 PEM as a JSON array of lines', JSON.stringify(edPem.trim().split('\n'))],
+  ['PEM body as JS/Java concatenation', rsaBody.map((l) => `"${l}"`).join(' +\n  ')],
+  ['PEM body as single-quoted concatenation', rsaBody.map((l) => `'${l}'`).join(' + ')],
+  [
+    'PEM body as Python implicit concatenation',
+    `(\n${rsaBody.map((l) => `    "${l}"`).join('\n')}\n)`,
+  ],
+  ['PEM body as C adjacent literals', `${rsaBody.map((l) => `"${l}"`).join('\n')};`],
+  [
+    'an EC PEM body as concatenated backtick literals',
+    pemBody(ecPem)
+      .map((l) => `\`${l}\``)
+      .join(' + '),
+  ],
+  ['PEM body after a word line', `RSA\n${rsaBody.join('\n')}`],
+  ['an EC PEM body after a word line', `EC\n${pemBody(ecPem).join('\n')}`],
+  ['PEM armour with its dashes removed', rsaPem.replace(/-----/g, '')],
+  ['an Ed25519 PEM with its dashes removed', edPem.replace(/-----/g, '')],
+  ['SPKI DER as a C byte array', `{${hexLiterals(spkiDer).join(', ')}}`],
+  ['SPKI DER as a Go []byte', `[]byte{${hexLiterals(spkiDer).join(', ')}}`],
+  [
+    'SPKI DER as a Java byte array with casts',
+    `new byte[] {${hexLiterals(spkiDer)
+      .map((h) => `(byte)${h}`)
+      .join(', ')}}`,
+  ],
+  ['SPKI DER as 0X literals without spaces', hexLiterals(spkiDer, true).join(',')],
+  [
+    'an EC SPKI DER as a Rust byte array',
+    `[${hexLiterals(pairs.EC.publicKey.export({ type: 'spki', format: 'der' })).join(', ')}]`,
+  ],
+  ['SPKI DER in base64 with HTML entities', htmlEscapes(spkiB64)],
+  ['a PEM with HTML entities', htmlEscapes(rsaPem)],
+  [
+    'a PEM body with &amp;-escaped entities',
+    htmlEscapes(rsaBody.join('\n')).replace(/&/g, '&amp;'),
+  ],
+  ['PEM in UTF-32LE with a BOM', utf32(rsaPem, false)],
+  ['PEM in UTF-32BE with a BOM', utf32(rsaPem, true)],
+  ['PEM brotli-compressed', brotliCompressSync(Buffer.from(rsaPem))],
+  ['PEM brotli-compressed, then base64', b64(brotliCompressSync(Buffer.from(rsaPem)))],
+  ['PEM zlib-compressed, then base64', b64(deflateSync(Buffer.from(rsaPem)))],
+  ['SPKI DER zlib-compressed', deflateSync(spkiDer)],
+  ['PEM raw-deflated, then base64', b64(deflateRawSync(Buffer.from(rsaPem)))],
+  ['an Ed25519 PEM raw-deflated', deflateRawSync(Buffer.from(edPem))],
+  [
+    '.NET XML RSAKeyValue',
+    `<RSAKeyValue><Modulus>${b64u(rsaJwk.n)}</Modulus><Exponent>${b64u(rsaJwk.e)}</Exponent></RSAKeyValue>`,
+  ],
+  [
+    'an XML ECKeyValue',
+    '<ECKeyValue xmlns="http://www.w3.org/2009/xmldsig11#"><NamedCurve URI="urn:oid:1.2.840.10045.3.1.7"/><PublicKey>BAAA</PublicKey></ECKeyValue>',
+  ],
+  ['an XML DSAKeyValue', '<DSAKeyValue><P>AAAA</P><Q>AAAA</Q><G>AAAA</G><Y>AAAA</Y></DSAKeyValue>'],
+]
+
 const FORMS: [string, Material][] = [
   ...Object.entries(pairs).flatMap(([name, pair]) => encodings(name, pair)),
   ...TEXT_FORMS,
@@ -257,6 +347,7 @@ const FORMS: [string, Material][] = [
   ...DEEPER_FORMS,
   ...WRAPPED_FORMS,
   ...MANGLED_FORMS,
+  ...ATTACK7_FORMS,
   ...SECRET_KEY_OBJECTS,
   ['X.509 certificate PEM string', CERTIFICATE_PEM],
   ['X.509 certificate DER bytes', CERTIFICATE_DER],

@@ -218,6 +218,34 @@ describe('importSecret and asymmetric key material', () => {
     }
   })
 
+  it('never mistakes random secrets in quotes, escapes, entities, 0x words or JSON arrays for key material', () => {
+    const uEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+    for (let i = 0; i < 200; i++) {
+      const bytes = randomBytes(32 + (i % 33))
+      const base64 = bytes.toString('base64')
+      const lines = base64.match(/.{1,16}/g) ?? []
+      const shapes = [
+        `"${base64}"`,
+        `'${bytes.toString('hex')}'`,
+        `\`${bytes.toString('base64url')}\``,
+        JSON.stringify(lines),
+        lines.map((line) => `"${line}"`).join(' +\n  '),
+        `(${lines.map((line) => `"${line}"`).join(' ')})`,
+        base64.replace(/[+/]/g, uEscape),
+        base64.replace(/[\s\S]/g, uEscape),
+        base64.replace(/\+/g, '&#43;').replace(/\//g, '&#x2F;').replace(/=/g, '&#61;'),
+        `${base64}&amp;&lt;&gt;&quot;`,
+        [...bytes].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(', '),
+        `{${[...bytes].map((b) => `(byte)0X${b.toString(16)}`).join(',')}}`,
+        `word\n${base64}`,
+        `BEGIN SECRET\n${base64}\nEND SECRET`,
+        `it's "a ${base64}" secret with 'quotes' and 0x${bytes.toString('hex', 0, 4)} words`,
+      ]
+      for (const secret of shapes)
+        expect(importSecret(secret, ctx(['HS256'], 'secret')).kind).toBe('secret')
+    }
+  })
+
   it('never mistakes long random secrets in base64 or hex (up to 512 bytes) for an RSA modulus', () => {
     for (let i = 0; i < 200; i++) {
       const bytes = randomBytes(256 + (i % 257))
