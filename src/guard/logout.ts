@@ -43,12 +43,17 @@ export interface Logout {
   readonly isLoggingOut: (socket: AnySocket) => boolean
 }
 
+// The latest time a Date can hold (year 275760). A verified `exp` may be far larger (`1e306` is a
+// number; in ms it is Infinity), and a revocation must still be kept for as long as the token
+// lives: capped here, it is kept for ever in any practical sense.
+const LATEST_MS = 8.64e15
+
 /** What a logout with `revokeOnLogout` revokes for this token, or undefined for nothing. */
 function targetOf(auth: SocketAuth): RevocationTarget | undefined {
   const { sid, jti, iss } = auth.claims
   if (typeof sid === 'string' && sid !== '') return iss === undefined ? { sid } : { sid, iss }
   if (typeof jti === 'string' && jti !== '') {
-    const expiresAt = auth.expiresAt ?? undefined
+    const expiresAt = auth.expiresAt === null ? undefined : Math.min(auth.expiresAt, LATEST_MS)
     return {
       jti,
       ...(iss === undefined ? {} : { iss }),

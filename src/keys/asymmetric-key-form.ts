@@ -60,6 +60,13 @@ const ARMOUR_LIKE = /[-\u2010-\u2015\u2212]{4,}\s*begin\b/i
 // written literally by an env file or JSON), line continuations (`\` at a line's end), zero-width
 // characters, and whitespace.
 const LITERAL_ESCAPES = /\\[nr]|\\(?=\/)|\\\r?\n|[\u200B-\u200D\u2060\uFEFF]|\s/g
+// Whatever may stand between the lines of a base64 body: escaped line breaks however often
+// escaped (`\n`, `\\n`: JSON-encoded twice), HTML line breaks, and any run of characters in
+// neither base64 alphabet (the commas of `String(lines)`, `;`, `|`, `:`, quotes, whitespace).
+// Taking all of it out leaves the body, with at most words of armour around it.
+const BASE64_LINE_SEPARATORS = /\\+[nrt]|<br\s*\/?>|[^A-Za-z0-9+/=_-]+/gi
+// Less than this, once separators are out, holds no key (an Ed25519 SPKI is 60 characters).
+const MIN_BASE64_KEY = 56
 // A list of byte values (`[48,130,...]`, `48, 130, ...`, Buffer's toJSON) or escaped bytes
 // (`\x30\x82`, octal `\060\202`, a Python bytes repr).
 const BYTE_LIST = /^(?:\d{1,3}\s*,\s*){20,}\d{1,3}$/
@@ -420,6 +427,12 @@ function mangledForm(text: string, depth: number): string | undefined {
   if (cleaned !== text && cleaned.length >= 16) {
     const decoded = formOf(Buffer.from(cleaned, 'utf8'), depth + 1)
     if (decoded !== undefined) return `${decoded} (with escapes or breaks in it)`
+  }
+  // A body whose lines were joined by anything at all: every separator out, read at any alignment.
+  const bare = text.replace(BASE64_LINE_SEPARATORS, '')
+  if (bare !== text && bare !== cleaned && bare.length >= MIN_BASE64_KEY) {
+    const decoded = formOf(Buffer.from(bare, 'base64'), depth + 1) ?? misalignedBase64Form(bare)
+    if (decoded !== undefined) return `${decoded} (base64 lines with separators between them)`
   }
   const list = text.replace(/^[[{]?(?:"type"\s*:\s*"Buffer"\s*,\s*"data"\s*:\s*\[)?|[\]}]*$/g, '')
   if (BYTE_LIST.test(list.trim())) {

@@ -80,6 +80,24 @@ describe('auth:logout', () => {
     await connected(server.connect({ auth: { token: bare } }))
   })
 
+  // Ninth outside attack (L1): an `exp` whose ms overflow to Infinity made the logout's
+  // revocation invalid (server_error), and the token stayed usable.
+  it('revokeOnLogout revokes a token whose exp in ms is past any number (exp 1e306)', async () => {
+    await using server = await startServer({ guard: { revokeOnLogout: true } })
+    const token = server.issuer.sign({ iss: ISS, jti: 'far', exp: 1e306 })
+    const client = server.connect({ auth: { token } })
+    const sibling = server.connect({ auth: { token } })
+    await connected(client)
+    await connected(sibling)
+    const siblingEnds = nextEvent<{ code: string }>(sibling, 'unauthorized', 2_000)
+    expect(await client.timeout(2_000).emitWithAck('auth:logout')).toEqual({
+      ok: true,
+      revoked: 'jti',
+    })
+    expect((await siblingEnds).code).toBe('token_revoked')
+    await expectRefused(server.connect({ auth: { token } }), 'token_revoked', token)
+  })
+
   it('a store that cannot keep the revocation: ack store_unavailable, the session ends anyway', async () => {
     const memory = createMemoryRevocationStore()
     const store: RevocationStore = {

@@ -340,6 +340,25 @@ const ATTACK7_FORMS: [string, Material][] = [
   ['an XML DSAKeyValue', '<DSAKeyValue><P>AAAA</P><Q>AAAA</Q><G>AAAA</G><Y>AAAA</Y></DSAKeyValue>'],
 ]
 
+// The ninth outside attack: a PEM body without its armour, its lines joined by anything but
+// whitespace or one escaped line break (String(array) commas, `;`, `|`, `:`, `<br>`, `\\n`
+// escaped twice, JSON-encoded twice).
+const ecBody = pemBody(ecPem)
+const ATTACK9_FORMS: [string, Material][] = [
+  ['PEM body lines joined by commas (String(array))', String(rsaBody)],
+  ['PEM body lines joined by ", "', rsaBody.join(', ')],
+  ['PEM body lines joined by ";"', rsaBody.join(';')],
+  ['PEM body lines joined by "|"', rsaBody.join('|')],
+  ['PEM body lines joined by ":"', rsaBody.join(':')],
+  ['PEM body lines joined by <br>', rsaBody.join('<br>')],
+  ['PEM body lines joined by a twice-escaped \\n', rsaBody.join('\\\\n')],
+  ['PEM body lines joined by a twice-escaped \\r\\n', rsaBody.join('\\\\r\\\\n')],
+  ['a PEM with twice-escaped line breaks', rsaPem.trim().split('\n').join('\\\\n')],
+  ['a PEM body JSON-encoded twice', JSON.stringify(JSON.stringify(rsaBody.join('\n')))],
+  ['an EC PEM body joined by commas', String(ecBody)],
+  ['an EC PEM body joined by a twice-escaped \\n', ecBody.join('\\\\n')],
+]
+
 const FORMS: [string, Material][] = [
   ...Object.entries(pairs).flatMap(([name, pair]) => encodings(name, pair)),
   ...TEXT_FORMS,
@@ -348,6 +367,7 @@ const FORMS: [string, Material][] = [
   ...WRAPPED_FORMS,
   ...MANGLED_FORMS,
   ...ATTACK7_FORMS,
+  ...ATTACK9_FORMS,
   ...SECRET_KEY_OBJECTS,
   ['X.509 certificate PEM string', CERTIFICATE_PEM],
   ['X.509 certificate DER bytes', CERTIFICATE_DER],
