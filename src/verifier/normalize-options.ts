@@ -85,6 +85,16 @@ function optionalString(options: Options, name: string): string | undefined {
   return value
 }
 
+// What may be echoed of an unknown algorithm: a name-like value short enough to be no secret
+// (an HMAC secret is at least 32 bytes); anything else may be the key put here by an env mix-up.
+const ALGORITHM_LIKE = /^[A-Za-z0-9_-]{1,16}$/
+
+function nameOf(value: unknown): string {
+  return typeof value === 'string' && ALGORITHM_LIKE.test(value)
+    ? JSON.stringify(value)
+    : `a ${typeof value === 'string' ? `${value.length}-character string` : typeof value}`
+}
+
 function parseAlgorithms(value: unknown): readonly Algorithm[] | undefined {
   if (value === undefined) return undefined
   if (!Array.isArray(value) || value.length === 0)
@@ -94,8 +104,7 @@ function parseAlgorithms(value: unknown): readonly Algorithm[] | undefined {
       fail('algorithms', '"none" cannot be configured (RFC 8725 §3.2)')
     }
     const spec = algorithmSpec(name)
-    if (spec === undefined)
-      fail('algorithms', `${JSON.stringify(name)} is not a supported algorithm`)
+    if (spec === undefined) fail('algorithms', `${nameOf(name)} is not a supported algorithm`)
     return spec.name
   })
   const hmac = names.filter(isHmacAlgorithm).length

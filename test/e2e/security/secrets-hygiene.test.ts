@@ -11,6 +11,7 @@ import { Counter, Registry } from 'prom-client'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
+  createGuard,
   createVerifier,
   type AuthError,
   type AuthenticateAck,
@@ -299,10 +300,15 @@ describe('secrets hygiene during the attack battery', () => {
     attempt(() =>
       createVerifier({ jwks: { keys: [{ ...victim.privateJwk, alg: 'RS256' }] } as never }),
     )
-    expect(errors).toHaveLength(5)
+    // Ninth outside attack (L2): the secret put in `algorithms` by an env mix-up was echoed.
+    const strong = 'a-strong-secret-of-well-over-thirty-two-bytes!'
+    attempt(() => createVerifier({ secret: strong, algorithms: [strong] as never }))
+    attempt(() => createGuard({ secret: strong, algorithms: ['HS256', strong] as never }))
+    expect(errors).toHaveLength(7)
     const text = errors.map((e) => `${inspect(e, { depth: 10 })} ${JSON.stringify(e)}`).join('\n')
     const found = leakedPieces(text, [
       ...keyPieces({ secret: short }),
+      ...keyPieces({ secret: strong }),
       ...keyPieces({ privateKey: victim }),
     ])
     expect(found).toEqual([])
