@@ -134,9 +134,16 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
     // A guest has no token to refresh.
     if (auth === undefined || auth === null || !socket.connected) return
     const deadline = askedAt + withinMs
-    const previous = asked.get(socket)
-    // An earlier, sooner request stands (a token fresh for the later one answers it too).
-    if (previous !== undefined && previous.at <= deadline) return
+    let previous = asked.get(socket)
+    // One already answered (its entry stays until its deadline) is over: this one is new.
+    if (previous !== undefined && freshSince(socket, previous.askedAt)) previous = undefined
+    // An earlier, sooner request still open stands, now asking for a token issued since this one
+    // (a token fresh for the later request answers the earlier too); its deadline and timer stay.
+    if (previous !== undefined && previous.at <= deadline) {
+      asked.set(socket, { askedAt, at: previous.at })
+      setReauthMark(socket, { reauthAskedAt: askedAt, reauthBy: previous.at })
+      return
+    }
     asked.set(socket, { askedAt, at: deadline })
     setReauthMark(socket, { reauthAskedAt: askedAt, reauthBy: deadline })
     timers.schedule(reauth, deadline, socket)

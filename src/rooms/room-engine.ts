@@ -68,6 +68,12 @@ const FULL = 'Too many rooms.'
 const BAD = 'A room name is a non-empty string of at most 1024 characters.'
 const REMOVED = 'Your access to this room was withdrawn.'
 
+// The shape of a Socket.IO socket id (`base64id`: 15 random bytes, base64 with `-` and `_`). Such
+// a room is a socket's private channel (`io.to(id)`), and its session keeps the id across
+// connection-state recovery and may live on another node: no pattern (`{topic}`, `*`) or grant
+// opens it. A socket's own id is let through before this is asked.
+const SOCKET_ID = /^[A-Za-z0-9_-]{20}$/
+
 function forbidden(room: string, message = DENIED): AuthError {
   return new AuthError('forbidden', message, { room })
 }
@@ -140,6 +146,8 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
           ? claims[grantsClaim]
           : undefined
         : undefined
+    // Another socket's id: an unlisted room whatever the patterns and grants say.
+    if (SOCKET_ID.test(room)) return source === 'client' ? false : unlistedRooms === 'allow'
     const exact = literal.get(room)
     const matched: { rule: RoomRule; params: Readonly<Record<string, string>> }[] = []
     if (exact !== undefined) matched.push({ rule: exact, params: NO_PARAMS })
@@ -323,6 +331,10 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
         result === true
           ? { ok: true }
           : { ok: false, code: 'forbidden', message: result === false ? DENIED : result }
+      // Every refused room reaches onFailure (guessing room names must leave a trace in the
+      // logs); a join's only (a leave is never refused), and not a payload that names no room.
+      if (!response.ok && event === JOIN_EVENT && result !== BAD && typeof room === 'string')
+        report(socket, forbidden(room, response.message))
       if (typeof ack === 'function') (ack as (response: RoomAck) => void)(response)
       else if (!response.ok)
         // The shape authorizeEvents sends: `{ event, code, message }`.

@@ -1,0 +1,108 @@
+// The ninth outside attack on rooms: another socket's id joined through a pattern that matches
+// names without ':'; a second `recheck` with a later deadline swallowed once the first had been
+// answered; a client's refused `room:join` never reported to `onFailure`.
+import type { Socket as ClientSocket } from 'socket.io-client'
+import { describe, expect, it } from 'vitest'
+import type { AuthenticateAck, RoomAck } from '../../../src/index.js'
+import { testClock } from '../../support/guard-e2e.js'
+import { nextEvent } from '../../support/socket-server.js'
+import { provesAbsent, roomServer, user } from './support.js'
+
+const ask = (client: ClientSocket, event: string, payload: unknown): Promise<RoomAck> =>
+  client.timeout(3_000).emitWithAck(event, payload) as Promise<RoomAck>
+
+const refused = { ok: false, code: 'forbidden', message: expect.any(String) as unknown }
+
+describe("another socket's id is never a room a pattern or grant opens", () => {
+  const allow = (): boolean => true
+  it.each<[string, Record<string, () => boolean>, boolean]>([
+    ['{topic}', { '{topic}': allow }, false],
+    ['*', { '*': allow }, false],
+    ['a pattern and an exact grant', { '{topic}': allow }, true],
+  ])(
+    'with %s: room:join of the victim’s id is refused; its private messages never arrive',
+    async (_, policy, grant) => {
+      await using server = await roomServer({ policy, grantsClaim: 'rooms' })
+      const victim = await user(server, { sub: 'victim' })
+      const mallory = await user(server, {
+        sub: 'mallory',
+        rooms: grant ? [victim.socket.id] : [],
+      })
+      expect(await ask(mallory.client, 'room:join', { room: victim.socket.id })).toEqual(refused)
+      expect(mallory.socket.rooms.has(victim.socket.id)).toBe(false)
+      await provesAbsent(server.io, victim.socket.id, victim.client, mallory.client)
+      // Names of other shapes still follow the pattern.
+      expect(await ask(mallory.client, 'room:join', { room: 'news' })).toEqual({ ok: true })
+    },
+  )
+
+  it("with unlistedRooms: 'deny', a server-side join of another socket's id does not happen", async () => {
+    await using server = await roomServer({
+      policy: { '{topic}': () => true },
+      unlistedRooms: 'deny',
+    })
+    const victim = await user(server, { sub: 'victim' })
+    const mallory = await user(server, { sub: 'mallory' })
+    await mallory.socket.join(victim.socket.id)
+    expect(mallory.socket.rooms.has(victim.socket.id)).toBe(false)
+    await provesAbsent(server.io, victim.socket.id, victim.client, mallory.client)
+    // Its own room it keeps.
+    expect(mallory.socket.rooms.has(mallory.socket.id)).toBe(true)
+  })
+})
+
+describe('recheck with refreshWithinMs, twice', () => {
+  it('a second request after the first was answered asks again, even with a later deadline', async () => {
+    const clock = testClock()
+    // Just before a second boundary: the refresh answering the first request carries an `iat` of
+    // this second, which is not fresh for a request made after the boundary.
+    const t0 = 1_900_000_000_000
+    clock.set(t0 + 900)
+    await using server = await roomServer(
+      { policy: {} },
+      { guardOptions: { now: clock.now, refreshIntervalMs: 0 } },
+    )
+    const iat = t0 / 1000 - 60
+    const alice = await user(server, { sub: 'alice', iat, exp: iat + 3600 })
+    const first = nextEvent(alice.client, 'auth:expiring')
+    await server.guard.recheck({ sub: 'alice' }, { refreshWithinMs: 1_000 })
+    await first
+    const fresh = server.issuer.sign({ sub: 'alice', iat: t0 / 1000, exp: t0 / 1000 + 3600 })
+    const answered = (await alice.client
+      .timeout(3_000)
+      .emitWithAck('authenticate', { token: fresh })) as AuthenticateAck
+    expect(answered.ok).toBe(true)
+    // The permissions change again, past the second of that token.
+    clock.set(t0 + 1_200)
+    const second = nextEvent<{ expiresAt: number }>(alice.client, 'auth:expiring')
+    const ended = nextEvent<{ code: string }>(alice.client, 'unauthorized', 4_000)
+    await server.guard.recheck({ sub: 'alice' }, { refreshWithinMs: 1_000 })
+    expect((await second).expiresAt).toBe(t0 + 2_200)
+    expect((await ended).code).toBe('reauth_required')
+  })
+})
+
+describe('onFailure hears every refused room:join', () => {
+  it('denied by a rule, by an async rule, unlisted, and past the limit', async () => {
+    await using server = await roomServer({
+      policy: {
+        'doc:{id}': (_claims: unknown, _room: string, { id }: Record<string, string>) => id === '1',
+        'slow:{id}': () => Promise.resolve(false),
+        'open:{id}': () => true,
+      },
+      maxRoomsPerSocket: 1,
+    })
+    const alice = await user(server, { sub: 'alice' })
+    for (const room of ['doc:2', 'slow:1', 'lobby'])
+      expect(await ask(alice.client, 'room:join', { room })).toEqual(refused)
+    expect(await ask(alice.client, 'room:join', { room: 'doc:1' })).toEqual({ ok: true })
+    expect(await ask(alice.client, 'room:join', { room: 'open:1' })).toEqual(refused)
+    expect(server.failures).toEqual(
+      ['doc:2', 'slow:1', 'lobby', 'open:1'].map((room) => ({
+        code: 'forbidden',
+        room,
+        socketId: alice.socket.id,
+      })),
+    )
+  })
+})
