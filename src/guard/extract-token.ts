@@ -42,6 +42,25 @@ export function bearerToken(value: string): string | undefined {
   return prefix === null ? undefined : value.slice(prefix[0].length)
 }
 
+/**
+ * True when the handshake may authenticate with the cookie. Under an `Origin`, only an allowed
+ * one. Without one: a same-origin polling GET (browsers send no `Origin` there) or a client that
+ * is no browser, but not Engine.IO's JSONP polling (`j` in the query: a `<script>` on another
+ * page of the same site reads the session id from its answer, then posts the CONNECT from a
+ * form), nor a request its browser marks as not same-origin (`Sec-Fetch-Site`) or as one whose
+ * answer the page cannot read anyway (`Sec-Fetch-Mode: no-cors`, `navigate`).
+ */
+function cookieUsable(handshake: HandshakeLike, options: ExtractOptions): boolean {
+  const { origin } = handshake.headers
+  if (origin !== undefined)
+    return typeof origin === 'string' && options.allowedOrigins.has(origin.toLowerCase())
+  if (handshake.query.j !== undefined) return false
+  const site = handshake.headers['sec-fetch-site']
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false
+  const mode = handshake.headers['sec-fetch-mode']
+  return mode !== 'no-cors' && mode !== 'navigate'
+}
+
 function notString(where: string): AuthError {
   return new AuthError('token_malformed', `The token in ${where} must be a string.`)
 }
@@ -76,10 +95,8 @@ function fromSource(
       const header = handshake.headers.cookie
       if (typeof header !== 'string') return undefined
       // Cross-site WebSocket hijacking: a page on another origin can open a socket that carries
-      // the user's cookie. A browser always sends Origin then, so a foreign one is not trusted.
-      const origin = handshake.headers.origin
-      if (typeof origin === 'string' && !options.allowedOrigins.has(origin.toLowerCase()))
-        return undefined
+      // the user's cookie (see cookieUsable).
+      if (!cookieUsable(handshake, options)) return undefined
       return readCookie(header, options.cookieName)
     }
     case 'query': {
@@ -121,10 +138,7 @@ export function credentialSent(handshake: HandshakeLike, options: ExtractOptions
         return handshake.query.token !== undefined
       case 'cookie': {
         const header = handshake.headers.cookie
-        const origin = handshake.headers.origin
-        if (typeof header !== 'string') return false
-        if (typeof origin === 'string' && !options.allowedOrigins.has(origin.toLowerCase()))
-          return false
+        if (typeof header !== 'string' || !cookieUsable(handshake, options)) return false
         return readCookie(header, options.cookieName) !== undefined
       }
     }

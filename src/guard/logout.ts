@@ -50,7 +50,11 @@ const LATEST_MS = 8.64e15
 
 /** What a logout with `revokeOnLogout` revokes for this token, or undefined for nothing. */
 function targetOf(auth: SocketAuth): RevocationTarget | undefined {
-  const { sid, jti, iss } = auth.claims
+  const { sid, jti } = auth.claims
+  // An empty `iss` names no issuer (and `revoke` refuses it): the id is revoked from any issuer,
+  // which over-revokes on the safe side.
+  const iss =
+    typeof auth.claims.iss === 'string' && auth.claims.iss !== '' ? auth.claims.iss : undefined
   if (typeof sid === 'string' && sid !== '') return iss === undefined ? { sid } : { sid, iss }
   if (typeof jti === 'string' && jti !== '') {
     const expiresAt = auth.expiresAt === null ? undefined : Math.min(auth.expiresAt, LATEST_MS)

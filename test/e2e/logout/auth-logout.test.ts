@@ -98,6 +98,26 @@ describe('auth:logout', () => {
     await expectRefused(server.connect({ auth: { token } }), 'token_revoked', token)
   })
 
+  // Ninth outside attack (L3): a token with `iss: ""` (accepted without a pinned issuer) made the
+  // logout's revocation invalid (server_error), and the token stayed usable.
+  it.each([
+    ['jti', { jti: 'j-empty-iss' }],
+    ['sid', { sid: 's-empty-iss' }],
+  ])(
+    'revokeOnLogout revokes a token whose iss is "" (by %s, from any issuer)',
+    async (by, claims) => {
+      await using server = await startServer({ guard: { revokeOnLogout: true } })
+      const token = server.issuer.sign({ iss: '', ...claims })
+      const client = server.connect({ auth: { token } })
+      await connected(client)
+      expect(await client.timeout(2_000).emitWithAck('auth:logout')).toEqual({
+        ok: true,
+        revoked: by,
+      })
+      await expectRefused(server.connect({ auth: { token } }), 'token_revoked', token)
+    },
+  )
+
   it('a store that cannot keep the revocation: ack store_unavailable, the session ends anyway', async () => {
     const memory = createMemoryRevocationStore()
     const store: RevocationStore = {
