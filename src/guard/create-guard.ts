@@ -85,7 +85,14 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
           reportFailure,
           hookTimeoutMs: config.hookTimeoutMs,
         })
-  const recovery = createRecovery({ ...config, isClosed, reportFailure, rooms })
+  const recovery = createRecovery({
+    ...config,
+    isClosed,
+    reportFailure,
+    rooms,
+    // Asked when a session is restored, long after roomRecheck below exists.
+    recheckedSince: (claims, since) => roomRecheck.recheckedSince(claims, since),
+  })
   // Set below: a socket's own logout (revokeOnLogout) ends it with `logged_out`, not
   // `token_revoked`, though its revocation matches it.
   let isLoggingOut: (socket: AnySocket) => boolean = () => false

@@ -9,7 +9,7 @@ import type { RoomEngine } from '../rooms/room-engine.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { expiredError, revokedError, storeUnavailable } from './guard-errors.js'
 import { rejectSocket } from './live-session.js'
-import { limitReplay } from './recovery-offsets.js'
+import { limitReplay, offsetTime } from './recovery-offsets.js'
 import type { NormalizedGuard } from './normalize-guard-options.js'
 import { authOfData } from './socket-auth.js'
 import type { AnyNamespace, AnySocket, SocketAuth } from './types.js'
@@ -25,6 +25,11 @@ export interface RecoveryOptions extends Pick<
   readonly reportFailure: (error: AuthError, socket: AnySocket) => void
   /** Room authorization, when the guard has it: the restored rooms are checked too. */
   readonly rooms?: RoomEngine | undefined
+  /**
+   * True when a `guard.recheck` matching `claims` was made after `since` (ms, the real clock): the
+   * rules may have denied the session rooms while it was away.
+   */
+  readonly recheckedSince?: (claims: JwtClaims, since: number) => boolean
 }
 
 /** The recovery checks of one guard. */
@@ -120,7 +125,20 @@ export function createRecovery(options: RecoveryOptions): Recovery {
         const limited = limitReplay(session, offset)
         if (limited === null) return null
         if (!(await mayRestore(limited.data, nsp))) return null
-        return options.rooms === undefined ? limited : withoutLeakedPackets(limited, options.rooms)
+        const restored =
+          options.rooms === undefined ? limited : await withoutLeakedPackets(limited, options.rooms)
+        // Re-checked while away (after the last packet the client got): a room may have been
+        // denied meanwhile and allowed again since, and a packet does not say which room it was
+        // sent to, so none of what it missed is replayed.
+        const since = offsetTime(offset)
+        const claims = authOfData(restored.data)?.claims
+        if (
+          since !== undefined &&
+          claims !== undefined &&
+          options.recheckedSince?.(claims, since) === true
+        )
+          return { ...restored, missedPackets: [] }
+        return restored
       }
       if (filterRestoredSessions(adapter, admitSession)) restoredBy.add(adapter)
     },

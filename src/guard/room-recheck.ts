@@ -7,6 +7,7 @@ import type { DeadlineKind, TimerHeap } from '../internal/timer-heap.js'
 import { matchesToken } from '../revocation/revocation-store.js'
 import type { RevocationTarget } from '../revocation/revocation-store.js'
 import type { RoomEngine } from '../rooms/room-engine.js'
+import type { JwtClaims } from '../verifier/types.js'
 import { rejectSocket } from './live-session.js'
 import { tellNodes } from './revocation-fanout.js'
 import type { SessionIndex } from './session-index.js'
@@ -42,6 +43,11 @@ export interface RoomRecheck {
    * recovery makes a new socket object: without this, dropping the transport would escape it).
    */
   readonly restore: (socket: AnySocket) => void
+  /**
+   * True when a re-check (this node's or another's, learned lately) matching `claims` was made
+   * after `since` (ms): a session away since then may have been denied rooms meanwhile.
+   */
+  readonly recheckedSince: (claims: JwtClaims, since: number) => boolean
   /** Hears the other nodes' re-check messages of a namespace. */
   readonly listen: (nsp: AnyNamespace) => void
   readonly unlisten: (nsp: AnyNamespace) => void
@@ -167,11 +173,12 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
   const runLocal = async (message: Message, nsp?: AnyNamespace): Promise<void> => {
     const sockets = localSockets(message, nsp)
     const { refreshWithinMs } = message
-    if (refreshWithinMs !== undefined) {
-      const askedAt = now()
-      log(message, askedAt)
+    const askedAt = now()
+    // Every re-check is logged: one with a deadline for the sessions restored later, any for the
+    // packets a session away meanwhile must not be replayed (recovery.ts).
+    log(message, askedAt)
+    if (refreshWithinMs !== undefined)
       for (const socket of sockets) askForRefresh(socket, refreshWithinMs, askedAt)
-    }
     if (engine !== undefined) await Promise.all(sockets.map((socket) => engine.recheck(socket)))
   }
 
@@ -181,7 +188,17 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
     if (message !== undefined) void runLocal(message, this).catch(() => undefined)
   }
 
+  const matchesMessage = (claims: JwtClaims, message: Message): boolean =>
+    message.sub !== undefined
+      ? claims.sub === message.sub
+      : message.jti !== undefined && matchesToken(claims, message.iss, message.jti)
+
   return {
+    recheckedSince(claims, since) {
+      return logged.some(
+        ({ message, learnedAt }) => learnedAt > since && matchesMessage(claims, message),
+      )
+    },
     restore(socket) {
       if (!socket.recovered) return
       const mark = reauthMarkOf(socket) ?? {}
@@ -197,11 +214,7 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
       if (claims === undefined || typeof since !== 'number') return
       for (const { message, askedAt, learnedAt } of logged) {
         if (learnedAt < since || message.refreshWithinMs === undefined) continue
-        const matches =
-          message.sub !== undefined
-            ? claims.sub === message.sub
-            : message.jti !== undefined && matchesToken(claims, message.iss, message.jti)
-        if (matches) askForRefresh(socket, message.refreshWithinMs, askedAt)
+        if (matchesMessage(claims, message)) askForRefresh(socket, message.refreshWithinMs, askedAt)
       }
     },
     async recheck(target, options = {}) {

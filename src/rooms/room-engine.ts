@@ -70,8 +70,9 @@ const REMOVED = 'Your access to this room was withdrawn.'
 
 // The shape of a Socket.IO socket id (`base64id`: 15 random bytes, base64 with `-` and `_`). Such
 // a room is a socket's private channel (`io.to(id)`), and its session keeps the id across
-// connection-state recovery and may live on another node: no pattern (`{topic}`, `*`) or grant
-// opens it. A socket's own id is let through before this is asked.
+// connection-state recovery and may live on another node, where this node cannot see it: no
+// socket joins one by any path (a pattern such as `{topic}` or `*`, a grant, an app handler that
+// joins what it is asked). A socket's own id is let through before this is asked.
 const SOCKET_ID = /^[A-Za-z0-9_-]{20}$/
 
 function forbidden(room: string, message = DENIED): AuthError {
@@ -146,8 +147,8 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
           ? claims[grantsClaim]
           : undefined
         : undefined
-    // Another socket's id: an unlisted room whatever the patterns and grants say.
-    if (SOCKET_ID.test(room)) return source === 'client' ? false : unlistedRooms === 'allow'
+    // Another socket's id (or a name shaped like one): never, by any path.
+    if (SOCKET_ID.test(room)) return false
     const exact = literal.get(room)
     const matched: { rule: RoomRule; params: Readonly<Record<string, string>> }[] = []
     if (exact !== undefined) matched.push({ rule: exact, params: NO_PARAMS })
@@ -212,6 +213,8 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     return true
   }
   const pendingCount = (socket: AnySocket): number => pending.get(socket)?.size ?? 0
+  // A client's joins waiting for an async rule, by socket and room.
+  const clientJoins = new WeakMap<AnySocket, Map<string, Promise<boolean>>>()
 
   /**
    * Joins `room` once allowed; true/false at once when the rules answer sync, else a promise. An
@@ -306,10 +309,24 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
       if (socket.rooms.has(room)) return true
       // Its own room and those of others' ids are never a client's to pick.
       if (room === socket.id) return true
+      // The same room asked again while its rule runs: the same answer (a second check would
+      // take the first one's ticket and refuse it).
+      const asking = clientJoins.get(socket)?.get(room)
+      if (asking !== undefined) return asking
       if (socket.rooms.size - 1 + pendingCount(socket) >= maxRoomsPerSocket) return FULL
       const book = bookOf(socket)
       if (book === undefined) return false
-      return admit(socket, room, 'client', book)
+      const result = admit(socket, room, 'client', book)
+      if (typeof result === 'boolean') return result
+      let joins = clientJoins.get(socket)
+      if (joins === undefined)
+        clientJoins.set(socket, (joins = new Map<string, Promise<boolean>>()))
+      joins.set(room, result)
+      const done = (): void => {
+        if (joins.get(room) === result) joins.delete(room)
+      }
+      result.then(done, done)
+      return result
     })
   }
   function onLeave(this: AnySocket, payload: unknown, ack?: unknown): void {

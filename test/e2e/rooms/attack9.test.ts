@@ -36,6 +36,31 @@ describe("another socket's id is never a room a pattern or grant opens", () => {
     },
   )
 
+  // Third outside attack on rooms (F1): an app handler that joins what it is asked, under the
+  // default unlistedRooms ('allow'), joined another socket's id.
+  it("an app handler that joins what it is asked never joins another socket's id", async () => {
+    await using server = await roomServer(
+      { policy: { '{topic}': allow } },
+      {
+        setup: (io) => {
+          io.on('connection', (socket) => {
+            socket.on('subscribe', (topic: string, ack: () => void) => {
+              void Promise.resolve(socket.join(topic)).then(ack)
+            })
+          })
+        },
+      },
+    )
+    const victim = await user(server, { sub: 'victim' })
+    const mallory = await user(server, { sub: 'mallory' })
+    await mallory.client.timeout(3_000).emitWithAck('subscribe', victim.socket.id)
+    expect(mallory.socket.rooms.has(victim.socket.id)).toBe(false)
+    await provesAbsent(server.io, victim.socket.id, victim.client, mallory.client)
+    expect(server.failures).toContainEqual(
+      expect.objectContaining({ code: 'forbidden', room: victim.socket.id }),
+    )
+  })
+
   it("with unlistedRooms: 'deny', a server-side join of another socket's id does not happen", async () => {
     await using server = await roomServer({
       policy: { '{topic}': () => true },
@@ -104,5 +129,22 @@ describe('onFailure hears every refused room:join', () => {
         socketId: alice.socket.id,
       })),
     )
+  })
+
+  // Third outside attack on rooms (F3): joins of one room sent at once, under an async rule that
+  // allows, were acked forbidden (all but the last) and reported as refusals.
+  it('joins of one room sent at once, under an async rule that allows, are all acked ok', async () => {
+    await using server = await roomServer({
+      policy: {
+        'pub:{id}': () => new Promise<boolean>((resolve) => setTimeout(resolve, 20, true)),
+      },
+    })
+    const alice = await user(server, { sub: 'alice' })
+    const acks = await Promise.all(
+      [1, 2, 3, 4].map(() => ask(alice.client, 'room:join', { room: 'pub:same' })),
+    )
+    expect(acks).toEqual([1, 2, 3, 4].map(() => ({ ok: true })))
+    expect(alice.socket.rooms.has('pub:same')).toBe(true)
+    expect(server.failures).toEqual([])
   })
 })

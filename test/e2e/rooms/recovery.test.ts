@@ -72,4 +72,25 @@ describe('recovery under a room policy', () => {
     expect(server.failures).toEqual([{ code: 'forbidden', room: 'doc:1', socketId: socket.id }])
     await provesAbsent(server.io, 'doc:1', carol.client, client)
   })
+
+  // Ninth outside attack on rooms (F2): a packet sent while a recheck had denied the away
+  // session was replayed once the permission came back before the reconnect.
+  it('replays nothing sent while a recheck made during the absence denied the room', async () => {
+    const allowed = new Set(['alice', 'carol'])
+    await using server = await recoveringServer(allowed)
+    const carol = await user(server, { sub: 'carol' })
+    await carol.socket.join('doc:1')
+    const { client, socket, seen } = await dropAndRecover(server, () => {
+      allowed.delete('alice')
+      void server.guard.recheck({ sub: 'alice' })
+      server.io.to('doc:1').emit('msg', 'sent while denied')
+      allowed.add('alice')
+      void server.guard.recheck({ sub: 'alice' })
+    })
+    expect(client.recovered).toBe(true)
+    expect(seen.filter((e) => e.event === 'msg')).toEqual([])
+    // Allowed again: the room itself is kept, and what is sent from now on arrives.
+    expect(socket.rooms.has('doc:1')).toBe(true)
+    await provesPresent(server.io, 'doc:1', client)
+  })
 })
