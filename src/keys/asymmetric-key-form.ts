@@ -5,17 +5,21 @@
 //
 // Public keys travel in many wrappings (a JWK set's text, hex or base64 of DER or of JWK JSON,
 // an OpenSSH line or blob, UTF-16 or UTF-32 text, a bare RSA modulus, code that spells the key
-// out as string literals or `0x` bytes, escapes of JSON, .NET or HTML, compression), so the
-// material is unwrapped layer by layer: text is trimmed of a BOM and whitespace, then read as
-// PEM, OpenSSH, JSON, XML key values or DER, then decodings and normalisations of it (hex,
-// base64 at any alignment, URL encoding, `\uXXXX` and HTML escapes undone, string literals
-// gathered, decompression) are read the same way, to a bounded depth. Every layer either finds a
-// key node:crypto parses or a marker a random secret never holds (armour, `kty`, `<RSAKeyValue>`),
-// so random secrets are not refused; the cost is bounded by the depth, the run and literal caps,
-// a cheap DER plausibility check before node:crypto is asked, and not reading the same bytes twice.
+// out as string literals or `0x` bytes, DER as languages' byte printers print it (number lists,
+// escaped strings, a latin1 string), escapes of JSON, .NET or HTML, compression, `openssl -text`
+// output), so the material is unwrapped layer by layer: text is trimmed of a BOM and whitespace,
+// then read as PEM, OpenSSH, JSON, XML key values or DER, then decodings and normalisations of it
+// (hex, base64 at any alignment or with `+` as spaces, URL encoding, `\uXXXX` and HTML escapes
+// undone, string literals gathered, number lists and escaped strings read as bytes, text read as
+// latin1, decompression) are read the same way, to a bounded depth. Every layer either finds a
+// key node:crypto parses or a marker a random secret never holds (armour, `kty`, `<RSAKeyValue>`,
+// a key algorithm's OID where a DER key starts, `Public-Key: (2048 bit)`), so random secrets are
+// not refused; the cost is bounded by the depth, the run and literal caps, a cheap DER
+// plausibility check before node:crypto is asked, and not reading the same bytes twice.
 //
 // Not recognised (the limit, docs/security.md item 1): base32, ascii85, EBCDIC, hex dumps (`xxd`,
-// `od`), password-protected containers (JKS, PKCS#12 with a password), and raw key components.
+// `od`), quoted-printable, DER read as a (lossy) UTF-8 string, password-protected containers
+// (JKS, PKCS#12 with a password), and raw key components.
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto'
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib'
 
@@ -67,11 +71,50 @@ const LITERAL_ESCAPES = /\\[nr]|\\(?=\/)|\\\r?\n|[\u200B-\u200D\u2060\uFEFF]|\s/
 const BASE64_LINE_SEPARATORS = /\\+[nrt]|<br\s*\/?>|[^A-Za-z0-9+/=_-]+/gi
 // Less than this, once separators are out, holds no key (an Ed25519 SPKI is 60 characters).
 const MIN_BASE64_KEY = 56
-// A list of byte values (`[48,130,...]`, `48, 130, ...`, Buffer's toJSON) or escaped bytes
-// (`\x30\x82`, octal `\060\202`, a Python bytes repr).
-const BYTE_LIST = /^(?:\d{1,3}\s*,\s*){20,}\d{1,3}$/
-const HEX_ESCAPES = /(?:\\x[0-9a-fA-F]{2}){20,}/
-const OCTAL_ESCAPES = /(?:\\[0-7]{3}){20,}/
+// Numbers as languages' byte printers write them (`[48, -126, 1]`, `[48 130 1]`, `0x30`, Rust's
+// `{:x?}` and Node's `<Buffer 30 82 01>` in hex without `0x`), whatever code or text is around
+// them: whole words only, so `uint8` or `Uint8Array` are no numbers.
+const NUMBER_TOKEN = /-?\b(?:0[xX][0-9a-fA-F]+|[0-9a-fA-F]+)\b/g
+const DECIMAL_TOKEN = /^-?\d+$/
+const PREFIXED_HEX_TOKEN = /^-?0[xX]([0-9a-fA-F]+)$/
+const BARE_HEX_TOKEN = /^-?([0-9a-fA-F]{1,2})$/
+// Escaped bytes in a string (`\x82`, octal `\202`, `\u0082`), as Python's bytes repr, Ruby's
+// inspect, a C string or JSON write them, printable characters left as they are between them.
+const BYTE_ESCAPE = /\\(?:x[0-9a-fA-F]{1,2}|[0-7]{1,3}|u00[0-9a-fA-F]{2})/g
+const MIN_BYTE_ESCAPES = 8
+// A UTF-16 code unit past U+00FF: text that is no latin1 string.
+const BEYOND_LATIN1 = /[\u0100-\uffff]/
+// The quotes (and call) around an escaped string: `b'…'`, `"…"`, `bytearray(b'…')`.
+const QUOTED_STRING = /^[\w.]*\(?\s*[bB]?(["'])([\s\S]*)\1\s*\)?;?$/
+const STRING_ESCAPE = /\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{4}|[0-7]{1,3}|[\s\S])/g
+const SHORT_ESCAPES: Record<string, string> = {
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  e: '\x1b',
+}
+// The DER of a key's AlgorithmIdentifier OID: rsaEncryption, RSASSA-PSS, id-ecPublicKey,
+// Ed25519, Ed448, X25519, X448, DSA. Right after a SEQUENCE header (and a PKCS#8 version) at the
+// start, it marks a key even when the DER is cut short (Node's inspect prints 50 bytes of it).
+const KEY_ALGORITHM_OIDS = [
+  '06092a864886f70d010101',
+  '06092a864886f70d01010a',
+  '06072a8648ce3d0201',
+  '06032b6570',
+  '06032b6571',
+  '06032b656e',
+  '06032b656f',
+  '06072a8648ce380401',
+].map((hex) => Buffer.from(hex, 'hex'))
+const MARKER_SCAN_BYTES = 32
+// `openssl pkey -text` and `openssl rsa -text` output: `Public-Key: (2048 bit)`,
+// `ED25519 Public-Key:`, or a modulus in colon-separated hex followed by an exponent.
+const OPENSSL_KEY_TEXT =
+  /\b(?:Public|Private)-Key:\s*\(\d+ bit|\b(?:ED|X)(?:25519|448) (?:Public|Private)-Key:|\bmodulus:\s+(?:[0-9a-f]{2}:){8}[\s\S]*\bexponent:/i
 // At most this many runs are read from one text (a secret is one value, not a document).
 const MAX_RUNS = 8
 // gzip's magic bytes, and the most a gzipped secret may inflate to.
@@ -117,9 +160,7 @@ const NAMED_ENTITIES: Record<string, string> = {
 // C's adjacent literals). At most this many are gathered from one text.
 const STRING_LITERAL = /"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`((?:[^`\\]|\\.)*)`/g
 const MAX_LITERALS = 1024
-// Bytes written as `0x..` literals (C, Go, Rust, Java with `(byte)` casts, `0X` too), any
-// separators between them.
-const HEX_LITERAL = /\b0[xX]([0-9a-fA-F]{1,2})\b/g
+// The fewest numbers in a row read as bytes.
 const MIN_LISTED_BYTES = 20
 // Percent-encoding (a secret pasted from a URL or a form body): `%` and two hex digits.
 const PERCENT_ESCAPE = /%[0-9a-fA-F]{2}/
@@ -187,6 +228,39 @@ function derFormAt(der: Buffer): string | undefined {
   )
     return 'a DER private key'
   return undefined
+}
+
+/** The length of the DER length field at `bytes[at]`, or 0 when there is none (1 to 3 bytes). */
+function derLengthSize(bytes: Buffer, at: number): number {
+  const first = bytes[at]
+  if (first === undefined) return 0
+  if (first < 0x80) return 1
+  const count = first & 0x7f
+  return count >= 1 && count <= 3 ? 1 + count : 0
+}
+
+/**
+ * True when `bytes` hold, among their first bytes, a SEQUENCE header, a PKCS#8 version or not,
+ * then an AlgorithmIdentifier SEQUENCE starting with a key algorithm's OID: the start of an SPKI
+ * or PKCS#8 key, even cut short. Random bytes hold no 5-to-11-byte OID at such a place.
+ */
+function startsAsDerKey(bytes: Buffer): boolean {
+  const end = Math.min(bytes.length, MARKER_SCAN_BYTES)
+  for (let i = 0; i < end; i++) {
+    if (bytes[i] !== DER_SEQUENCE) continue
+    const outer = derLengthSize(bytes, i + 1)
+    if (outer === 0) continue
+    let at = i + 1 + outer
+    // PKCS#8's version, INTEGER 0 or 1.
+    if (bytes[at] === DER_INTEGER && bytes[at + 1] === 1 && (bytes[at + 2] ?? 2) <= 1) at += 3
+    if (bytes[at] !== DER_SEQUENCE) continue
+    const inner = derLengthSize(bytes, at + 1)
+    if (inner === 0) continue
+    at += 1 + inner
+    if (KEY_ALGORITHM_OIDS.some((oid) => bytes.subarray(at, at + oid.length).equals(oid)))
+      return true
+  }
+  return false
 }
 
 function isJwkLike(value: unknown): boolean {
@@ -416,10 +490,89 @@ function wrappedForm(text: string, depth: number): string | undefined {
   return undefined
 }
 
+/** The longest run of consecutive entries of `values` that are defined, when it has 20 or more. */
+function longestRun(values: (number | undefined)[]): Buffer | undefined {
+  let best: [number, number] = [0, 0]
+  let start = 0
+  for (let i = 0; i <= values.length; i++) {
+    if (i < values.length && values[i] !== undefined) continue
+    if (i - start > best[1] - best[0]) best = [start, i]
+    start = i + 1
+  }
+  if (best[1] - best[0] < MIN_LISTED_BYTES) return undefined
+  return Buffer.from(values.slice(best[0], best[1]) as number[])
+}
+
+/** `value` as a byte when it is one: -128 to 255, negatives (Java's signed bytes) plus 256. */
+function asByte(value: number): number | undefined {
+  return value >= -128 && value <= 255 ? (value + 256) % 256 : undefined
+}
+
+/**
+ * The bytes a printed list of numbers in `text` may be: the longest run of consecutive numbers
+ * that are all bytes (decimal, signed, `0x..`), read as decimal and, when every one is one or two
+ * hex digits, as hex (Rust's `{:x?}`, Node's `<Buffer 30 82 …>`); and the values of index–value
+ * pairs counting up from 0 or 1 (`{"0":48,"1":130}`, PHP's `1 => 48`), indexes past 255 too.
+ */
+function listedBytes(text: string): Buffer[] {
+  const tokens = text.match(NUMBER_TOKEN)
+  if (tokens === null || tokens.length < MIN_LISTED_BYTES) return []
+  const numbers = tokens.map((token) => {
+    if (DECIMAL_TOKEN.test(token)) return parseInt(token, 10)
+    const hex = PREFIXED_HEX_TOKEN.exec(token)?.[1]
+    if (hex === undefined) return undefined
+    const value = parseInt(hex, 16)
+    return token.startsWith('-') ? -value : value
+  })
+  const decimal = numbers.map((value) => (value === undefined ? undefined : asByte(value)))
+  const hex = tokens.map((token) => {
+    const digits = BARE_HEX_TOKEN.exec(token)?.[1] ?? PREFIXED_HEX_TOKEN.exec(token)?.[1]
+    return digits === undefined || digits.length > 2 ? undefined : parseInt(digits, 16)
+  })
+  const lists = [longestRun(decimal), longestRun(hex), indexedBytes(numbers)]
+  const unique = new Map<string, Buffer>()
+  for (const list of lists) if (list !== undefined) unique.set(list.toString('latin1'), list)
+  return [...unique.values()]
+}
+
+/** The values of index–value pairs in `numbers` counting up from 0 or 1, when 20 or more. */
+function indexedBytes(numbers: (number | undefined)[]): Buffer | undefined {
+  for (let i = 0; i + 2 * MIN_LISTED_BYTES <= numbers.length; i++) {
+    const first = numbers[i]
+    if (first !== 0 && first !== 1) continue
+    const bytes: number[] = []
+    for (let j = i; j + 1 < numbers.length && numbers[j] === first + bytes.length; j += 2) {
+      const value = numbers[j + 1]
+      if (value === undefined || value < 0 || value > 255) break
+      bytes.push(value)
+    }
+    if (bytes.length >= MIN_LISTED_BYTES) return Buffer.from(bytes)
+  }
+  return undefined
+}
+
+/**
+ * The bytes of an escaped string in `text` (Python's bytes repr, Ruby's inspect, a C string, a
+ * JSON string of a latin1 string): several `\x..`, octal or `\u00..` escapes, printable characters
+ * between them, quotes and a call (`b'…'`, `bytearray(b'…')`) around them or not.
+ */
+function escapedBytes(text: string): Buffer | undefined {
+  if ((text.match(BYTE_ESCAPE)?.length ?? 0) < MIN_BYTE_ESCAPES) return undefined
+  const content = QUOTED_STRING.exec(text)?.[2] ?? text
+  const unescaped = content.replace(STRING_ESCAPE, (_, escape: string) => {
+    const kind = escape.charAt(0)
+    if (escape.length > 1 && kind === 'x') return String.fromCharCode(parseInt(escape.slice(1), 16))
+    if (escape.length > 1 && kind === 'u') return String.fromCharCode(parseInt(escape.slice(1), 16))
+    if (/^[0-7]/.test(escape)) return String.fromCharCode(parseInt(escape, 8) & 0xff)
+    return SHORT_ESCAPES[escape] ?? escape
+  })
+  return BEYOND_LATIN1.test(unescaped) ? undefined : Buffer.from(unescaped, 'latin1')
+}
+
 /**
  * What a key is in `text` once the mangling of configuration files is undone: PEM-like armour with
  * the wrong dashes; a base64 body with escaped line breaks, slashes, continuations or zero-width
- * characters in it; byte values listed in decimal, or escaped as `\x..` or octal.
+ * characters in it; byte values printed as a list of numbers, or as an escaped string.
  */
 function mangledForm(text: string, depth: number): string | undefined {
   if (ARMOUR_LIKE.test(text)) return 'PEM-like armour'
@@ -434,35 +587,27 @@ function mangledForm(text: string, depth: number): string | undefined {
     const decoded = formOf(Buffer.from(bare, 'base64'), depth + 1) ?? misalignedBase64Form(bare)
     if (decoded !== undefined) return `${decoded} (base64 lines with separators between them)`
   }
-  const list = text.replace(/^[[{]?(?:"type"\s*:\s*"Buffer"\s*,\s*"data"\s*:\s*\[)?|[\]}]*$/g, '')
-  if (BYTE_LIST.test(list.trim())) {
-    const bytes = list.split(',').map((value) => Number(value.trim()))
-    if (bytes.every((value) => value <= 255)) {
-      const decoded = formOf(Buffer.from(bytes), depth + 1)
-      if (decoded !== undefined) return `${decoded} as a list of bytes`
-    }
-  }
-  if (/0[xX]/.test(text)) {
-    const values = [...text.matchAll(HEX_LITERAL)].map((match) => parseInt(match[1] ?? '', 16))
-    if (values.length >= MIN_LISTED_BYTES) {
-      const decoded = formOf(Buffer.from(values), depth + 1)
-      if (decoded !== undefined) return `${decoded} as 0x byte literals`
-    }
-  }
-  const escaped = HEX_ESCAPES.exec(text)?.[0] ?? OCTAL_ESCAPES.exec(text)?.[0]
-  if (escaped !== undefined) {
-    const bytes = escaped.startsWith('\\x')
-      ? Buffer.from(escaped.replace(/\\x/g, ''), 'hex')
-      : Buffer.from(
-          escaped
-            .split('\\')
-            .slice(1)
-            .map((octal) => parseInt(octal, 8)),
-        )
+  for (const bytes of listedBytes(text)) {
     const decoded = formOf(bytes, depth + 1)
-    if (decoded !== undefined) return `${decoded} as escaped bytes`
+    if (decoded !== undefined) return `${decoded} as a list of bytes`
+  }
+  const unescaped = escapedBytes(text)
+  if (unescaped !== undefined) {
+    const decoded = formOf(unescaped, depth + 1)
+    if (decoded !== undefined) return `${decoded} as an escaped byte string`
   }
   return undefined
+}
+
+/**
+ * What a key is in `buffer` read as UTF-8 text whose characters are all U+00FF or under, some over
+ * U+007F: bytes a program read as a latin1 (`binary`) string before it was written out as UTF-8.
+ */
+function latin1Form(buffer: Buffer, depth: number): string | undefined {
+  const raw = buffer.toString('utf8')
+  if (!/[\x80-\xff]/.test(raw) || BEYOND_LATIN1.test(raw)) return undefined
+  const decoded = formOf(Buffer.from(raw, 'latin1'), depth + 1)
+  return decoded === undefined ? undefined : `${decoded} read as a latin1 string`
 }
 
 function isRsaModulus(bytes: Buffer): boolean {
@@ -506,9 +651,13 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
   if (json !== undefined) return json
   if (JWK_TEXT.test(text)) return 'text holding a JWK'
   if (XML_KEY_VALUE.test(text)) return 'an XML key value (.NET or XML-DSig)'
+  if (OPENSSL_KEY_TEXT.test(text)) return 'openssl -text output of a key'
   const der = derForm(buffer)
   if (der !== undefined) return der
+  if (startsAsDerKey(buffer)) return 'the start of a DER key (its algorithm identifier)'
   if (depth >= MAX_DEPTH || text.length < 16) return undefined
+  const latin1Text = latin1Form(buffer, depth)
+  if (latin1Text !== undefined) return latin1Text
   const compressed = compressedForm(buffer, latin1, depth)
   if (compressed !== undefined) return compressed
   const wrapped = wrappedForm(text, depth)
@@ -532,6 +681,14 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
     const bytes = Buffer.from(text, 'base64')
     const decoded = formOf(bytes, depth + 1) ?? misalignedBase64Form(text.replace(/\s/g, ''))
     if (decoded !== undefined) return `${decoded} in base64`
+    // A URL-decoded value turns `+` into spaces.
+    if (text.includes(' ') && !text.includes('+')) {
+      const plus = text.replace(/ /g, '+')
+      const restored =
+        formOf(Buffer.from(plus, 'base64'), depth + 1) ??
+        misalignedBase64Form(plus.replace(/\s/g, ''))
+      if (restored !== undefined) return `${restored} in base64 with + as spaces`
+    }
     if (BASE64URL_TEXT.test(text) && !HEX_TEXT.test(text) && isRsaModulus(bytes))
       return 'an RSA modulus in base64url'
   }
@@ -553,18 +710,28 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
  * first four characters of a run: a word line or dashless armour before the body), URL encoding,
  * `\uXXXX` escapes (.NET's `\u002B`, or every character escaped), HTML/XML character references,
  * string literals (a JSON array of PEM lines, literals concatenated in JS, Java, C#, Python or C),
- * `0x..` byte literals (C, Go, Rust, Java casts), decimal byte lists or `\x`/octal escapes,
- * gzip, zlib, raw deflate or brotli, stacked up to six layers deep in any order, or as a base64
- * run or separated hex inside other text (quotes, `export NAME=`, a comment, a `data:` URI); or
- * base64url text alone that decodes to 256 to 2048 bytes with the top bit and the lowest bit set
- * (a bare RSA modulus, a JWK's `n`).
+ * `0x..` byte literals (C, Go, Rust, Java casts), number lists as byte printers write them (the
+ * longest run of 20 or more byte values, signed or unsigned, commas or spaces, any code around
+ * them: Java's `Arrays.toString`, Go's `fmt.Println`, `bytes([…])`, `vec![…]`, `<<…>>`, numpy,
+ * Node's `Uint8Array(294) […]`; the same run as bare hex: Rust's `{:x?}`, `<Buffer 30 82 …>`;
+ * index–value pairs: `{"0":48,…}`, PHP's `1 => 48`), escaped strings (Python's `b'0\x82…'`,
+ * Ruby's inspect, C strings with octal escapes, printable characters between the escapes), text
+ * whose characters are all U+00FF or under read as latin1 bytes, gzip, zlib, raw deflate or
+ * brotli, base64 with `+` turned into spaces, stacked up to six layers deep in any order, or as a
+ * base64 run or separated hex inside other text (quotes, `export NAME=`, a comment, a `data:`
+ * URI); bytes that start as a DER SPKI or PKCS#8 key does, cut short or not (a SEQUENCE, then an
+ * AlgorithmIdentifier with the OID of RSA, RSA-PSS, EC, Ed25519, Ed448, X25519, X448 or DSA, among
+ * the first 32 bytes: Node's inspect prints 50 bytes of a Buffer); `openssl -text` output of a key
+ * (`Public-Key: (N bit)`, `ED25519 Public-Key:`, a hex modulus and an exponent); or base64url
+ * text alone that decodes to 256 to 2048 bytes with the top bit and the lowest bit set (a bare
+ * RSA modulus, a JWK's `n`).
  *
  * Raw key components in other encodings (a modulus in hex, base64 or bytes, an EC/Ed25519
  * coordinate, a raw EC point) are NOT recognised: they cannot be told from random secrets of the
  * same length, and refusing them would refuse real secrets (docs/security.md, item 1). Neither
- * are base32, ascii85, EBCDIC, hex dumps or password-protected containers: the detector is a net
- * for mistakes; the defence is explicit `algorithms` and public keys only in `publicKey`, `jwks`
- * or `jwksUri`.
+ * are base32, ascii85, EBCDIC, hex dumps, quoted-printable, DER read as a lossy UTF-8 string or
+ * password-protected containers: the detector is a net for mistakes; the defence is explicit
+ * `algorithms` and public keys only in `publicKey`, `jwks` or `jwksUri`.
  */
 export function asymmetricKeyForm(bytes: Uint8Array): string | undefined {
   seen = new Map()

@@ -2,6 +2,7 @@
 // token with it; a verifier that took the key as an HS256 secret accepts the forgery. Every form
 // of asymmetric key material is refused as a secret, at creation for configured secrets and with
 // a coded error for secrets looked up per token (getKey, the drop-in's secret function).
+import { inspect } from 'node:util'
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import {
   X509Certificate,
@@ -359,6 +360,94 @@ const ATTACK9_FORMS: [string, Material][] = [
   ['an EC PEM body joined by a twice-escaped \\n', ecBody.join('\\\\n')],
 ]
 
+// The tenth outside attack: DER as languages' byte printers print it (signed or unsigned
+// decimals, with or without commas, wrapped in code; hex without `0x`; Node's inspect, cut short
+// after 50 or 100 bytes; Python's, Ruby's and C's escaped strings), DER read as a latin1 string,
+// base64 with `+` turned into spaces, and `openssl pkey -pubin -text` output.
+const ecDer = pairs.EC.publicKey.export({ type: 'spki', format: 'der' })
+const edDer = pairs.Ed25519.publicKey.export({ type: 'spki', format: 'der' })
+const signed = (der: Buffer): number[] => [...der].map((b) => (b > 127 ? b - 256 : b))
+const escapedBytes = (der: Buffer, quote: string, escape: (b: number) => string): string =>
+  [...der]
+    .map((b) => {
+      if (b === 0x5c) return '\\\\'
+      if (b === quote.charCodeAt(0)) return `\\${quote}`
+      if (b === 9) return '\\t'
+      if (b === 10) return '\\n'
+      if (b === 13) return '\\r'
+      return b >= 32 && b < 127 ? String.fromCharCode(b) : escape(b)
+    })
+    .join('')
+const pyEscape = (b: number): string => `\\x${b.toString(16).padStart(2, '0')}`
+const pyRepr = (der: Buffer): string => `b'${escapedBytes(der, "'", pyEscape)}'`
+const rubyInspect = (der: Buffer): string =>
+  `"${escapedBytes(der, '"', (b) => `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`)}"`
+const cOctal = (der: Buffer): string =>
+  `"${escapedBytes(der, '"', (b) => `\\${b.toString(8).padStart(3, '0')}`)}"`
+const opensslRsaText = (): string => {
+  const n = Buffer.concat([Buffer.alloc(1), Buffer.from(rsaJwk.n ?? '', 'base64url')])
+  const hex = [...n].map((b) => b.toString(16).padStart(2, '0'))
+  const lines: string[] = []
+  for (let i = 0; i < hex.length; i += 15) lines.push(`    ${hex.slice(i, i + 15).join(':')}:`)
+  return `Public-Key: (2048 bit)\nModulus:\n${lines.join('\n').replace(/:$/, '')}\nExponent: 65537 (0x10001)\n`
+}
+const ATTACK10_FORMS: [string, Material][] = [
+  ['SPKI DER as Java Arrays.toString (signed)', `[${signed(spkiDer).join(', ')}]`],
+  ['an EC SPKI DER as Kotlin contentToString (signed)', `[${signed(ecDer).join(', ')}]`],
+  ['SPKI DER as a Java new byte[] {…} (signed)', `new byte[] {${signed(spkiDer).join(', ')}}`],
+  ['SPKI DER as Go fmt.Println', `[${[...spkiDer].join(' ')}]`],
+  ['an Ed25519 SPKI DER as Go fmt.Println', `[${[...edDer].join(' ')}]`],
+  ['SPKI DER as Go fmt.Println of []int8', `[${signed(spkiDer).join(' ')}]`],
+  ['SPKI DER as a Go []byte{…} in decimal', `[]byte{${[...spkiDer].join(', ')}}`],
+  ['SPKI DER as Python bytes([…])', `bytes([${[...spkiDer].join(', ')}])`],
+  ['SPKI DER as Node Buffer.from([…])', `Buffer.from([${[...spkiDer].join(', ')}])`],
+  ['SPKI DER as a Rust vec![…]', `vec![${[...spkiDer].join(', ')}]`],
+  ['SPKI DER as an Erlang binary <<…>>', `<<${[...spkiDer].join(',')}>>`],
+  ['SPKI DER as a PHP array(…)', `array(${[...spkiDer].join(', ')})`],
+  [
+    'SPKI DER as PHP var_export(unpack("C*"))',
+    `array (\n${[...spkiDer].map((b, i) => `  ${i + 1} => ${b},`).join('\n')}\n)`,
+  ],
+  ['SPKI DER as a numpy array', `array([${[...spkiDer].join(', ')}], dtype=uint8)`],
+  [
+    'SPKI DER as Node util.inspect(Uint8Array), all of it',
+    inspect(new Uint8Array(spkiDer), { maxArrayLength: null }),
+  ],
+  ['SPKI DER as Node util.inspect(Uint8Array), cut at 100', inspect(new Uint8Array(spkiDer))],
+  ['SPKI DER as JSON.stringify(Uint8Array)', JSON.stringify(new Uint8Array(spkiDer))],
+  ['an EC SPKI DER as JSON.stringify(Uint8Array)', JSON.stringify(new Uint8Array(ecDer))],
+  ['SPKI DER as Rust {:x?}', `[${[...spkiDer].map((b) => b.toString(16)).join(', ')}]`],
+  [
+    'SPKI DER as Rust {:02X?}',
+    `[${[...spkiDer].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(', ')}]`,
+  ],
+  ['SPKI DER as Node util.inspect(Buffer) (cut at 50 bytes)', inspect(spkiDer)],
+  ['an EC SPKI DER as Node util.inspect(Buffer) (cut at 50)', inspect(ecDer)],
+  ['an Ed25519 SPKI DER as Node util.inspect(Buffer)', inspect(edDer)],
+  ['SPKI DER as Node util.inspect(Buffer), all of it', inspect(spkiDer, { maxArrayLength: null })],
+  ['SPKI DER as a Python bytes repr', pyRepr(spkiDer)],
+  ['an EC SPKI DER as a Python bytes repr', pyRepr(ecDer)],
+  ['an Ed25519 SPKI DER as a Python bytes repr', pyRepr(edDer)],
+  ['SPKI DER as a Python bytearray repr', `bytearray(${pyRepr(spkiDer)})`],
+  ['SPKI DER as a Ruby String#inspect', rubyInspect(spkiDer)],
+  ['SPKI DER as a C string with octal escapes', cOctal(spkiDer)],
+  ['SPKI DER read as a latin1 string', spkiDer.toString('latin1')],
+  ['an EC SPKI DER read as a binary string', ecDer.toString('binary')],
+  ['an Ed25519 SPKI DER read as a latin1 string', edDer.toString('latin1')],
+  ['SPKI DER read as a latin1 string, JSON-encoded', JSON.stringify(spkiDer.toString('latin1'))],
+  ['SPKI DER in base64 with + as spaces (URL-decoded)', spkiB64.replace(/\+/g, ' ')],
+  ['a PEM body with + as spaces', rsaBody.join('\n').replace(/\+/g, ' ')],
+  ['openssl pkey -pubin -text output (RSA)', opensslRsaText()],
+  [
+    'openssl -text output (EC)',
+    `Public-Key: (256 bit)\npub:\n    04:${[...ecDer.subarray(27)].map((b) => b.toString(16).padStart(2, '0')).join(':')}\nASN1 OID: prime256v1\nNIST CURVE: P-256\n`,
+  ],
+  [
+    'openssl -text output (Ed25519)',
+    `ED25519 Public-Key:\npub:\n    ${[...edDer.subarray(12)].map((b) => b.toString(16).padStart(2, '0')).join(':')}\n`,
+  ],
+]
+
 const FORMS: [string, Material][] = [
   ...Object.entries(pairs).flatMap(([name, pair]) => encodings(name, pair)),
   ...TEXT_FORMS,
@@ -368,6 +457,7 @@ const FORMS: [string, Material][] = [
   ...MANGLED_FORMS,
   ...ATTACK7_FORMS,
   ...ATTACK9_FORMS,
+  ...ATTACK10_FORMS,
   ...SECRET_KEY_OBJECTS,
   ['X.509 certificate PEM string', CERTIFICATE_PEM],
   ['X.509 certificate DER bytes', CERTIFICATE_DER],

@@ -246,6 +246,44 @@ describe('importSecret and asymmetric key material', () => {
     }
   })
 
+  it('never mistakes random secrets printed as number lists, escaped strings or latin1 text for key material', () => {
+    const printable = (b: number): string =>
+      b >= 32 && b < 127 && b !== 39 && b !== 92 ? String.fromCharCode(b) : `\\x${b.toString(16)}`
+    for (let i = 0; i < 300; i++) {
+      const bytes = randomBytes(32 + (i % 97))
+      const dec = [...bytes]
+      const signed = dec.map((b) => (b > 127 ? b - 256 : b))
+      const shapes = [
+        `[${signed.join(', ')}]`,
+        `[${dec.join(' ')}]`,
+        `new byte[] {${signed.join(', ')}}`,
+        `<<${dec.join(',')}>>`,
+        `Uint8Array(${dec.length}) [ ${dec.join(', ')} ]`,
+        JSON.stringify(Object.fromEntries(dec.map((b, j) => [j, b]))),
+        `array (\n${dec.map((b, j) => `  ${j + 1} => ${b},`).join('\n')}\n)`,
+        `[${dec.map((b) => b.toString(16)).join(', ')}]`,
+        `<Buffer ${dec.map((b) => b.toString(16).padStart(2, '0')).join(' ')}>`,
+        `b'${dec.map(printable).join('')}'`,
+        `"${dec.map((b) => (b >= 32 && b < 127 && b !== 34 && b !== 92 ? String.fromCharCode(b) : `\\${b.toString(8).padStart(3, '0')}`)).join('')}"`,
+        bytes.toString('latin1'),
+        Buffer.from(bytes.toString('latin1'), 'utf8'),
+        bytes.toString('base64').replace(/\+/g, ' '),
+        // Random printable text with backslashes and numbers in it.
+        [...randomBytes(80)].map((b) => '\\x0123456789 ,abcdefnrt"\''.charAt(b % 25)).join(''),
+        `Modulus: ${bytes.toString('hex')} Exponent: 3`,
+      ]
+      for (const secret of shapes)
+        expect(importSecret(secret, ctx(['HS256'], 'secret')).kind).toBe('secret')
+    }
+  })
+
+  it('never takes random bytes for the start of a DER key (the algorithm marker)', () => {
+    for (let i = 0; i < 3000; i++) {
+      const bytes = randomBytes(32 + (i % 97))
+      expect(importSecret(bytes, ctx(['HS256'], 'secret')).kind).toBe('secret')
+    }
+  })
+
   it('never mistakes long random secrets in base64 or hex (up to 512 bytes) for an RSA modulus', () => {
     for (let i = 0; i < 200; i++) {
       const bytes = randomBytes(256 + (i % 257))
