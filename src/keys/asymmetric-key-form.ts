@@ -17,7 +17,7 @@
 // not refused; the cost is bounded by the depth, the run and literal caps, a cheap DER
 // plausibility check before node:crypto is asked, and not reading the same bytes twice.
 //
-// Not recognised (the limit, docs/security.md item 1): base32, ascii85, EBCDIC, hex dumps (`xxd`,
+// Not recognised (the limit, docs/security.md item 1): base32, ascii85, uuencode, EBCDIC, full-width characters, hex dumps (`xxd`,
 // `od`), quoted-printable, DER read as a (lossy) UTF-8 string, password-protected containers
 // (JKS, PKCS#12 with a password), and raw key components.
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto'
@@ -729,7 +729,7 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
  * Raw key components in other encodings (a modulus in hex, base64 or bytes, an EC/Ed25519
  * coordinate, a raw EC point) are NOT recognised: they cannot be told from random secrets of the
  * same length, and refusing them would refuse real secrets (docs/security.md, item 1). Neither
- * are base32, ascii85, EBCDIC, hex dumps, quoted-printable, DER read as a lossy UTF-8 string or
+ * are base32, ascii85, uuencode, EBCDIC, full-width characters, hex dumps, quoted-printable, DER read as a lossy UTF-8 string or
  * password-protected containers: the detector is a net for mistakes; the defence is explicit
  * `algorithms` and public keys only in `publicKey`, `jwks` or `jwksUri`.
  */
