@@ -115,6 +115,20 @@ const MARKER_SCAN_BYTES = 32
 // `ED25519 Public-Key:`, or a modulus in colon-separated hex followed by an exponent.
 const OPENSSL_KEY_TEXT =
   /\b(?:Public|Private)-Key:\s*\(\d+ bit|\b(?:ED|X)(?:25519|448) (?:Public|Private)-Key:|\bmodulus:\s+(?:[0-9a-f]{2}:){8}[\s\S]*\bexponent:/i
+// Key objects as languages print them: Java's `RSAPublicKey.toString()`, Go's `%v` of an
+// `*rsa.PublicKey`, Python cryptography's public numbers.
+const PRINTED_KEY_OBJECT =
+  /\bSun (?:RSA|EC) public key\b|\bpublic exponent:\s*\d|&\{N:\d{64,} E:\d+\}|<(?:RSA|EllipticCurve)PublicNumbers\(/
+// Runs of hex long enough to hold a key, anywhere in the text (`JWT_SECRET=…`, `secret: …`,
+// Postgres's `\x…`, `0x…`, a prefix such as `hex:`, quotes, a trailing `;`).
+const HEX_RUN = /[0-9a-fA-F]{40,}/g
+// Windows-1252's characters for the bytes 0x80 to 0x9f (five are unassigned and stay as is):
+// a DER key read as text by a Windows default charset.
+const CP1252_HIGH =
+  '\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178'
+// Windows key blobs: CNG's `RSA1`/`ECK1`… magic first, or a CSP `PUBLICKEYBLOB` header (type 6,
+// version 2) before `RSA1`. A random secret does not start so, with a plausible key size after.
+const CNG_EC_MAGIC = /^EC[KS][1-6]$/
 // At most this many runs are read from one text (a secret is one value, not a document).
 const MAX_RUNS = 8
 // gzip's magic bytes, and the most a gzipped secret may inflate to.
@@ -244,6 +258,19 @@ function derLengthSize(bytes: Buffer, at: number): number {
  * then an AlgorithmIdentifier SEQUENCE starting with a key algorithm's OID: the start of an SPKI
  * or PKCS#8 key, even cut short. Random bytes hold no 5-to-11-byte OID at such a place.
  */
+/** True when `bytes` are a Windows key blob (CNG or CSP), by their magic and key size. */
+function isWindowsKeyBlob(bytes: Buffer): boolean {
+  if (bytes.length < 16) return false
+  const rsaAt = bytes[0] === 6 && bytes[1] === 2 && bytes[2] === 0 && bytes[3] === 0 ? 8 : 0
+  if (bytes.toString('latin1', rsaAt, rsaAt + 4) === 'RSA1') {
+    const bits = bytes.readUInt32LE(rsaAt + 4)
+    return bits >= 512 && bits <= 16384
+  }
+  if (CNG_EC_MAGIC.test(bytes.toString('latin1', 0, 4)))
+    return [32, 48, 66].includes(bytes.readUInt32LE(4))
+  return false
+}
+
 function startsAsDerKey(bytes: Buffer): boolean {
   const end = Math.min(bytes.length, MARKER_SCAN_BYTES)
   for (let i = 0; i < end; i++) {
@@ -482,6 +509,16 @@ function wrappedForm(text: string, depth: number): string | undefined {
     }
   }
   let runs = 0
+  for (const [run] of text.matchAll(HEX_RUN)) {
+    if (run === text || ++runs > MAX_RUNS) continue
+    // An odd run has a stray hex character at one end (the `x` of `0x` is no hex; a word may be).
+    const candidates = run.length % 2 === 0 ? [run] : [run.slice(1), run.slice(0, -1)]
+    for (const hex of candidates) {
+      const decoded = formOf(Buffer.from(hex, 'hex'), depth + 1)
+      if (decoded !== undefined) return `${decoded} in hex, inside other text`
+    }
+  }
+  runs = 0
   for (const [run] of text.matchAll(BASE64_RUN)) {
     if (run === text || ++runs > MAX_RUNS) continue
     const decoded = formOf(Buffer.from(run, 'base64'), depth + 1) ?? misalignedBase64Form(run)
@@ -605,9 +642,31 @@ function mangledForm(text: string, depth: number): string | undefined {
  */
 function latin1Form(buffer: Buffer, depth: number): string | undefined {
   const raw = buffer.toString('utf8')
-  if (!/[\x80-\xff]/.test(raw) || BEYOND_LATIN1.test(raw)) return undefined
-  const decoded = formOf(Buffer.from(raw, 'latin1'), depth + 1)
-  return decoded === undefined ? undefined : `${decoded} read as a latin1 string`
+  if (!BEYOND_LATIN1.test(raw)) {
+    if (!/[\x80-\xff]/.test(raw)) return undefined
+    const decoded = formOf(Buffer.from(raw, 'latin1'), depth + 1)
+    return decoded === undefined ? undefined : `${decoded} read as a latin1 string`
+  }
+  // Read by a Windows default charset (the 0x80-0x9f bytes became other characters), or as
+  // UTF-16 code units (`toString('utf16le')`): both map back to the bytes. Text with U+FFFD lost
+  // some on the way (a lone surrogate), or is no text at all (random bytes read as UTF-8): only
+  // its start is looked at, for a key's algorithm identifier (cheap, and enough for a DER key).
+  if (raw.includes('\uFFFD'))
+    return startsAsDerKey(Buffer.from(raw, 'utf16le'))
+      ? 'the start of a DER key read as UTF-16 text'
+      : undefined
+  let cp1252: Buffer | undefined = Buffer.alloc(raw.length)
+  for (let i = 0; i < raw.length && cp1252 !== undefined; i++) {
+    const code = raw.charCodeAt(i)
+    const high = code > 0xff ? CP1252_HIGH.indexOf(raw[i] ?? '') : -1
+    if (code <= 0xff) cp1252[i] = code
+    else if (high >= 0) cp1252[i] = 0x80 + high
+    else cp1252 = undefined
+  }
+  const decoded =
+    (cp1252 === undefined ? undefined : formOf(cp1252, depth + 1)) ??
+    formOf(Buffer.from(raw, 'utf16le'), depth + 1)
+  return decoded === undefined ? undefined : `${decoded} read as text`
 }
 
 function isRsaModulus(bytes: Buffer): boolean {
@@ -652,6 +711,8 @@ function formOf(buffer: Buffer, depth: number): string | undefined {
   if (JWK_TEXT.test(text)) return 'text holding a JWK'
   if (XML_KEY_VALUE.test(text)) return 'an XML key value (.NET or XML-DSig)'
   if (OPENSSL_KEY_TEXT.test(text)) return 'openssl -text output of a key'
+  if (PRINTED_KEY_OBJECT.test(text)) return 'a key object as a language prints it'
+  if (isWindowsKeyBlob(buffer)) return 'a Windows key blob'
   const der = derForm(buffer)
   if (der !== undefined) return der
   if (startsAsDerKey(buffer)) return 'the start of a DER key (its algorithm identifier)'

@@ -448,6 +448,64 @@ const ATTACK10_FORMS: [string, Material][] = [
   ],
 ]
 
+// A focused outside attack on this promise: hex with other text around it, and rarer forms.
+const rsaHex = spkiDer.toString('hex')
+const ecHex = ecDer.toString('hex')
+const edHex = edDer.toString('hex')
+// Windows-1252's characters for the bytes 0x80-0x9f (five of them unassigned: kept as is).
+const CP1252 =
+  '\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178'
+const cp1252 = (bytes: Buffer): string =>
+  [...bytes]
+    .map((b) => (b >= 0x80 && b <= 0x9f ? CP1252[b - 0x80] : String.fromCharCode(b)))
+    .join('')
+const rsaModulusDecimal = BigInt(
+  `0x${Buffer.from(rsaJwk.n as string, 'base64url').toString('hex')}`,
+).toString()
+const ATTACK11_FORMS: [string, Material][] = [
+  ['SPKI DER in hex as a whole .env line', `JWT_SECRET=${rsaHex}`],
+  ['an EC SPKI DER in hex as a YAML line', `secret: ${ecHex}`],
+  ['SPKI DER in hex as Postgres bytea text', `\\x${rsaHex}`],
+  ['an Ed25519 SPKI DER in hex with a 0x prefix', `0x${edHex}`],
+  ['an EC SPKI DER in hex with a 0x prefix', `0x${ecHex}`],
+  ['SPKI DER in hex with a trailing ;', `${rsaHex};`],
+  ['an EC SPKI DER in hex with a 0X prefix, quoted', `"0X${ecHex.toUpperCase()}"`],
+  ['an Ed25519 SPKI DER as Postgres bytea text', `\\x${edHex}`],
+  ['SPKI DER in hex with a hex: prefix', `hex:${rsaHex}`],
+  ['SPKI DER in hex in Buffer.from(…, "hex")', `Buffer.from('${rsaHex}', 'hex')`],
+  ['the hex of a PEM with a trailing comma', `${Buffer.from(rsaPem).toString('hex')},`],
+  ['SPKI DER read as UTF-16LE text', spkiDer.toString('utf16le')],
+  ['an EC SPKI DER read as Windows-1252 text', cp1252(ecDer)],
+  ['SPKI DER read as Windows-1252 text', cp1252(spkiDer)],
+  [
+    'a Windows BCRYPT_RSAPUBLIC_BLOB',
+    Buffer.concat([
+      Buffer.from('RSA1'),
+      Buffer.from([0, 8, 0, 0, 3, 0, 0, 0, 0, 1, 0, 0]),
+      randomBytes(259),
+    ]),
+  ],
+  [
+    'a Windows CSP PUBLICKEYBLOB in base64',
+    Buffer.concat([
+      Buffer.from([6, 2, 0, 0, 0, 0xa4, 0, 0]),
+      Buffer.from('RSA1'),
+      Buffer.from([0, 8, 0, 0, 1, 0, 1, 0]),
+      randomBytes(256),
+    ]).toString('base64'),
+  ],
+  [
+    'a Windows BCRYPT_ECCPUBLIC_BLOB (P-256)',
+    Buffer.concat([Buffer.from('ECK1'), Buffer.from([32, 0, 0, 0]), randomBytes(64)]),
+  ],
+  [
+    'a Java RSAPublicKey printed',
+    `Sun RSA public key, 2048 bits\n  params: null\n  modulus: ${rsaModulusDecimal}\n  public exponent: 65537`,
+  ],
+  ['a Go *rsa.PublicKey printed', `&{N:${rsaModulusDecimal} E:65537}`],
+  ['Python RSAPublicNumbers printed', `<RSAPublicNumbers(e=65537, n=${rsaModulusDecimal})>`],
+]
+
 const FORMS: [string, Material][] = [
   ...Object.entries(pairs).flatMap(([name, pair]) => encodings(name, pair)),
   ...TEXT_FORMS,
@@ -458,6 +516,7 @@ const FORMS: [string, Material][] = [
   ...ATTACK7_FORMS,
   ...ATTACK9_FORMS,
   ...ATTACK10_FORMS,
+  ...ATTACK11_FORMS,
   ...SECRET_KEY_OBJECTS,
   ['X.509 certificate PEM string', CERTIFICATE_PEM],
   ['X.509 certificate DER bytes', CERTIFICATE_DER],
