@@ -54,6 +54,12 @@ export interface Authenticator {
    * meanwhile: it has then been told and disconnected.
    */
   readonly admit: (socket: AnySocket, mark: number) => boolean
+  /**
+   * The same authentication, still good after more awaiting (a `namespaces` rule): the guard
+   * still open and nothing revoked since its mark.
+   * @throws {AuthError} `token_revoked`, or `server_error` once the guard closed.
+   */
+  readonly recommit: (done: Authenticated) => Authenticated
   /** Tells a socket it is revoked and closes its connection. */
   readonly endRevoked: (socket: AnySocket) => void
   /**
@@ -205,6 +211,8 @@ export function createAuthenticator<TClaims extends JwtClaims>(
 
   return {
     authenticateNow,
+
+    recommit: (done) => commit(done.auth.claims, done.auth.expiresAt, done.mark),
 
     authenticate: (token, socket, previous) => {
       try {

@@ -67,12 +67,13 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     }
   }
 
-  const { authenticate, authenticateNow, admit, endRevoked, answerPending } = createAuthenticator({
-    ...config,
-    isClosed,
-    log,
-    sessions,
-  })
+  const { authenticate, authenticateNow, recommit, admit, endRevoked, answerPending } =
+    createAuthenticator({
+      ...config,
+      isClosed,
+      log,
+      sessions,
+    })
   const rateLimit = createRateLimitCheck(config.limiter)
   // Room authorization (docs/rooms.md): every join checked, memberships kept true.
   const rooms =
@@ -234,6 +235,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     hook,
     isClosed,
     authenticateNow,
+    recommit,
     rateLimit,
     reportFailure,
     marks,

@@ -34,6 +34,7 @@ export interface HandshakeMiddlewareOptions extends Pick<
   readonly hook: (nsp: AnyNamespace) => void
   readonly isClosed: () => boolean
   readonly authenticateNow: Authenticator['authenticateNow']
+  readonly recommit: Authenticator['recommit']
   readonly rateLimit: RateLimitCheck
   readonly reportFailure: (error: AuthError, socket: AnySocket) => void
   /** Each authenticated handshake's revocation-log mark, for its `connection` commit point. */
@@ -49,6 +50,7 @@ export function createHandshakeMiddleware(options: HandshakeMiddlewareOptions): 
     hook,
     isClosed,
     authenticateNow,
+    recommit,
     rateLimit,
     reportFailure,
     marks,
@@ -93,7 +95,11 @@ export function createHandshakeMiddleware(options: HandshakeMiddlewareOptions): 
   /** `admitted` once the namespace's rule allows its claims (null for a guest). */
   const inNamespace = (socket: AnySocket, admitted: Admitted): Admitted | Promise<Admitted> => {
     const rule = namespaces.check(admitted === null ? null : admitted.auth.claims, socket.nsp)
-    return rule === undefined ? admitted : rule.then(() => admitted)
+    // A revocation learned while the rule ran refuses the handshake here, before the socket
+    // connects and the app's `connection` listeners run.
+    return rule === undefined
+      ? admitted
+      : rule.then(() => (admitted === null ? null : recommit(admitted)))
   }
 
   /** Reads and removes the token, and checks it: at once when nothing needs waiting for. */

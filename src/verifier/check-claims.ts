@@ -142,4 +142,14 @@ function runValidator(validate: ClaimsValidator, claims: JsonObject): void {
     ignoreRejection(result)
     throw new AuthError('server_error', 'The custom claims check must be synchronous.')
   }
+  // Nothing (or `true`) accepts. `false` is a refusal written as a predicate
+  // (`(c) => c.org_id === 'org_123'`): refused, never taken for a pass; any other value is a
+  // hook that does not do what it is declared to.
+  if (result === undefined || result === true) return
+  if (result === false)
+    throw new AuthError('claim_invalid', 'The token was refused by the custom claims check.')
+  throw new AuthError(
+    'server_error',
+    'The custom claims check must return nothing (throw to refuse, or return false).',
+  )
 }

@@ -98,6 +98,29 @@ describe('revocation while authentication is in flight', () => {
     expect(await endedRevoked(client, first)).toBe(true)
   })
 
+  // Tenth outside attack on the core (F2): the connection listener ran for a handshake held in
+  // an async namespaces rule across revoke(), and the socket was only then told and dropped.
+  it('a handshake held in an async namespaces rule is refused token_revoked; no connection listener runs', async () => {
+    const held = gate()
+    await using server = await startServer({
+      guard: {
+        namespaces: {
+          '/': (claims: JwtClaims | null) => held.hook(claims as JwtClaims).then(() => true),
+        },
+      },
+    })
+    let listened = 0
+    server.io.on('connection', () => listened++)
+    const client = server.connect({ auth: { token: server.issuer.sign() } })
+    const first = outcome(client)
+    await held.entered()
+    await server.guard.revoke({ sub: 'alice' })
+    held.open()
+    const result = await first
+    expect(result).toMatchObject({ kind: 'connect_error', data: { code: 'token_revoked' } })
+    expect(listened).toBe(0)
+  })
+
   it('a post-connect authenticate held in onAuthenticated does not survive revoke({ sub })', async () => {
     const held = gate()
     await using server = await startServer({

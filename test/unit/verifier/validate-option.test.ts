@@ -102,6 +102,26 @@ describe('validate option', () => {
     await expect(verifier.verify(token({}))).rejects.toMatchObject({ code: 'server_error' })
   })
 
+  // Tenth outside attack (F3): `validate: (c) => c.org_id === 'org_123'` accepted every
+  // organisation. Only `undefined` (and `true`) accept; `false` refuses, anything else is a fault.
+  it.each<[string, unknown, string | undefined]>([
+    ['undefined', undefined, undefined],
+    ['true', true, undefined],
+    ['false', false, 'claim_invalid'],
+    ['null', null, 'server_error'],
+    ['0', 0, 'server_error'],
+    ['an object', { ok: false }, 'server_error'],
+    ['a string', 'no', 'server_error'],
+  ])('a validate that returns %s: %s', async (_, returned, code) => {
+    const verifier = createVerifier({
+      secret,
+      algorithms: ['HS256'],
+      validate: (() => returned),
+    })
+    if (code === undefined) await expect(verifier.verify(token({}))).resolves.toBeDefined()
+    else await expect(verifier.verify(token({}))).rejects.toMatchObject({ code })
+  })
+
   it('is validated at creation', () => {
     expect(() =>
       // @ts-expect-error: not a function
