@@ -384,6 +384,67 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
   // re-check still knows them.
   const paused = new WeakMap<AnySocket, Set<string>>()
 
+  /**
+   * The sockets of `nsp` held out of one of `opts.rooms` by an async re-check, that a room-wide
+   * operation with these options would have reached as members (`except` honoured).
+   */
+  const heldOutFor = (nsp: AnyNamespace, opts: unknown): AnySocket[] => {
+    const { rooms, except } = (opts ?? {}) as { rooms?: unknown; except?: unknown }
+    if (!(rooms instanceof Set) || rooms.size === 0) return []
+    const found: AnySocket[] = []
+    for (const socket of nsp.sockets.values() as Iterable<AnySocket>) {
+      const out = paused.get(socket)
+      if (out === undefined || ![...out].some((room) => rooms.has(room))) continue
+      if (except instanceof Set && [...socket.rooms, ...out].some((room) => except.has(room)))
+        continue
+      found.push(socket)
+    }
+    return found
+  }
+
+  /**
+   * Room-wide operations of this node (`io.in(room).socketsJoin/socketsLeave/disconnectSockets/
+   * fetchSockets`) reach a socket held out of the room while its rule is re-asked, as a member:
+   * otherwise a kick or a room reset would miss it, and the re-check give the room back after.
+   * (The same operations arriving from another node call the adapter's base methods: rooms.md.)
+   */
+  const coverHeldOut = (nsp: AnyNamespace): void => {
+    const adapter = nsp.adapter as unknown as Record<string, unknown>
+    const around = (name: string, after: (held: AnySocket[], args: unknown[]) => void): void => {
+      const original = adapter[name]
+      if (typeof original !== 'function') return
+      adapter[name] = function (this: unknown, ...args: unknown[]): unknown {
+        const held = heldOutFor(nsp, args[0])
+        const result: unknown = (original as (...a: unknown[]) => unknown).apply(this, args)
+        if (held.length > 0) after(held, args)
+        return result
+      }
+    }
+    around('addSockets', (held, [, rooms]) => {
+      for (const socket of held) void socket.join(rooms as string[])
+    })
+    around('delSockets', (held, [, rooms]) => {
+      for (const socket of held)
+        for (const room of rooms as string[]) {
+          // A held-out room is left by not being given back (its re-check's ticket goes, as
+          // with a leave); any other, at once.
+          if (paused.get(socket)?.delete(room) === true) pending.get(socket)?.delete(room)
+          else void socket.leave(room)
+        }
+    })
+    around('disconnectSockets', (held, [, close]) => {
+      for (const socket of held) socket.disconnect(close === true)
+    })
+    const fetch = adapter.fetchSockets
+    if (typeof fetch === 'function')
+      adapter.fetchSockets = function (this: unknown, opts: unknown): Promise<unknown[]> {
+        const held = heldOutFor(nsp, opts)
+        return Promise.resolve(
+          (fetch as (opts: unknown) => Promise<unknown[]>).call(this, opts),
+        ).then((found) => [...found, ...held.filter((socket) => !found.includes(socket))])
+      }
+  }
+
   const remove = (socket: AnySocket, room: string): void => {
     const payload: RoomRemoved = { room, code: 'forbidden', message: REMOVED }
     socket.emit(REMOVED_EVENT, payload)
@@ -416,6 +477,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
       if (book === undefined)
         throw new Error('sockguard: this Socket.IO adapter cannot be guarded (no addAll/del)')
       bookkeepingOf.set(adapter, book)
+      coverHeldOut(nsp)
     },
 
     async allowedRooms(rooms, sid, claims) {

@@ -4,9 +4,9 @@
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import type { AuthenticateAck, RoomAck } from '../../../src/index.js'
-import { testClock } from '../../support/guard-e2e.js'
+import { nothingBeforeRoundTrip, testClock } from '../../support/guard-e2e.js'
 import { nextEvent } from '../../support/socket-server.js'
-import { provesAbsent, roomServer, user } from './support.js'
+import { gate, provesAbsent, roomServer, user } from './support.js'
 
 const ask = (client: ClientSocket, event: string, payload: unknown): Promise<RoomAck> =>
   client.timeout(3_000).emitWithAck(event, payload) as Promise<RoomAck>
@@ -146,5 +146,64 @@ describe('onFailure hears every refused room:join', () => {
     expect(acks).toEqual([1, 2, 3, 4].map(() => ({ ok: true })))
     expect(alice.socket.rooms.has('pub:same')).toBe(true)
     expect(server.failures).toEqual([])
+  })
+})
+
+// Fourth outside attack on rooms (F1): a socket held out of a room while its async rule was
+// re-asked (after a refresh) escaped the app's room-wide operations, then got the room back.
+describe('room-wide operations reach a socket held out during an async re-check', () => {
+  async function heldOut() {
+    let answer = gate<boolean>()
+    const server = await roomServer(
+      // Answers at once for the joins below, then waits for the test during the re-check.
+      { policy: { 'doc:{id}': () => answer.promise } },
+      { guardOptions: { refreshIntervalMs: 0 } },
+    )
+    const alice = await user(server, { sub: 'alice' })
+    const bob = await user(server, { sub: 'bob' })
+    answer.open(true)
+    for (const member of [alice, bob])
+      expect(await ask(member.client, 'room:join', { room: 'doc:1' })).toEqual({ ok: true })
+    answer = gate<boolean>()
+    const refreshed = (await alice.client.timeout(3_000).emitWithAck('authenticate', {
+      token: server.issuer.sign({ sub: 'alice' }),
+    })) as AuthenticateAck
+    expect(refreshed.ok).toBe(true)
+    // Held out now: the re-check's rule is waiting on `answer`.
+    await expect.poll(() => alice.socket.rooms.has('doc:1')).toBe(false)
+    return {
+      server,
+      alice,
+      bob,
+      release: () => {
+        answer.open(true)
+      },
+    }
+  }
+
+  it('io.in(room).socketsLeave(room) takes it out for good', async () => {
+    const held = await heldOut()
+    await using server = held.server
+    const { alice, bob, release } = held
+    server.io.in('doc:1').socketsLeave('doc:1')
+    release()
+    await nothingBeforeRoundTrip(server.io, alice.client, 'no-such-event')
+    expect(alice.socket.rooms.has('doc:1')).toBe(false)
+    expect(bob.socket.rooms.has('doc:1')).toBe(false)
+    const control = await user(server, { sub: 'carol' })
+    await control.socket.join('doc:1')
+    await provesAbsent(server.io, 'doc:1', control.client, alice.client)
+  })
+
+  it('io.in(room).disconnectSockets() disconnects it; fetchSockets() lists it', async () => {
+    const held = await heldOut()
+    await using server = held.server
+    const { alice, release } = held
+    const listed = await server.io.in('doc:1').fetchSockets()
+    expect(listed.map((socket) => socket.id)).toContain(alice.socket.id)
+    const gone = nextEvent(alice.client, 'disconnect')
+    server.io.in('doc:1').disconnectSockets()
+    await gone
+    release()
   })
 })
