@@ -42,12 +42,19 @@ async function dropAndRecover(
   return { client, first, socket: await again, seen }
 }
 
+/** A recovering server where alice and carol may read `doc:1`, with carol in it. */
+async function withCarolInDoc() {
+  const allowed = new Set(['alice', 'carol'])
+  const server = await recoveringServer(allowed)
+  const carol = await user(server, { sub: 'carol' })
+  await carol.socket.join('doc:1')
+  return { allowed, server, carol }
+}
+
 describe('recovery under a room policy', () => {
   it('restores a room the claims still allow, with the packets missed meanwhile', async () => {
-    const allowed = new Set(['alice', 'carol'])
-    await using server = await recoveringServer(allowed)
-    const carol = await user(server, { sub: 'carol' })
-    await carol.socket.join('doc:1')
+    const setup = await withCarolInDoc()
+    await using server = setup.server
     const { client, socket, seen } = await dropAndRecover(server, () => {
       server.io.to('doc:1').emit('msg', 'while away')
     })
@@ -58,10 +65,9 @@ describe('recovery under a room policy', () => {
   })
 
   it('does not restore a room the claims no longer allow, nor replay what was sent to it', async () => {
-    const allowed = new Set(['alice', 'carol'])
-    await using server = await recoveringServer(allowed)
-    const carol = await user(server, { sub: 'carol' })
-    await carol.socket.join('doc:1')
+    const setup = await withCarolInDoc()
+    await using server = setup.server
+    const { allowed, carol } = setup
     const { client, socket, seen } = await dropAndRecover(server, () => {
       allowed.delete('alice')
       server.io.to('doc:1').emit('msg', 'secret while away')
@@ -76,10 +82,9 @@ describe('recovery under a room policy', () => {
   // Ninth outside attack on rooms (F2): a packet sent while a recheck had denied the away
   // session was replayed once the permission came back before the reconnect.
   it('replays nothing sent while a recheck made during the absence denied the room', async () => {
-    const allowed = new Set(['alice', 'carol'])
-    await using server = await recoveringServer(allowed)
-    const carol = await user(server, { sub: 'carol' })
-    await carol.socket.join('doc:1')
+    const setup = await withCarolInDoc()
+    await using server = setup.server
+    const { allowed } = setup
     const { client, socket, seen } = await dropAndRecover(server, () => {
       allowed.delete('alice')
       void server.guard.recheck({ sub: 'alice' })
