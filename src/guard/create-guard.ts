@@ -91,8 +91,14 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     isClosed,
     reportFailure,
     rooms,
-    // Asked when a session is restored, long after roomRecheck below exists.
-    recheckedSince: (claims, since) => roomRecheck.recheckedSince(claims, since),
+    // Asked when a session is restored, long after roomRecheck below exists; only a room policy
+    // has packets to keep from a session a re-check may have denied a room.
+    ...(rooms === undefined
+      ? {}
+      : {
+          recheckedSince: (claims: JwtClaims, since: number) =>
+            roomRecheck.recheckedSince(claims, since),
+        }),
   })
   // Set below: a socket's own logout (revokeOnLogout) ends it with `logged_out`, not
   // `token_revoked`, though its revocation matches it.

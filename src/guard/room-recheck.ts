@@ -188,6 +188,9 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
     if (message !== undefined) void runLocal(message, this).catch(() => undefined)
   }
 
+  // The real clock, as the offsets `recheckedSince` is asked about.
+  const startedAt = Date.now()
+
   const matchesMessage = (claims: JwtClaims, message: Message): boolean =>
     message.sub !== undefined
       ? claims.sub === message.sub
@@ -195,6 +198,9 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
 
   return {
     recheckedSince(claims, since) {
+      // Re-checks travel between the nodes that are up: one made before this node started never
+      // reached it. A session away since then may have missed one, so it is taken as re-checked.
+      if (since < startedAt) return true
       return logged.some(
         ({ message, learnedAt }) => learnedAt > since && matchesMessage(claims, message),
       )

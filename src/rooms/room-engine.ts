@@ -67,6 +67,7 @@ const DENIED = 'You are not allowed in that room.'
 const FULL = 'Too many rooms.'
 const BAD = 'A room name is a non-empty string of at most 1024 characters.'
 const REMOVED = 'Your access to this room was withdrawn.'
+const NOT_YOURS = 'That room is not yours to leave.'
 
 // The shape of a Socket.IO socket id (`base64id`: 15 random bytes, base64 with `-` and `_`). Such
 // a room is a socket's private channel (`io.to(id)`), and its session keeps the id across
@@ -329,9 +330,31 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
       return result
     })
   }
+  /**
+   * True when `room` is one the policy speaks of for this socket: a literal or a pattern of the
+   * policy, or named by its grants. Any other room is the app's own (unlisted).
+   */
+  const isListed = (socket: AnySocket, room: string): boolean => {
+    if (literal.has(room) || patterns.some(({ pattern }) => pattern.match(room) !== undefined))
+      return true
+    const claims = authOf(socket)?.claims
+    return (
+      grantsClaim !== undefined &&
+      claims !== undefined &&
+      Object.hasOwn(claims, grantsClaim) &&
+      isGranted(claims[grantsClaim], room)
+    )
+  }
+
   function onLeave(this: AnySocket, payload: unknown, ack?: unknown): void {
     answer(this, LEAVE_EVENT, payload, ack, (socket, room) => {
-      if (room !== socket.id) void socket.leave(room)
+      if (room === socket.id) return true
+      // An unlisted room is the app's (a `muted` room it excludes with): never the client's to
+      // leave, as it is never the client's to join.
+      if (socket.rooms.has(room) && !isListed(socket, room)) return NOT_YOURS
+      // Also when not (yet) in it: a join waiting for its rule, or a room held out during a
+      // re-check, is then not given.
+      void socket.leave(room)
       return true
     })
   }
@@ -349,7 +372,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
           ? { ok: true }
           : { ok: false, code: 'forbidden', message: result === false ? DENIED : result }
       // Every refused room reaches onFailure (guessing room names must leave a trace in the
-      // logs); a join's only (a leave is never refused), and not a payload that names no room.
+      // logs); a join's only (a refused leave took nothing), and not a payload that names no room.
       if (!response.ok && event === JOIN_EVENT && result !== BAD && typeof room === 'string')
         report(socket, forbidden(room, response.message))
       if (typeof ack === 'function') (ack as (response: RoomAck) => void)(response)

@@ -207,3 +207,26 @@ describe('room-wide operations reach a socket held out during an async re-check'
     release()
   })
 })
+
+// Fifth outside attack on rooms (F2): the guard's room:leave let a client leave a room the app
+// had put it in to exclude it (`muted`), and receive what `except('muted')` kept from it.
+describe('room:leave', () => {
+  it('leaves only rooms the policy lists (an unlisted room is the app’s), and says so', async () => {
+    await using server = await roomServer({ policy: { lobby: () => true } })
+    const troll = await user(server, { sub: 'troll' })
+    const control = await user(server, { sub: 'carol' })
+    for (const member of [troll, control]) {
+      await member.socket.join('lobby')
+    }
+    await troll.socket.join('muted')
+    expect(await ask(troll.client, 'room:leave', { room: 'muted' })).toEqual(refused)
+    expect(troll.socket.rooms.has('muted')).toBe(true)
+    const got = nextEvent<number>(control.client, 'msg')
+    server.io.to('lobby').except('muted').emit('msg', 1)
+    expect(await got).toBe(1)
+    await nothingBeforeRoundTrip(server.io, troll.client, 'msg')
+    // A listed room is the client's to leave.
+    expect(await ask(troll.client, 'room:leave', { room: 'lobby' })).toEqual({ ok: true })
+    expect(troll.socket.rooms.has('lobby')).toBe(false)
+  })
+})
