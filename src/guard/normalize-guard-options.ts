@@ -138,7 +138,8 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
   const mode = raw.mode ?? 'handshake'
   if (mode !== 'handshake' && mode !== 'post-connect')
     fail('mode', 'must be "handshake" or "post-connect"')
-  const timeoutMs = duration(raw.timeoutMs, 'timeoutMs', 15_000, 1)
+  // A timer past setTimeout's limit would fire at once (Node warns and uses 1 ms).
+  const timeoutMs = duration(raw.timeoutMs, 'timeoutMs', 15_000, 1, 2 ** 31 - 1)
   const now = (raw.now ?? Date.now) as () => number
   if (typeof now !== 'function') fail('now', 'must be a function')
   const store = (raw.revocationStore ?? createMemoryRevocationStore()) as RevocationStore
@@ -181,7 +182,7 @@ export function normalizeGuardOptions<TClaims extends JwtClaims>(
     revocationTtlMs,
     revocationCheck,
     revocationSweepMs: isMemoryStore(store) ? 0 : sweepMs,
-    expiringWarningMs: duration(raw.expiringWarningMs, 'expiringWarningMs', 60_000),
+    expiringWarningMs: duration(raw.expiringWarningMs, 'expiringWarningMs', 60_000, 0, 2 ** 31 - 1),
     // At least the verifier's own leeway: with a shared verifier (the tolerance set there, as
     // createGuard refuses verifier options beside it) a session must not end, nor a subject
     // revocation stop covering tokens, sooner than the verifier stops accepting them.

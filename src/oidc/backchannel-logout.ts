@@ -9,6 +9,7 @@ import { integerOption } from '../internal/integer-option.js'
 import { refuseUnknownOptions } from '../internal/known-options.js'
 import type { AsymmetricAlgorithm } from '../jws/algorithms.js'
 import type { JwkSet } from '../jws/types.js'
+import { NON_ACCESS_TOKENS } from '../verifier/check-header.js'
 import { createVerifier } from '../verifier/create-verifier.js'
 import type { JwtClaims, RemoteKeySetOptions, VerifierOptions } from '../verifier/types.js'
 
@@ -178,6 +179,8 @@ function verifierOptions(options: BackchannelLogoutOptions): VerifierOptions {
       60_000,
     ),
     ...(options.now === undefined ? {} : { now: options.now }),
+    // Logout tokens are typed `logout+jwt`, which access-token verifiers refuse.
+    [NON_ACCESS_TOKENS]: true,
   }
   if (source === 'issuerUrl')
     return { ...policy, ...remote, issuerUrl: options.issuerUrl } as VerifierOptions

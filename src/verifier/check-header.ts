@@ -18,10 +18,26 @@ export interface HeaderPolicy {
   readonly algorithms: ReadonlySet<Algorithm>
   /** Normalised `typ` (lower case, with `application/` when it has no `/`), or `undefined`. */
   readonly typ: string | undefined
+  /** Without `typ`: refuse the types of tokens that are never access tokens (the default). */
+  readonly refuseNonAccess: boolean
 }
+
+/**
+ * An option key only sockguard's own verifiers set (a symbol: `Object.keys` and the option
+ * checks never see it): the back-channel logout verifier verifies exactly the tokens the access
+ * verifiers refuse by their `typ`.
+ */
+export const NON_ACCESS_TOKENS: unique symbol = Symbol('sockguard.nonAccessTokens')
 
 const MAX_KID_LENGTH = 256
 const MEMO_MAX = 512
+
+// `typ` values of tokens that are never access tokens: OpenID Connect back-channel logout tokens
+// and RFC 8417 security event tokens.
+const NEVER_ACCESS: ReadonlySet<string> = new Set([
+  'application/logout+jwt',
+  'application/secevent+jwt',
+])
 
 /**
  * Normalises a media type for `typ` comparison (RFC 7515 §4.1.9): `application/` is implied only
@@ -98,5 +114,14 @@ function checkHeader(segment: string, policy: HeaderPolicy): CheckedHeader {
   if (policy.typ !== undefined && (typ === undefined || normalizeTyp(typ) !== policy.typ)) {
     throw invalid('The token\'s "typ" is not the expected one.')
   }
+  // Without a typ policy, tokens typed as what is never an access token are still refused
+  // (RFC 8725 §3.11): a back-channel logout token carries the provider's iss and the client's aud.
+  if (
+    policy.refuseNonAccess &&
+    policy.typ === undefined &&
+    typ !== undefined &&
+    NEVER_ACCESS.has(normalizeTyp(typ))
+  )
+    throw invalid('The token\'s "typ" says it is not an access token.')
   return Object.freeze({ header: Object.freeze(header) as JwsHeader, spec, kid })
 }

@@ -11,7 +11,7 @@ import { importLocalKeySet } from '../keys/local-key-set.js'
 import { createRemoteKeySet } from '../keys/remote-key-set.js'
 import { algorithmSpec, isHmacAlgorithm, type Algorithm } from '../jws/algorithms.js'
 import type { ClaimsPolicy } from './check-claims.js'
-import { normalizeTyp, type HeaderPolicy } from './check-header.js'
+import { NON_ACCESS_TOKENS, normalizeTyp, type HeaderPolicy } from './check-header.js'
 import type { GetKey } from '../jws/types.js'
 import type { ClaimsValidator } from './types.js'
 
@@ -237,6 +237,7 @@ export function normalizeOptions(input: unknown): NormalizedVerifier {
     header: Object.freeze({
       algorithms: new Set(keyAlgorithms ?? []),
       typ: typ === undefined ? undefined : normalizeTyp(typ),
+      refuseNonAccess: (options as Record<symbol, unknown>)[NON_ACCESS_TOKENS] !== true,
     }),
     claims: normalizeClaimsPolicy(options, issuer),
   })

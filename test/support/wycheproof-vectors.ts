@@ -127,7 +127,11 @@ export function runVector(keySet: unknown, jws: string): VectorOutcome {
   try {
     const { index, keys } = importLocalKeySet(keySet, undefined)
     verify = createJwsVerifier(
-      { algorithms: new Set(keys.flatMap((key) => [...key.algorithms])), typ: undefined },
+      {
+        algorithms: new Set(keys.flatMap((key) => [...key.algorithms])),
+        typ: undefined,
+        refuseNonAccess: true,
+      },
       localKeySource(index),
     )
   } catch (error) {

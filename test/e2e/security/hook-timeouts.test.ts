@@ -99,6 +99,23 @@ describe('app hooks that never settle are bounded by hookTimeoutMs', () => {
       .toBe(true)
   })
 
+  // The last outside attack on the core: timeoutMs 2 ** 31 was accepted, then Node's timer
+  // overflowed to 1 ms and every post-connect socket was ended at once.
+  it('timers past what setTimeout holds are refused at creation', () => {
+    const base = { secret: 'k'.repeat(32), algorithms: ['HS256'] as ['HS256'] }
+    for (const [option, value] of [
+      ['timeoutMs', 2 ** 31],
+      ['timeoutMs', 30 * 86_400_000],
+      ['expiringWarningMs', 2 ** 31],
+    ] as const)
+      expect(() => createGuard({ ...base, mode: 'post-connect', [option]: value })).toThrow(
+        expect.objectContaining({ code: 'invalid_option', option }) as Error,
+      )
+    expect(() =>
+      createGuard({ ...base, mode: 'post-connect', timeoutMs: 2 ** 31 - 1 }),
+    ).not.toThrow()
+  })
+
   it('hookTimeoutMs is validated', () => {
     const base = { secret: 'k'.repeat(32), algorithms: ['HS256'] as ['HS256'] }
     for (const hookTimeoutMs of [0, -1, 1.5, '500', 2 ** 31])

@@ -369,6 +369,18 @@ describe('a refresh token used as an access token (typ policy)', () => {
   })
 })
 
+describe('tokens typed as something else than an access token (no typ configured)', () => {
+  // The last outside attack on the core: a back-channel logout token (`logout+jwt`, with the
+  // provider's iss and the client's aud) passed an access-token verifier without a typ policy.
+  it('refuses logout+jwt and secevent+jwt by default; any other typ (or none) passes', async () => {
+    await using server = await startServer()
+    for (const typ of ['logout+jwt', 'application/logout+jwt', 'SECEVENT+JWT'])
+      await refused(server, server.issuer.sign({}, { typ }), 'token_invalid')
+    for (const typ of ['JWT', 'at+jwt', undefined])
+      await admitted(server, server.issuer.sign({}, { typ }))
+  })
+})
+
 describe('time claims one second either side of the tolerance', () => {
   const TOLERANCE = 5_000
   const E = EPOCH_S * 1000

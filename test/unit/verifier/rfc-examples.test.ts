@@ -138,7 +138,11 @@ const EXAMPLES: readonly RfcExample[] = [
 function jwsVerifier(example: RfcExample): (token: string) => VerifiedJws {
   const { index, keys } = importLocalKeySet({ keys: [example.jwk] }, [example.alg])
   const verify = createJwsVerifier(
-    { algorithms: new Set(keys.flatMap((key) => [...key.algorithms])), typ: undefined },
+    {
+      algorithms: new Set(keys.flatMap((key) => [...key.algorithms])),
+      typ: undefined,
+      refuseNonAccess: true,
+    },
     localKeySource(index),
   )
   return (token) => {
