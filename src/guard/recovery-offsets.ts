@@ -10,6 +10,11 @@ import type { AnySocket } from './types.js'
 export interface RecoveryMark {
   /** When the session began to receive broadcasts, in ms since the epoch (the real clock). */
   readonly receivingSince: number
+  /**
+   * The namespace the session belongs to: an adapter that keeps sessions by `pid` alone (the
+   * Redis Streams adapter) would restore it into any namespace, past that namespace's rule.
+   */
+  readonly nsp: string
 }
 
 const YEAST_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_'
@@ -41,20 +46,24 @@ export function offsetTime(offset: unknown): number | undefined {
 export function markReceiving(socket: AnySocket): void {
   if (socket.recovered || !recoveryEnabled(socket.nsp.server)) return
   const data = socket.data as { sockguard?: RecoveryMark }
-  data.sockguard = { receivingSince: Date.now() }
+  data.sockguard = { receivingSince: Date.now(), nsp: socket.nsp.name }
 }
 
 /**
- * A session about to be restored from `offset`, with the packets its session could not have been
- * sent removed; `null` when the offset is older than the session itself (or of a form the guard
- * cannot date): no replay, and the client makes a plain handshake that the guard checks.
+ * A session about to be restored into namespace `nsp` from `offset`, with the packets its session
+ * could not have been sent removed; `null` when it was stored from another namespace, or the
+ * offset is older than the session itself (or of a form the guard cannot date): no replay, and the
+ * client makes a plain handshake that the guard checks.
  */
 export function limitReplay<TSession extends { data?: unknown; missedPackets?: unknown }>(
   session: TSession,
   offset: unknown,
+  nsp: string,
 ): TSession | null {
-  const since = (session.data as { sockguard?: Partial<RecoveryMark> } | undefined)?.sockguard
-    ?.receivingSince
+  const mark = (session.data as { sockguard?: Partial<RecoveryMark> } | undefined)?.sockguard
+  // Only into the namespace it was stored from (a session of `/lobby` is no session of `/admin`).
+  if (mark?.nsp !== nsp) return null
+  const since = mark.receivingSince
   const at = offsetTime(offset)
   // The same millisecond counts as the session's own: a greeting sent at `connection` shares it.
   // (So does a broadcast to everyone in the millisecond before: offsets carry no finer time.)

@@ -122,7 +122,7 @@ export function createRecovery(options: RecoveryOptions): Recovery {
         offset: string,
       ): Promise<StoredSession | null> => {
         // Nothing older than the session itself is replayed (recovery-offsets.ts).
-        const limited = limitReplay(session, offset)
+        const limited = limitReplay(session, offset, nsp.name)
         if (limited === null) return null
         if (!(await mayRestore(limited.data, nsp))) return null
         const restored =

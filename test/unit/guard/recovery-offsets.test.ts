@@ -35,14 +35,19 @@ describe('offsetTime', () => {
 describe('limitReplay', () => {
   const since = 1_796_590_000_000
   const session = (missed: unknown[]) => ({
-    data: { sockguard: { receivingSince: since } },
+    data: { sockguard: { receivingSince: since, nsp: '/' } },
     missedPackets: missed,
   })
 
   it('refuses an offset older than the session, or one it cannot date', () => {
-    expect(limitReplay(session([]), yeast(since - 1))).toBeNull()
-    expect(limitReplay(session([]), 'not-an-offset')).toBeNull()
-    expect(limitReplay({ data: {}, missedPackets: [] }, yeast(since + 5))).toBeNull()
+    expect(limitReplay(session([]), yeast(since - 1), '/')).toBeNull()
+    expect(limitReplay(session([]), 'not-an-offset', '/')).toBeNull()
+    expect(limitReplay({ data: {}, missedPackets: [] }, yeast(since + 5), '/')).toBeNull()
+  })
+
+  it('refuses a session stored from another namespace (adapters that key sessions by pid alone)', () => {
+    expect(limitReplay(session([]), yeast(since + 5), '/admin')).toBeNull()
+    expect(limitReplay(session([]), yeast(since + 5), '/')).not.toBeNull()
   })
 
   it('keeps only the missed packets made since the session began', () => {
@@ -50,6 +55,7 @@ describe('limitReplay', () => {
     const limited = limitReplay(
       session([['message', 'old', yeast(since - 10)], kept, ['message', 42]]),
       yeast(since + 1),
+      '/',
     )
     expect(limited?.missedPackets).toEqual([kept])
   })
