@@ -116,7 +116,7 @@ describe('validate option', () => {
     const verifier = createVerifier({
       secret,
       algorithms: ['HS256'],
-      validate: (() => returned),
+      validate: () => returned,
     })
     if (code === undefined) await expect(verifier.verify(token({}))).resolves.toBeDefined()
     else await expect(verifier.verify(token({}))).rejects.toMatchObject({ code })
