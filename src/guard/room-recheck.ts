@@ -45,7 +45,8 @@ export interface RoomRecheck {
   readonly restore: (socket: AnySocket) => void
   /**
    * True when a re-check (this node's or another's, learned lately) matching `claims` was made
-   * after `since` (ms): a session away since then may have been denied rooms meanwhile.
+   * at or after `since` (ms; offsets have no finer time, so the same millisecond counts): a
+   * session away since then may have been denied rooms meanwhile.
    */
   readonly recheckedSince: (claims: JwtClaims, since: number) => boolean
   /** Hears the other nodes' re-check messages of a namespace. */
@@ -202,7 +203,7 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
       // reached it. A session away since then may have missed one, so it is taken as re-checked.
       if (since < startedAt) return true
       return logged.some(
-        ({ message, learnedAt }) => learnedAt > since && matchesMessage(claims, message),
+        ({ message, learnedAt }) => learnedAt >= since && matchesMessage(claims, message),
       )
     },
     restore(socket) {
