@@ -131,6 +131,14 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     return verdict === true
   }
 
+  /** The grants claim's value in `claims` (an own member only), or undefined. */
+  const grantsOf = (claims: JwtClaims | null | undefined): unknown =>
+    grantsClaim !== undefined && claims !== undefined && claims !== null
+      ? Object.hasOwn(claims, grantsClaim)
+        ? claims[grantsClaim]
+        : undefined
+      : undefined
+
   /**
    * Whether `claims` (undefined: not authenticated; null: a guest) allow `room`: sync when every
    * rule answers sync. With a socket, a room admitted by grant alone is noted (`grantedOnly`) and
@@ -142,12 +150,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     source: Source,
     socket?: AnySocket,
   ): boolean | Promise<boolean> => {
-    const grants =
-      grantsClaim !== undefined && claims !== undefined && claims !== null
-        ? Object.hasOwn(claims, grantsClaim)
-          ? claims[grantsClaim]
-          : undefined
-        : undefined
+    const grants = grantsOf(claims)
     // Another socket's id (or a name shaped like one): never, by any path.
     if (SOCKET_ID.test(room)) return false
     const exact = literal.get(room)
@@ -337,13 +340,8 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
   const isListed = (socket: AnySocket, room: string): boolean => {
     if (literal.has(room) || patterns.some(({ pattern }) => pattern.match(room) !== undefined))
       return true
-    const claims = authOf(socket)?.claims
-    return (
-      grantsClaim !== undefined &&
-      claims !== undefined &&
-      Object.hasOwn(claims, grantsClaim) &&
-      isGranted(claims[grantsClaim], room)
-    )
+    const grants = grantsOf(authOf(socket)?.claims)
+    return grants !== undefined && isGranted(grants, room)
   }
 
   function onLeave(this: AnySocket, payload: unknown, ack?: unknown): void {
