@@ -10,6 +10,7 @@ import { createRevocationLog } from '../revocation/revocation-log.js'
 import { createRoomEngine } from '../rooms/room-engine.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { attachGuard } from './attach.js'
+import { createAttachedServers } from './attached-servers.js'
 import { createAuthenticator } from './authenticate.js'
 import { createConnectionListener } from './connection-listener.js'
 import { createGuardedNamespaces } from './guarded-namespaces.js'
@@ -236,9 +237,13 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     fanout.listen(nsp)
   }
 
+  const attached = createAttachedServers()
   const middleware = createHandshakeMiddleware({
     ...config,
     hook,
+    assertSafe: (server) => {
+      attached.assertSafe(server)
+    },
     isClosed,
     authenticateNow,
     recommit,
@@ -250,7 +255,10 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   return Object.freeze({
     verifier,
     middleware,
-    attach: (io) => attachGuard(io, middleware, hook),
+    attach: (io) => {
+      attached.add(io)
+      return attachGuard(io, middleware, hook)
+    },
     revoke: fanout.revoke,
     recheck: roomRecheck.recheck,
     async close() {

@@ -18,7 +18,7 @@ import type { Authenticated } from './live-session.js'
 import type { NormalizedGuard } from './normalize-guard-options.js'
 import type { RateLimitCheck } from './rate-limit-check.js'
 import { setAuth } from './socket-auth.js'
-import type { AnyNamespace, AnySocket, GuardMiddleware } from './types.js'
+import type { AnyNamespace, AnyServer, AnySocket, GuardMiddleware } from './types.js'
 
 type Next = Parameters<GuardMiddleware>[1]
 
@@ -32,6 +32,8 @@ export interface HandshakeMiddlewareOptions extends Pick<
 > {
   /** Hooks the socket's namespace (connection listener, recovery), once per namespace. */
   readonly hook: (nsp: AnyNamespace) => void
+  /** Throws where the middleware alone cannot guard the server (recovery without attach). */
+  readonly assertSafe: (server: AnyServer) => void
   readonly isClosed: () => boolean
   readonly authenticateNow: Authenticator['authenticateNow']
   readonly recommit: Authenticator['recommit']
@@ -48,6 +50,7 @@ export function createHandshakeMiddleware(options: HandshakeMiddlewareOptions): 
     extract,
     namespacePolicy: namespaces,
     hook,
+    assertSafe,
     isClosed,
     authenticateNow,
     recommit,
@@ -132,6 +135,7 @@ export function createHandshakeMiddleware(options: HandshakeMiddlewareOptions): 
   return (socket, next) => {
     let result: Admitted | Promise<Admitted> | undefined
     try {
+      assertSafe(socket.nsp.server)
       hook(socket.nsp)
       if (isClosed()) throw shuttingDownError()
       if (mode === 'post-connect') {

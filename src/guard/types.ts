@@ -226,7 +226,11 @@ export type GuardMiddleware = (
 export interface Guard<TClaims extends JwtClaims = JwtClaims> {
   /** The verifier behind the guard; share it with HTTP routes. */
   readonly verifier: Verifier<TClaims>
-  /** The handshake middleware, for `io.use()` / `nsp.use()`. Prefer {@link Guard.attach}. */
+  /**
+   * The handshake middleware, for `io.use()` / `nsp.use()`. Prefer {@link Guard.attach}: on a
+   * server with `connectionStateRecovery` the middleware alone refuses every handshake
+   * (`server_error`), as it would see a namespace only after sessions were restored there.
+   */
   readonly middleware: GuardMiddleware
   /**
    * Protects every namespace of `io`, present and future (dynamic ones too), re-checks sockets
