@@ -404,6 +404,9 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
   // Re-checks in flight: the rooms taken out while their async rule runs, so that a newer
   // re-check still knows them.
   const paused = new WeakMap<AnySocket, Set<string>>()
+  // The sockets of each namespace that may have rooms paused (pruned when found with none, or
+  // gone), so a room-wide operation looks at those, not at every socket of the namespace.
+  const pausedIn = new WeakMap<AnyNamespace, Set<AnySocket>>()
 
   /**
    * The sockets of `nsp` held out of one of `opts.rooms` by an async re-check, that a room-wide
@@ -413,9 +416,16 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     const { rooms, except } = (opts ?? {}) as { rooms?: unknown; except?: unknown }
     if (!(rooms instanceof Set) || rooms.size === 0) return []
     const found: AnySocket[] = []
-    for (const socket of nsp.sockets.values() as Iterable<AnySocket>) {
+    const candidates = pausedIn.get(nsp)
+    if (candidates === undefined || candidates.size === 0) return []
+    for (const socket of candidates) {
       const out = paused.get(socket)
-      if (out === undefined || ![...out].some((room) => rooms.has(room))) continue
+      if (out === undefined || out.size === 0 || !socket.connected) {
+        // Nothing held out any more (added again at its next pause), or gone.
+        candidates.delete(socket)
+        continue
+      }
+      if (![...out].some((room) => rooms.has(room))) continue
       if (except instanceof Set && [...socket.rooms, ...out].some((room) => except.has(room)))
         continue
       found.push(socket)
@@ -493,6 +503,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
           pending.delete(socket)
           grantedOnly.delete(socket)
           paused.delete(socket)
+          pausedIn.get(nsp)?.delete(socket)
         },
       })
       if (book === undefined)
@@ -547,6 +558,9 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
         // An async rule: out of the room (no broadcast reaches it) until the rule answers.
         if (stopped === undefined) paused.set(socket, (stopped = new Set()))
         stopped.add(room)
+        let sockets = pausedIn.get(socket.nsp)
+        if (sockets === undefined) pausedIn.set(socket.nsp, (sockets = new Set()))
+        sockets.add(socket)
         book.del(socket.id, room)
         const ticket = take(socket, room)
         const auth = authOf(socket)

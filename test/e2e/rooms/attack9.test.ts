@@ -209,6 +209,41 @@ describe('room-wide operations reach a socket held out during an async re-check'
     await gone
     release()
   })
+
+  it('a socket held out again, after a room-wide operation saw it with nothing held out', async () => {
+    let answer = gate<boolean>()
+    await using server = await roomServer(
+      { policy: { 'doc:{id}': () => answer.promise } },
+      { guardOptions: { refreshIntervalMs: 0 } },
+    )
+    const alice = await user(server, { sub: 'alice' })
+    answer.open(true)
+    expect(await ask(alice.client, 'room:join', { room: 'doc:1' })).toEqual({ ok: true })
+    const refresh = async (): Promise<void> => {
+      const ack = (await alice.client.timeout(3_000).emitWithAck('authenticate', {
+        token: server.issuer.sign({ sub: 'alice' }),
+      })) as AuthenticateAck
+      expect(ack.ok).toBe(true)
+    }
+    // First re-check: held out, then given back.
+    answer = gate<boolean>()
+    await refresh()
+    await expect.poll(() => alice.socket.rooms.has('doc:1')).toBe(false)
+    answer.open(true)
+    await expect.poll(() => alice.socket.rooms.has('doc:1')).toBe(true)
+    // A room-wide operation while nothing is held out (the engine forgets the socket here).
+    expect((await server.io.in('doc:1').fetchSockets()).map((socket) => socket.id)).toEqual([
+      alice.socket.id,
+    ])
+    // Second re-check: held out again, and the room-wide operation must still reach it.
+    answer = gate<boolean>()
+    await refresh()
+    await expect.poll(() => alice.socket.rooms.has('doc:1')).toBe(false)
+    server.io.in('doc:1').socketsLeave('doc:1')
+    answer.open(true)
+    await nothingBeforeRoundTrip(server.io, alice.client, 'no-such-event')
+    expect(alice.socket.rooms.has('doc:1')).toBe(false)
+  })
 })
 
 // Fifth outside attack on rooms (F2): the guard's room:leave let a client leave a room the app
