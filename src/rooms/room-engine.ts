@@ -76,6 +76,20 @@ const NOT_YOURS = 'That room is not yours to leave.'
 // joins what it is asked). A socket's own id is let through before this is asked.
 const SOCKET_ID = /^[A-Za-z0-9_-]{20}$/
 
+/**
+ * True for a name that is, or may be, another socket's id. Besides the shape above: with
+ * `allowEIO3`, a v2 client's socket is `<namespace>#<engine id>` outside the main namespace (a
+ * name no app room has: a namespace path, then `#`), and the engine id itself in the main one,
+ * whose shape is the app's when it sets `io.engine.generateId`: those are known on their own node
+ * (the adapter's socket ids).
+ */
+function isSocketId(room: string, socket: AnySocket | undefined): boolean {
+  if (SOCKET_ID.test(room)) return true
+  if (room.startsWith('/') && room.includes('#')) return true
+  const sids = (socket?.nsp.adapter as { sids?: unknown } | undefined)?.sids
+  return sids instanceof Map && sids.has(room)
+}
+
 function forbidden(room: string, message = DENIED): AuthError {
   return new AuthError('forbidden', message, { room })
 }
@@ -152,7 +166,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
   ): boolean | Promise<boolean> => {
     const grants = grantsOf(claims)
     // Another socket's id (or a name shaped like one): never, by any path.
-    if (SOCKET_ID.test(room)) return false
+    if (isSocketId(room, socket)) return false
     const exact = literal.get(room)
     const matched: { rule: RoomRule; params: Readonly<Record<string, string>> }[] = []
     if (exact !== undefined) matched.push({ rule: exact, params: NO_PARAMS })
