@@ -21,7 +21,7 @@ import { normalizeGuardOptions } from './normalize-guard-options.js'
 import { startPostConnect, type PostConnectContext } from './post-connect.js'
 import { createRateLimitCheck } from './rate-limit-check.js'
 import { createRecovery } from './recovery.js'
-import { markReceiving } from './recovery-offsets.js'
+import { markJoined, markReceiving, watchAway } from './recovery-offsets.js'
 import { createRevocationFanout } from './revocation-fanout.js'
 import { createRoomRecheck } from './room-recheck.js'
 import { startRevocationSweep } from './revocation-sweep.js'
@@ -86,6 +86,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
           authOf,
           reportFailure,
           hookTimeoutMs: config.hookTimeoutMs,
+          onJoined: markJoined,
         })
   const recovery = createRecovery({
     ...config,
@@ -161,6 +162,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
   // A socket's session begins here, and with it the broadcasts it may be replayed on recovery.
   const beginSession = (socket: AnySocket): void => {
     markReceiving(socket)
+    watchAway(socket)
     liveSessions.start(socket)
     // A fresh-token request the recovered session carried keeps its deadline.
     roomRecheck.restore(socket)
@@ -178,6 +180,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     countFailure: rateLimit.countFailure,
     releaseLimit: rateLimit.release,
     onAuthenticated: beginSession,
+    takeHeldRooms: (socket) => rooms?.takeHeld(socket) ?? [],
   }
   const onConnection = createConnectionListener({
     ...config,

@@ -17,7 +17,7 @@ import { guardError, shuttingDownError } from './guard-errors.js'
 import type { Authenticated } from './live-session.js'
 import type { NormalizedGuard } from './normalize-guard-options.js'
 import type { RateLimitCheck } from './rate-limit-check.js'
-import { setAuth } from './socket-auth.js'
+import { authOf, setAuth } from './socket-auth.js'
 import type { AnyNamespace, AnyServer, AnySocket, GuardMiddleware } from './types.js'
 
 type Next = Parameters<GuardMiddleware>[1]
@@ -141,6 +141,11 @@ export function createHandshakeMiddleware(options: HandshakeMiddlewareOptions): 
       if (mode === 'post-connect') {
         // The token comes later, by `authenticate`; one sent in the handshake anyway must not
         // stay there (it would travel in fetchSockets()).
+        stripToken(socket.handshake, extract)
+      } else if (socket.recovered && authOf(socket) !== undefined) {
+        // A restored session (`skipMiddlewares: false`) keeps the token it had, checked when the
+        // adapter restored it and again at `connection`, as when the middlewares are skipped:
+        // the reconnect's token must not swap the identity (a refresh insists on the same one).
         stripToken(socket.handshake, extract)
       } else if (limited) {
         result = rateLimit.checkLimit(socket).then(() => check(socket))

@@ -20,6 +20,8 @@ export interface PostConnectContext extends SessionContext {
   readonly releaseLimit: (socket: AnySocket) => void
   /** Starts the live session once the socket is authenticated. */
   readonly onAuthenticated: (socket: AnySocket) => void
+  /** Rooms joined for the socket before it connected (an app middleware), held until now. */
+  readonly takeHeldRooms?: (socket: AnySocket) => readonly string[]
 }
 
 /** A socket kept out of broadcasts, with its events dropped, until it is released. */
@@ -40,13 +42,16 @@ const isConnected = (socket: AnySocket): boolean => socket.connected
  * Puts a connected socket in quarantine: it receives no broadcast (not even `io.emit`) and every
  * incoming event but `authenticate` is dropped before any handler sees it.
  */
-export function quarantine(socket: AnySocket): Quarantine {
+export function quarantine(socket: AnySocket, heldRooms: readonly string[] = []): Quarantine {
   let released = false
   // Broadcasts (even io.emit) reach a socket through the adapter's record of it; without one,
   // none reaches it. The app's own `connection` handlers still run and often `socket.join()` a
   // room, which would recreate that record: joins are held back until release.
-  // Rooms it already has (restored by connection-state recovery) are given back on release.
-  const pending = new Set<string>([...socket.rooms].filter((room) => room !== socket.id))
+  // Rooms it already has (restored by connection-state recovery), and those an app middleware
+  // joined before it connected, are given back (checked) on release.
+  const pending = new Set<string>(
+    [...socket.rooms, ...heldRooms].filter((room) => room !== socket.id),
+  )
   socket.nsp.adapter.delAll(socket.id)
   const join: Join = (rooms) => {
     for (const room of typeof rooms === 'string' ? [rooms] : rooms) pending.add(room)
@@ -91,7 +96,8 @@ export function quarantine(socket: AnySocket): Quarantine {
 /** Runs the post-connect flow of one socket. */
 export function startPostConnect(socket: AnySocket, ctx: PostConnectContext): void {
   let state: 'waiting' | 'verifying' | 'done' = 'waiting'
-  const held = quarantine(socket)
+  // Taken before the quarantine empties the socket's record in the adapter (which forgets them).
+  const held = quarantine(socket, ctx.takeHeldRooms?.(socket))
   const timer = setTimeout(() => {
     if (state === 'done') return
     state = 'done'

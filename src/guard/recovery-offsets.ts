@@ -15,6 +15,20 @@ export interface RecoveryMark {
    * Redis Streams adapter) would restore it into any namespace, past that namespace's rule.
    */
   readonly nsp: string
+  /**
+   * When the socket last joined a room through the guard (ms, the real clock): the adapter
+   * replays what was sent to the session's rooms whenever the socket joined them, so nothing
+   * sent before this is replayed (it may have gone to a room the socket was not allowed in yet).
+   */
+  joinedAt?: number
+  /** When the session went away (ms, the real clock): rechecks after it did not reach it. */
+  awaySince?: number
+}
+
+/** The guard's mark in a socket's (or a stored session's) data, if any. */
+function markOf(data: unknown): Partial<RecoveryMark> | undefined {
+  const mark = (data as { sockguard?: unknown } | undefined)?.sockguard
+  return typeof mark === 'object' && mark !== null ? mark : undefined
 }
 
 const YEAST_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_'
@@ -49,6 +63,30 @@ export function markReceiving(socket: AnySocket): void {
   data.sockguard = { receivingSince: Date.now(), nsp: socket.nsp.name }
 }
 
+/** Notes that `socket` joined a room now (see {@link RecoveryMark.joinedAt}). */
+export function markJoined(socket: AnySocket): void {
+  const mark = (socket.data as { sockguard?: RecoveryMark } | undefined)?.sockguard
+  if (mark !== undefined) mark.joinedAt = Date.now()
+}
+
+/**
+ * Notes when `socket`'s session goes away: at `disconnecting`, which Socket.IO emits just before
+ * it stores the session with its data. Only for sockets whose session carries a mark.
+ */
+export function watchAway(socket: AnySocket): void {
+  const mark = (socket.data as { sockguard?: RecoveryMark } | undefined)?.sockguard
+  if (mark === undefined) return
+  socket.once('disconnecting', () => {
+    mark.awaySince = Date.now()
+  })
+}
+
+/** When the stored session went away, if it says. */
+export function awaySinceOf(data: unknown): number | undefined {
+  const away = markOf(data)?.awaySince
+  return typeof away === 'number' ? away : undefined
+}
+
 /**
  * A session about to be restored into namespace `nsp` from `offset`, with the packets its session
  * could not have been sent removed; `null` when it was stored from another namespace, or the
@@ -60,7 +98,7 @@ export function limitReplay<TSession extends { data?: unknown; missedPackets?: u
   offset: unknown,
   nsp: string,
 ): TSession | null {
-  const mark = (session.data as { sockguard?: Partial<RecoveryMark> } | undefined)?.sockguard
+  const mark = markOf(session.data)
   // Only into the namespace it was stored from (a session of `/lobby` is no session of `/admin`).
   if (mark?.nsp !== nsp) return null
   const since = mark.receivingSince
@@ -68,10 +106,12 @@ export function limitReplay<TSession extends { data?: unknown; missedPackets?: u
   // The same millisecond counts as the session's own: a greeting sent at `connection` shares it.
   // (So does a broadcast to everyone in the millisecond before: offsets carry no finer time.)
   if (typeof since !== 'number' || at === undefined || at < since) return null
+  // A packet in the millisecond of the last join may have come before it: not replayed.
+  const joined = typeof mark.joinedAt === 'number' ? mark.joinedAt : -Infinity
   if (Array.isArray(session.missedPackets)) {
     const missed = (session.missedPackets as unknown[]).filter((packet) => {
       const packetAt = Array.isArray(packet) ? offsetTime(packet.at(-1)) : undefined
-      return packetAt !== undefined && packetAt >= since
+      return packetAt !== undefined && packetAt >= since && packetAt > joined
     })
     return { ...session, missedPackets: missed }
   }

@@ -9,7 +9,7 @@ import type { RoomEngine } from '../rooms/room-engine.js'
 import type { JwtClaims } from '../verifier/types.js'
 import { expiredError, revokedError, storeUnavailable } from './guard-errors.js'
 import { rejectSocket } from './live-session.js'
-import { limitReplay, offsetTime } from './recovery-offsets.js'
+import { awaySinceOf, limitReplay, offsetTime } from './recovery-offsets.js'
 import type { NormalizedGuard } from './normalize-guard-options.js'
 import { authOfData } from './socket-auth.js'
 import type { AnyNamespace, AnySocket, SocketAuth } from './types.js'
@@ -130,7 +130,11 @@ export function createRecovery(options: RecoveryOptions): Recovery {
         // Re-checked while away (after the last packet the client got): a room may have been
         // denied meanwhile and allowed again since, and a packet does not say which room it was
         // sent to, so none of what it missed is replayed.
-        const since = offsetTime(offset)
+        // The earlier of the offset and when the session went away: a client may name a later
+        // offset than its own (another tab's), which would hide a recheck made in between.
+        const named = offsetTime(offset)
+        const away = awaySinceOf(restored.data)
+        const since = named === undefined || away === undefined ? named : Math.min(named, away)
         const claims = authOfData(restored.data)?.claims
         if (
           since !== undefined &&

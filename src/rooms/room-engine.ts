@@ -28,6 +28,8 @@ export interface RoomEngineOptions {
   readonly reportFailure: (error: AuthError, socket: AnySocket) => void
   /** How long an async rule may take before it counts as a failure (a denial). */
   readonly hookTimeoutMs: number
+  /** Called each time the engine puts a socket in a room (recovery dates its replay from it). */
+  readonly onJoined?: (socket: AnySocket) => void
 }
 
 /** The room authorization of one guard. */
@@ -36,6 +38,11 @@ export interface RoomEngine {
   guard(nsp: AnyNamespace): void
   /** Joins, checked, the rooms held back for a socket before it authenticated (recovery). */
   restore(socket: AnySocket): void
+  /**
+   * Hands over (and forgets) the rooms held back for a socket before it connected, for a flow
+   * that holds the socket's joins itself (the post-connect quarantine).
+   */
+  takeHeld(socket: AnySocket): string[]
   /**
    * The rooms of a session about to be restored by connection-state recovery, checked with the
    * claims it keeps: those still allowed, and whether any was refused (its missed packets, which
@@ -96,7 +103,7 @@ function forbidden(room: string, message = DENIED): AuthError {
 
 /** Makes the room engine of one guard. */
 export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
-  const { rooms: config, now, authOf, reportFailure, hookTimeoutMs } = options
+  const { rooms: config, now, authOf, reportFailure, hookTimeoutMs, onJoined } = options
   const { literal, patterns, grantsClaim, unlistedRooms, maxRoomsPerSocket } = config
   const bookkeepingOf = new WeakMap<object, RoomBookkeeping>()
   // Joins waiting for an async rule: socket -> room -> ticket. A leave or a newer check of the
@@ -217,6 +224,12 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     )
   }
 
+  /** Puts the socket in a room it was allowed in. */
+  const enter = (socket: AnySocket, room: string, book: RoomBookkeeping): void => {
+    book.add(socket.id, new Set([room]))
+    onJoined?.(socket)
+  }
+
   const take = (socket: AnySocket, room: string): number => {
     let map = pending.get(socket)
     if (map === undefined) pending.set(socket, (map = new Map<string, number>()))
@@ -249,7 +262,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     const generation = generationOf(socket)
     const verdict = decide(socket, room, source)
     if (verdict === true) {
-      book.add(socket.id, new Set([room]))
+      enter(socket, room, book)
       return true
     }
     if (verdict === false) return false
@@ -260,7 +273,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
       // the rules are asked again, now.
       if (authOf(socket) !== auth || generationOf(socket) !== generation)
         return admit(socket, room, source, book)
-      if (allowed) book.add(socket.id, new Set([room]))
+      if (allowed) enter(socket, room, book)
       return allowed
     })
   }
@@ -542,6 +555,14 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
       if (entry.rooms.size > 0) void socket.join([...entry.rooms])
     },
 
+    takeHeld(socket) {
+      const map = held.get(socket.nsp)
+      const entry = map?.get(socket.id)
+      if (entry === undefined) return []
+      map?.delete(socket.id)
+      return [...entry.rooms]
+    },
+
     listen(socket) {
       socket.on(JOIN_EVENT, onJoin)
       socket.on(LEAVE_EVENT, onLeave)
@@ -559,7 +580,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
       for (const room of rooms) {
         const verdict = decide(socket, room, 'recheck')
         if (verdict === true) {
-          if (stopped?.delete(room) === true) book.add(socket.id, new Set([room]))
+          if (stopped?.delete(room) === true) enter(socket, room, book)
           continue
         }
         if (verdict === false) {
@@ -584,7 +605,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
             // A newer token (or re-check) decides instead.
             if (authOf(socket) !== auth || generationOf(socket) !== generation) return
             paused.get(socket)?.delete(room)
-            if (allowed) book.add(socket.id, new Set([room]))
+            if (allowed) enter(socket, room, book)
             else remove(socket, room)
           }),
         )

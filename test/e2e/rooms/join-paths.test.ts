@@ -199,6 +199,45 @@ describe('the post-connect flow', () => {
     ])
     await provesAbsent(server.io, 'admin', admin, mallory)
   })
+
+  // Outside attack r9 (F2, low): a join in an app middleware (before `connection`) was lost in
+  // post-connect mode, unreported: the quarantine dropped the rooms held for the socket.
+  it('checks the rooms an app middleware joined before connection, once it authenticated', async () => {
+    await using server = await roomServer(
+      { policy },
+      {
+        guardOptions: { mode: 'post-connect' },
+        setup: (io) => {
+          io.use((socket, next) => {
+            void socket.join(['admin', 'lobby'])
+            next()
+          })
+        },
+      },
+    )
+    const join = async (claims: Record<string, unknown>) => {
+      const connection = nextEvent<Socket>(server.io, 'connection')
+      const client = server.connect()
+      await connected(client)
+      const socket = await connection
+      const ack = (await client.timeout(3_000).emitWithAck('authenticate', {
+        token: server.issuer.sign(claims),
+      })) as { ok: boolean }
+      expect(ack.ok).toBe(true)
+      return { client, socket }
+    }
+    const root = await join({ sub: 'root', scope: 'admin' })
+    await expect
+      .poll(() => [...root.socket.rooms].sort())
+      .toEqual([root.socket.id, 'admin', 'lobby'].sort())
+    const mallory = await join({ sub: 'mallory' })
+    await expect.poll(() => mallory.socket.rooms.has('lobby')).toBe(true)
+    expect(mallory.socket.rooms.has('admin')).toBe(false)
+    expect(server.failures.filter((f) => f.socketId === mallory.socket.id)).toEqual([
+      { code: 'forbidden', room: 'admin', socketId: mallory.socket.id },
+    ])
+    await provesAbsent(server.io, 'admin', root.client, mallory.client)
+  })
 })
 
 describe('an adapter set after guard.attach (attack7 rooms F1)', () => {

@@ -59,4 +59,22 @@ describe('limitReplay', () => {
     )
     expect(limited?.missedPackets).toEqual([kept])
   })
+
+  it('keeps none made before the last join, nor in its millisecond (a room may not have been allowed yet)', () => {
+    const joinedAt = since + 20
+    const after = ['message', 'after', yeast(joinedAt + 1)]
+    const limited = limitReplay(
+      {
+        data: { sockguard: { receivingSince: since, nsp: '/', joinedAt } },
+        missedPackets: [
+          ['message', 'before', yeast(joinedAt - 5)],
+          ['message', 'same ms', yeast(joinedAt)],
+          after,
+        ],
+      },
+      yeast(since + 1),
+      '/',
+    )
+    expect(limited?.missedPackets).toEqual([after])
+  })
 })
