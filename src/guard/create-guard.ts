@@ -93,8 +93,10 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
     isClosed,
     reportFailure,
     rooms,
-    // Asked when a session is restored, long after roomRecheck below exists; only a room policy
-    // has packets to keep from a session a re-check may have denied a room.
+    // Asked when a session is restored, long after roomRecheck below exists. A fresh-token
+    // deadline applies with or without rooms; only a room policy has packets to keep from a
+    // session a re-check may have denied a room.
+    overdue: (data: unknown, claims: JwtClaims) => roomRecheck.overdue(data, claims),
     ...(rooms === undefined
       ? {}
       : {

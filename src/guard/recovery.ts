@@ -30,6 +30,8 @@ export interface RecoveryOptions extends Pick<
    * rules may have denied the session rooms while it was away.
    */
   readonly recheckedSince?: (claims: JwtClaims, since: number) => boolean
+  /** True when the session's fresh-token deadline (`guard.recheck`) passed without one. */
+  readonly overdue?: (data: unknown, claims: JwtClaims) => boolean
 }
 
 /** The recovery checks of one guard. */
@@ -107,6 +109,7 @@ export function createRecovery(options: RecoveryOptions): Recovery {
     if (auth === undefined) return false
     // A guest's session: restored where guests are (still) allowed.
     if (auth === null) return namespacePolicy.guestsAllowed(nsp)
+    if (options.overdue?.(data, auth.claims) === true) return false
     return (await refusalOf(auth)) === undefined
   }
 

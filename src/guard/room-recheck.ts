@@ -49,6 +49,12 @@ export interface RoomRecheck {
    * session away since then may have been denied rooms meanwhile.
    */
   readonly recheckedSince: (claims: JwtClaims, since: number) => boolean
+  /**
+   * True when a stored session (its `socket.data`, and the claims it keeps) was asked for a fresh
+   * token (before it went away, or while it was away) whose deadline has passed without one: it
+   * must not be restored, as a session whose token expired.
+   */
+  readonly overdue: (data: unknown, claims: JwtClaims) => boolean
   /** Hears the other nodes' re-check messages of a namespace. */
   readonly listen: (nsp: AnyNamespace) => void
   readonly unlisten: (nsp: AnyNamespace) => void
@@ -91,8 +97,10 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
    * True when the socket now holds a token issued since `askedAt`: in that second or later (`iat`
    * has second precision), within the tolerance. A token without `iat` cannot show it is fresh.
    */
-  const freshSince = (socket: AnySocket, askedAt: number): boolean => {
-    const iat = authOf(socket)?.claims.iat
+  const freshSince = (socket: AnySocket, askedAt: number): boolean =>
+    freshClaims(authOf(socket)?.claims, askedAt)
+  const freshClaims = (claims: JwtClaims | undefined, askedAt: number): boolean => {
+    const iat = claims?.iat
     return typeof iat === 'number' && (iat + 1) * 1000 + clockToleranceMs > askedAt
   }
 
@@ -126,13 +134,18 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
     readonly askedAt: number
     readonly learnedAt: number
   }[] = []
+  // When the newest re-check dropped from the log was learned: a session away since before then
+  // may have missed one the log no longer shows (and is taken as re-checked, or overdue).
+  let forgottenUntil = -Infinity
   const log = (message: Message, askedAt: number): void => {
     const oldest = Date.now() - RECHECK_LOG_MS
     while (
       logged.length > 0 &&
       ((logged[0]?.learnedAt ?? 0) < oldest || logged.length >= RECHECK_LOG_MAX)
-    )
-      logged.shift()
+    ) {
+      const dropped = logged.shift()
+      if (dropped !== undefined) forgottenUntil = Math.max(forgottenUntil, dropped.learnedAt)
+    }
     logged.push({ message, askedAt, learnedAt: Date.now() })
   }
 
@@ -201,9 +214,35 @@ export function createRoomRecheck(options: RoomRecheckOptions): RoomRecheck {
     recheckedSince(claims, since) {
       // Re-checks travel between the nodes that are up: one made before this node started never
       // reached it. A session away since then may have missed one, so it is taken as re-checked.
-      if (since < startedAt) return true
+      if (since < startedAt || since <= forgottenUntil) return true
       return logged.some(
         ({ message, learnedAt }) => learnedAt >= since && matchesMessage(claims, message),
+      )
+    },
+    overdue(data, claims) {
+      const mark = ((data as { sockguard?: unknown } | undefined)?.sockguard ?? {}) as Partial<
+        ReauthMark & { receivingSince: number }
+      >
+      const at = now()
+      const { reauthAskedAt, reauthBy, receivingSince } = mark
+      // Its own request, carried by the session.
+      if (
+        typeof reauthAskedAt === 'number' &&
+        typeof reauthBy === 'number' &&
+        reauthBy <= at &&
+        !freshClaims(claims, reauthAskedAt)
+      )
+        return true
+      if (typeof receivingSince !== 'number') return false
+      // A request made while it was away (or one this node no longer remembers).
+      if (receivingSince <= forgottenUntil) return true
+      return logged.some(
+        ({ message, askedAt, learnedAt }) =>
+          learnedAt >= receivingSince &&
+          message.refreshWithinMs !== undefined &&
+          askedAt + message.refreshWithinMs <= at &&
+          matchesMessage(claims, message) &&
+          !freshClaims(claims, askedAt),
       )
     },
     restore(socket) {

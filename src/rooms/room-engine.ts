@@ -171,6 +171,9 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     source: Source,
     socket?: AnySocket,
   ): boolean | Promise<boolean> => {
+    // Socket.IO joins any value; patterns and grants name strings, so anything else (a number, a
+    // missing field an app handler joined) is the app's own unlisted room, as without the guard.
+    if (typeof room !== 'string') return source !== 'client' && unlistedRooms === 'allow'
     const grants = grantsOf(claims)
     // Another socket's id (or a name shaped like one): never, by any path.
     if (isSocketId(room, socket)) return false

@@ -279,6 +279,60 @@ describe('recheck of a session that is away (attack6 F1)', () => {
   })
 })
 
+// Outside attack r10 (F2, low): a session restored after its fresh-token deadline had passed was
+// live (the app's `connection` listeners ran, a room broadcast reached it) until the deadline's
+// timer fired a turn later. Now it is not restored, as a session whose token expired: the client
+// makes a plain handshake, which is checked like any other.
+describe('a session whose fresh-token deadline passed while it was away', () => {
+  const E_S = 2_000_000_000
+  for (const when of ['asked before it went away', 'asked while it was away'] as const)
+    it(`is not restored (${when})`, async () => {
+      const clock = testClock()
+      clock.set(E_S * 1000)
+      await using server = await roomServer(
+        { policy: {}, grantsClaim: 'rooms' },
+        {
+          guardOptions: { refreshIntervalMs: 0, now: clock.now },
+          server: { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } },
+        },
+      )
+      const token = server.issuer.sign({
+        sub: 'alice',
+        rooms: ['team:red'],
+        iat: E_S - 60,
+        exp: E_S + 3600,
+      })
+      const carol = await user(server, { sub: 'carol', rooms: ['team:red'], exp: E_S + 3600 })
+      expect(await ask(carol.client, 'room:join', { room: 'team:red' })).toEqual({ ok: true })
+      const connection = nextEvent<import('socket.io').Socket>(server.io, 'connection')
+      const client = server.connect({ auth: { token } })
+      const first = await connection
+      expect(await ask(client, 'room:join', { room: 'team:red' })).toEqual({ ok: true })
+      await provesPresent(server.io, 'team:red', client) // an offset to recover from
+      const { _pid: pid, _lastOffset: offset } = client as unknown as {
+        _pid: string
+        _lastOffset: string
+      }
+      if (when === 'asked before it went away') {
+        const expiring = nextEvent(client, 'auth:expiring')
+        await server.guard.recheck({ sub: 'alice' }, { refreshWithinMs: 300 })
+        await expiring
+      }
+      const gone = nextEvent(first, 'disconnect')
+      first.conn.close()
+      await gone
+      if (when === 'asked while it was away')
+        await server.guard.recheck({ sub: 'alice' }, { refreshWithinMs: 300 })
+      clock.set(E_S * 1000 + 1_000)
+      const again = nextEvent<import('socket.io').Socket>(server.io, 'connection')
+      const back = server.connect({ auth: { token, pid, offset } })
+      const socket = await again
+      expect(socket.recovered).toBe(false)
+      expect(socket.rooms.has('team:red')).toBe(false)
+      await provesAbsent(server.io, 'team:red', carol.client, back)
+    })
+})
+
 describe('revocation', () => {
   it('takes a revoked socket out of every room at once', async () => {
     await using server = await roomServer({ policy: { 'doc:{id}': () => true } })

@@ -39,3 +39,36 @@ describe('recheckedSince', () => {
     expect(recheck.recheckedSince({ sub: 'bob' }, away)).toBe(false)
   })
 })
+
+describe('re-checks the log no longer holds (outside attack r10, docs item 4)', () => {
+  it('a session away since before the newest forgotten re-check is taken as re-checked and overdue', async () => {
+    const recheck = recheckOf()
+    const away = Date.now() + 1
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    // The log keeps 10,000 re-checks: the first one (bob's) is forgotten past that.
+    await recheck.recheck({ sub: 'bob' }, { refreshWithinMs: 1 })
+    for (let i = 0; i < 10_000; i++) await recheck.recheck({ sub: `user${String(i)}` })
+    const session = { sockguard: { receivingSince: away } }
+    expect(recheck.recheckedSince({ sub: 'bob' }, away)).toBe(true)
+    expect(recheck.overdue(session, { sub: 'bob' })).toBe(true)
+    // A session that began after it is judged by what the log holds.
+    const later = Date.now() + 1
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(recheck.recheckedSince({ sub: 'carol' }, later)).toBe(false)
+    expect(recheck.overdue({ sockguard: { receivingSince: later } }, { sub: 'carol' })).toBe(false)
+  })
+
+  it('overdue: its own request past the deadline unless the token it keeps is fresh', () => {
+    const recheck = recheckOf()
+    const askedAt = Date.now() - 10_000
+    const session = { sockguard: { reauthAskedAt: askedAt, reauthBy: askedAt + 1_000 } }
+    expect(recheck.overdue(session, { sub: 'alice', iat: Math.floor(askedAt / 1000) - 60 })).toBe(
+      true,
+    )
+    expect(recheck.overdue(session, { sub: 'alice', iat: Math.floor(askedAt / 1000) + 1 })).toBe(
+      false,
+    )
+    const open = { sockguard: { reauthAskedAt: Date.now(), reauthBy: Date.now() + 60_000 } }
+    expect(recheck.overdue(open, { sub: 'alice', iat: 0 })).toBe(false)
+  })
+})

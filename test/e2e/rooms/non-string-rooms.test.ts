@@ -1,0 +1,74 @@
+// Outside attack r10 (F1, medium): Socket.IO lets the app join any value as a room, and an app
+// handler that joins what the client sends (`socket.join(room)`, `socket.join(msg.room)` with the
+// field left out) passed a number, null, an array or an object to the guard's join hook, which
+// threw out of `socket.join` inside Socket.IO's event dispatch: one packet ended the process.
+// A room that is not a string is never a guarded room (patterns and grants name strings): it is
+// the app's own, unlisted, as without the guard.
+import type { Socket } from 'socket.io'
+import { describe, expect, it } from 'vitest'
+import { watchProcess } from '../../support/guard-e2e.js'
+import { nextEvent } from '../../support/socket-server.js'
+import { provesPresent, roomServer, user } from './support.js'
+
+const HOSTILE: readonly unknown[] = [42, null, [['x']], {}, { room: 'admin' }, true, 1.5]
+
+describe('a room that is not a string', () => {
+  for (const unlistedRooms of ['allow', 'deny'] as const)
+    it(`is the app's own, unlisted room (unlistedRooms: '${unlistedRooms}'); nothing throws`, async () => {
+      const watched = watchProcess()
+      const joined: unknown[] = []
+      await using server = await roomServer(
+        { unlistedRooms, policy: { admin: () => false, '{topic}': () => true } },
+        {
+          setup: (io) => {
+            io.on('connection', (socket) => {
+              socket.on('join', (room: unknown, ack: (rooms: unknown[]) => void) => {
+                void socket.join(room as string)
+                ack([...socket.rooms].filter((r) => r !== socket.id))
+              })
+              socket.on('join-field', (msg: { room?: unknown }) => {
+                void socket.join(msg.room as string)
+              })
+            })
+          },
+        },
+      )
+      const mallory = await user(server, { sub: 'mallory' })
+      for (const room of HOSTILE) {
+        joined.push(...((await mallory.client.timeout(3_000).emitWithAck('join', room)) as []))
+      }
+      mallory.client.emit('join-field', {})
+      server.io.in(mallory.socket.id).socketsJoin(42 as unknown as string)
+      // Still served: the same socket's next request is answered.
+      await provesPresent(server.io, mallory.socket.id, mallory.client)
+      expect(mallory.socket.connected).toBe(true)
+      expect(mallory.socket.rooms.has('admin')).toBe(false)
+      if (unlistedRooms === 'deny') {
+        expect(joined).toEqual([])
+        expect(server.failures.filter((f) => f.code !== 'forbidden')).toEqual([])
+      } else {
+        expect(mallory.socket.rooms.has(42 as unknown as string)).toBe(true)
+      }
+      watched.stop()
+      expect(watched.errors).toEqual([])
+    })
+
+  it('a non-string joined in an app middleware does not cost the handshake', async () => {
+    await using server = await roomServer(
+      { policy: { admin: () => false } },
+      {
+        setup: (io) => {
+          io.use((socket, next) => {
+            void socket.join([42, null] as unknown as string[])
+            next()
+          })
+        },
+      },
+    )
+    const connection = nextEvent<Socket>(server.io, 'connection')
+    const alice = server.connect({ auth: { token: server.issuer.sign({ sub: 'alice' }) } })
+    const socket = await connection
+    await provesPresent(server.io, socket.id, alice)
+    expect(socket.connected).toBe(true)
+  })
+})
