@@ -73,6 +73,91 @@ describe('room patterns', () => {
   })
 })
 
+// Outside attack r11 (F1, high): a pattern with several parameters joined by text a parameter
+// may hold (`doc:{org}.{repo}.{file}`) was matched by a backtracking regular expression, whose
+// time grows with the name's length to the power of the parameters: one `room:join` of 303
+// characters held the event loop 35 s, from any client or guest.
+describe('matching time is linear in the name', () => {
+  const hostile = (params: number, length: number): { pattern: string; room: string } => ({
+    pattern: `doc:${Array.from({ length: params }, (_, i) => `{p${String(i)}}`).join('.')}`,
+    room: `doc:${'.'.repeat(length)}:`,
+  })
+
+  it('answers a hostile name at once, whatever the parameters', () => {
+    for (const [params, length] of [
+      [3, 1_000],
+      [6, 1_000],
+      [6, 100_000],
+      [12, 20_000],
+    ] as const) {
+      const { pattern, room } = hostile(params, length)
+      const compiled = compilePattern(pattern, 'p')
+      const started = performance.now()
+      expect(compiled.match(room)).toBeUndefined()
+      expect(compiled.match(`${room}y`)).toBeUndefined()
+      // Milliseconds at most; the backtracking matcher took minutes here.
+      expect(performance.now() - started).toBeLessThan(1_000)
+    }
+    // Parameters each ended by text with a ':' keep the regular expression: linear too.
+    for (const [pattern, room] of [
+      ['doc:{a}:{b}:{c}:{d}:{e}', `doc:${'x:'.repeat(50_000)}!`],
+      ['{a}.x:{b}.x:{c}.x:{d}', `${'.x'.repeat(50_000)}:`],
+      ['{a}.x:{b}.x:{c}.x:{d}', '.x:'.repeat(30_000)],
+    ] as const) {
+      const started = performance.now()
+      expect(compilePattern(pattern, 'p').match(room)).toBeUndefined()
+      expect(performance.now() - started).toBeLessThan(1_000)
+    }
+  })
+
+  it('matches as the regular expression it replaces (each parameter as long as it can be)', () => {
+    const patterns = [
+      'doc:{a}.{b}',
+      'doc:{a}.{b}.{c}',
+      '{a}.{b}',
+      '{a}:{b}',
+      'x{a}y{b}z',
+      '{a}..{b}.*',
+      'org:{org}:team:{team}',
+      'a{x}b{y}c*',
+      '{a}.{b}:*',
+    ]
+    const alphabet = ['.', ':', 'a', 'b', 'x', 'y', 'z', 'd', 'o', 'c']
+    let seed = 7
+    const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
+    for (const pattern of patterns) {
+      const compiled = compilePattern(pattern, 'p')
+      const names = [...pattern.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string)
+      const regex = new RegExp(
+        '^' +
+          pattern
+            .replace(/[.*+?^$()|[\]\\/-]/g, (c) => (c === '*' ? '\u0000' : `\\${c}`))
+            .replace(/\{\w+\}/g, '([^:]+)')
+            .replace('\u0000', '[\\s\\S]+') +
+          '$',
+        'u',
+      )
+      for (let i = 0; i < 3_000; i++) {
+        const prefix = pattern.startsWith('doc:')
+          ? 'doc:'
+          : pattern.startsWith('org:')
+            ? 'org:'
+            : ''
+        let room: string = prefix
+        const length = Math.floor(random() * 12)
+        for (let c = 0; c < length; c++)
+          room += alphabet[Math.floor(random() * alphabet.length)] ?? ''
+        const found = regex.exec(room)
+        const expected =
+          found === null
+            ? undefined
+            : Object.fromEntries(names.map((name, index) => [name, found[index + 1]]))
+        expect({ room, params: compiled.match(room) }).toEqual({ room, params: expected })
+      }
+    }
+  })
+})
+
 describe('the rooms option', () => {
   it('accepts a policy of rules, requireScope included', () => {
     expect(
