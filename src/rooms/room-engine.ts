@@ -64,6 +64,10 @@ const LEAVE_EVENT = 'room:leave'
 const REMOVED_EVENT = 'room:removed'
 /** The longest room name a client may ask for, in UTF-16 code units. */
 export const MAX_ROOM_NAME = 1024
+// The longest room name any path joins (an app handler may join what it is sent, up to Socket.IO's
+// message limit, 1 MB): no real room is longer, and matching patterns of several parameters over
+// a name costs time in its length.
+const MAX_SERVER_ROOM_NAME = 65_536
 // Rooms held for a socket not yet connected are forgotten after this (a refused handshake).
 const HELD_TTL_MS = 60_000
 
@@ -174,6 +178,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     // Socket.IO joins any value; patterns and grants name strings, so anything else (a number, a
     // missing field an app handler joined) is the app's own unlisted room, as without the guard.
     if (typeof room !== 'string') return source !== 'client' && unlistedRooms === 'allow'
+    if (room.length > MAX_SERVER_ROOM_NAME) return false
     const grants = grantsOf(claims)
     // Another socket's id (or a name shaped like one): never, by any path.
     if (isSocketId(room, socket)) return false

@@ -71,4 +71,34 @@ describe('a room that is not a string', () => {
     await provesPresent(server.io, socket.id, alice)
     expect(socket.connected).toBe(true)
   })
+
+  // Found while fixing r11 F1: an app handler that joins what it is sent takes names up to
+  // Socket.IO's message limit (1 MB), and a pattern of several parameters costs tens of ms on
+  // such a name, per message. No real room is that long: past 64 KiB a name is refused.
+  it('a name over 64 KiB is refused on every server path, reported, and costs nothing', async () => {
+    await using server = await roomServer(
+      { policy: { 'doc:{a}.{b}.{c}.{d}.{e}.{f}': () => true } },
+      {
+        setup: (io) => {
+          io.on('connection', (socket) => {
+            socket.on('join', (room: string, ack: () => void) => {
+              void socket.join(room)
+              ack()
+            })
+          })
+        },
+      },
+    )
+    const mallory = await user(server, { sub: 'mallory' })
+    const long = `doc:${'.'.repeat(65_536)}`
+    await mallory.client.timeout(3_000).emitWithAck('join', long)
+    expect(mallory.socket.rooms.has(long)).toBe(false)
+    expect(server.failures).toEqual([
+      { code: 'forbidden', room: long, socketId: mallory.socket.id },
+    ])
+    const fits = `doc:${'.'.repeat(65_532)}`
+    expect(fits.length).toBe(65_536)
+    await mallory.client.timeout(3_000).emitWithAck('join', fits)
+    expect(mallory.socket.rooms.has(fits)).toBe(true)
+  })
 })
