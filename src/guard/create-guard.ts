@@ -21,7 +21,7 @@ import { normalizeGuardOptions } from './normalize-guard-options.js'
 import { startPostConnect, type PostConnectContext } from './post-connect.js'
 import { createRateLimitCheck } from './rate-limit-check.js'
 import { createRecovery } from './recovery.js'
-import { markJoined, markReceiving, watchAway } from './recovery-offsets.js'
+import { markReceiving, markRoomsChanged, watchAway } from './recovery-offsets.js'
 import { createRevocationFanout } from './revocation-fanout.js'
 import { createRoomRecheck } from './room-recheck.js'
 import { startRevocationSweep } from './revocation-sweep.js'
@@ -86,7 +86,7 @@ export function createGuard<TClaims extends JwtClaims = JwtClaims>(
           authOf,
           reportFailure,
           hookTimeoutMs: config.hookTimeoutMs,
-          onJoined: markJoined,
+          onRoomsChanged: markRoomsChanged,
         })
   const recovery = createRecovery({
     ...config,

@@ -16,11 +16,12 @@ export interface RecoveryMark {
    */
   readonly nsp: string
   /**
-   * When the socket last joined a room through the guard (ms, the real clock): the adapter
-   * replays what was sent to the session's rooms whenever the socket joined them, so nothing
-   * sent before this is replayed (it may have gone to a room the socket was not allowed in yet).
+   * When the socket last joined or left a room through the guard (ms, the real clock): the
+   * adapter replays what was sent to the session's rooms at the time it went away, whenever the
+   * socket joined them, so nothing sent before this is replayed (it may have gone to a room the
+   * socket was not allowed in yet, or excluded a room it was still in: `except('muted')`).
    */
-  joinedAt?: number
+  roomsChangedAt?: number
   /** When the session went away (ms, the real clock): rechecks after it did not reach it. */
   awaySince?: number
 }
@@ -63,10 +64,10 @@ export function markReceiving(socket: AnySocket): void {
   data.sockguard = { receivingSince: Date.now(), nsp: socket.nsp.name }
 }
 
-/** Notes that `socket` joined a room now (see {@link RecoveryMark.joinedAt}). */
-export function markJoined(socket: AnySocket): void {
+/** Notes that `socket` joined or left a room now (see {@link RecoveryMark.roomsChangedAt}). */
+export function markRoomsChanged(socket: AnySocket): void {
   const mark = (socket.data as { sockguard?: RecoveryMark } | undefined)?.sockguard
-  if (mark !== undefined) mark.joinedAt = Date.now()
+  if (mark !== undefined) mark.roomsChangedAt = Date.now()
 }
 
 /**
@@ -106,8 +107,8 @@ export function limitReplay<TSession extends { data?: unknown; missedPackets?: u
   // The same millisecond counts as the session's own: a greeting sent at `connection` shares it.
   // (So does a broadcast to everyone in the millisecond before: offsets carry no finer time.)
   if (typeof since !== 'number' || at === undefined || at < since) return null
-  // A packet in the millisecond of the last join may have come before it: not replayed.
-  const joined = typeof mark.joinedAt === 'number' ? mark.joinedAt : -Infinity
+  // A packet in the millisecond of the last join or leave may have come before it: not replayed.
+  const joined = typeof mark.roomsChangedAt === 'number' ? mark.roomsChangedAt : -Infinity
   if (Array.isArray(session.missedPackets)) {
     const missed = (session.missedPackets as unknown[]).filter((packet) => {
       const packetAt = Array.isArray(packet) ? offsetTime(packet.at(-1)) : undefined

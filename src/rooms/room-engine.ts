@@ -28,8 +28,12 @@ export interface RoomEngineOptions {
   readonly reportFailure: (error: AuthError, socket: AnySocket) => void
   /** How long an async rule may take before it counts as a failure (a denial). */
   readonly hookTimeoutMs: number
-  /** Called each time the engine puts a socket in a room (recovery dates its replay from it). */
-  readonly onJoined?: (socket: AnySocket) => void
+  /**
+   * Called each time a socket enters a room through the engine or leaves one (recovery replays
+   * nothing sent before: the packet may have gone to, or excluded, a room it was not yet, or
+   * still, in).
+   */
+  readonly onRoomsChanged?: (socket: AnySocket) => void
 }
 
 /** The room authorization of one guard. */
@@ -64,10 +68,6 @@ const LEAVE_EVENT = 'room:leave'
 const REMOVED_EVENT = 'room:removed'
 /** The longest room name a client may ask for, in UTF-16 code units. */
 export const MAX_ROOM_NAME = 1024
-// The longest room name any path joins (an app handler may join what it is sent, up to Socket.IO's
-// message limit, 1 MB): no real room is longer, and matching patterns of several parameters over
-// a name costs time in its length.
-const MAX_SERVER_ROOM_NAME = 65_536
 // Rooms held for a socket not yet connected are forgotten after this (a refused handshake).
 const HELD_TTL_MS = 60_000
 
@@ -107,7 +107,7 @@ function forbidden(room: string, message = DENIED): AuthError {
 
 /** Makes the room engine of one guard. */
 export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
-  const { rooms: config, now, authOf, reportFailure, hookTimeoutMs, onJoined } = options
+  const { rooms: config, now, authOf, reportFailure, hookTimeoutMs, onRoomsChanged } = options
   const { literal, patterns, grantsClaim, unlistedRooms, maxRoomsPerSocket } = config
   const bookkeepingOf = new WeakMap<object, RoomBookkeeping>()
   // Joins waiting for an async rule: socket -> room -> ticket. A leave or a newer check of the
@@ -121,6 +121,8 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
   // Rooms a socket holds only because its grants claim named them (no pattern matched): a
   // re-check must find them granted again, as they are not the app's unlisted rooms.
   const grantedOnly = new WeakMap<AnySocket, Set<string>>()
+  // Unlisted rooms a socket was let into (server-side joins under `unlistedRooms: 'allow'`).
+  const unlistedOf = new WeakMap<AnySocket, Set<string>>()
   // Rooms of sockets not yet connected (connection-state recovery joins them in the Socket
   // constructor, before the middlewares): by namespace and id, with when they were held.
   const held = new WeakMap<AnyNamespace, Map<string, { rooms: Set<string>; at: number }>>()
@@ -178,7 +180,9 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     // Socket.IO joins any value; patterns and grants name strings, so anything else (a number, a
     // missing field an app handler joined) is the app's own unlisted room, as without the guard.
     if (typeof room !== 'string') return source !== 'client' && unlistedRooms === 'allow'
-    if (room.length > MAX_SERVER_ROOM_NAME) return false
+    // On every path, not only `room:join`: an app handler may join what it is sent (up to
+    // Socket.IO's 1 MB message limit), and matching patterns costs time in the name's length.
+    if (room.length > MAX_ROOM_NAME) return false
     const grants = grantsOf(claims)
     // Another socket's id (or a name shaped like one): never, by any path.
     if (isSocketId(room, socket)) return false
@@ -207,9 +211,16 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
         grantedOnly.get(socket)?.has(room) === true
       )
         return false
-      return unlistedRooms === 'allow'
+      if (unlistedRooms !== 'allow') return false
+      // Remembered, so that a re-check does not match it against every pattern again.
+      if (socket !== undefined) {
+        let set = unlistedOf.get(socket)
+        if (set === undefined) unlistedOf.set(socket, (set = new Set()))
+        set.add(room)
+      }
+      return true
     }
-    // Not authenticated yet: no rule is asked (guests, once they exist, pass `null`).
+    // Not authenticated yet: no rule is asked (a guest's claims are `null`, and rules are asked).
     if (claims === undefined) return false
     // Every pattern the room matches must allow it.
     const waits: Promise<boolean>[] = []
@@ -235,7 +246,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
   /** Puts the socket in a room it was allowed in. */
   const enter = (socket: AnySocket, room: string, book: RoomBookkeeping): void => {
     book.add(socket.id, new Set([room]))
-    onJoined?.(socket)
+    onRoomsChanged?.(socket)
   }
 
   const take = (socket: AnySocket, room: string): number => {
@@ -530,6 +541,8 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
           pending.get(socket)?.delete(room)
           grantedOnly.get(socket)?.delete(room)
           paused.get(socket)?.delete(room)
+          unlistedOf.get(socket)?.delete(room)
+          onRoomsChanged?.(socket)
         },
         leftAll(id) {
           held.get(nsp)?.delete(id)
@@ -538,6 +551,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
           pending.delete(socket)
           grantedOnly.delete(socket)
           paused.delete(socket)
+          unlistedOf.delete(socket)
           pausedIn.get(nsp)?.delete(socket)
         },
       })
@@ -585,7 +599,10 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
       const rooms = new Set([...socket.rooms, ...(stopped ?? [])])
       rooms.delete(socket.id)
       const waits: Promise<void>[] = []
+      const unlisted = unlistedOf.get(socket)
       for (const room of rooms) {
+        // The app's own room (no pattern, no grant): patterns do not change, so it stays unlisted.
+        if (unlisted?.has(room) === true) continue
         const verdict = decide(socket, room, 'recheck')
         if (verdict === true) {
           if (stopped?.delete(room) === true) enter(socket, room, book)

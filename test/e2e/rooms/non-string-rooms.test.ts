@@ -72,10 +72,12 @@ describe('a room that is not a string', () => {
     expect(socket.connected).toBe(true)
   })
 
-  // Found while fixing r11 F1: an app handler that joins what it is sent takes names up to
-  // Socket.IO's message limit (1 MB), and a pattern of several parameters costs tens of ms on
-  // such a name, per message. No real room is that long: past 64 KiB a name is refused.
-  it('a name over 64 KiB is refused on every server path, reported, and costs nothing', async () => {
+  // Found while fixing r11 F1, and outside attack r12 (F2, medium): an app handler that joins
+  // what it is sent takes names up to Socket.IO's message limit (1 MB); a pattern of several
+  // parameters costs time in the name's length, and every refresh or recheck matched every room
+  // the socket was in again: 1,500 long unlisted names stalled each refresh for 2 s. Names over
+  // 1024 characters are refused on every path, and unlisted rooms are not matched again.
+  it('a name over 1024 characters is refused on every server path, and reported', async () => {
     await using server = await roomServer(
       { policy: { 'doc:{a}.{b}.{c}.{d}.{e}.{f}': () => true } },
       {
@@ -90,15 +92,32 @@ describe('a room that is not a string', () => {
       },
     )
     const mallory = await user(server, { sub: 'mallory' })
-    const long = `doc:${'.'.repeat(65_536)}`
+    const long = `doc:${'.'.repeat(1_021)}`
+    expect(long.length).toBe(1_025)
     await mallory.client.timeout(3_000).emitWithAck('join', long)
     expect(mallory.socket.rooms.has(long)).toBe(false)
     expect(server.failures).toEqual([
       { code: 'forbidden', room: long, socketId: mallory.socket.id },
     ])
-    const fits = `doc:${'.'.repeat(65_532)}`
-    expect(fits.length).toBe(65_536)
+    const fits = long.slice(1)
     await mallory.client.timeout(3_000).emitWithAck('join', fits)
     expect(mallory.socket.rooms.has(fits)).toBe(true)
+  })
+
+  it('a recheck does not match the unlisted rooms a socket is in again', async () => {
+    const policy = Object.fromEntries(
+      Array.from({ length: 11 }, (_, i) => [`doc:{a}.{b}.{c}.{d}.{e}.x${String(i)}`, () => false]),
+    )
+    await using server = await roomServer({ policy })
+    const mallory = await user(server, { sub: 'mallory' })
+    // Unlisted (the ':' at the end matches no pattern), and as long as a name may be.
+    const names = Array.from({ length: 1_500 }, (_, i) => `doc:${String(i)}${'.'.repeat(1_000)}:`)
+    await mallory.socket.join(names)
+    expect(mallory.socket.rooms.size).toBe(1_501)
+    const started = performance.now()
+    await server.guard.recheck({ sub: 'mallory' })
+    // Matching them all again took about 2 s; skipping them, milliseconds.
+    expect(performance.now() - started).toBeLessThan(300)
+    expect(mallory.socket.rooms.size).toBe(1_501)
   })
 })

@@ -171,6 +171,29 @@ describe('recovery replays nothing sent to a room before the socket was allowed 
   })
 })
 
+// Outside attack r12 (F1, low): a packet sent with `except('muted')` while the socket was in
+// `muted` was replayed after the app took it out of `muted` and the transport dropped: the
+// adapter picks missed packets by the rooms the session is in when it goes away.
+it('replays nothing sent before the socket last left a room either (except)', async () => {
+  await using server = await docServer(new Set(['alice']))
+  const alice = await user(server, { sub: 'alice' })
+  await alice.socket.join('muted')
+  await nextMillisecond()
+  await provesPresent(server.io, alice.socket.id, alice.client)
+  const session = pidOf(alice.client)
+  server.io.except('muted').emit('msg', 'not for the muted')
+  await nextMillisecond()
+  await alice.socket.leave('muted')
+  await drop(alice.socket)
+  await nextMillisecond()
+  server.io.emit('msg', 'after the unmute')
+  const back = await recover(server, server.issuer.sign({ sub: 'alice' }), session)
+  expect(back.socket.recovered).toBe(true)
+  await provesPresent(server.io, back.socket.id, back.client)
+  expect(messages(back.seen)).toContain('after the unmute')
+  expect(messages(back.seen)).not.toContain('not for the muted')
+})
+
 describe('with skipMiddlewares: false, a recovered session keeps the token it had', () => {
   const authOf = (socket: Socket): SocketAuth | null | undefined =>
     (socket.data as { auth?: SocketAuth | null }).auth

@@ -65,7 +65,7 @@ describe('limitReplay', () => {
     const after = ['message', 'after', yeast(joinedAt + 1)]
     const limited = limitReplay(
       {
-        data: { sockguard: { receivingSince: since, nsp: '/', joinedAt } },
+        data: { sockguard: { receivingSince: since, nsp: '/', roomsChangedAt: joinedAt } },
         missedPackets: [
           ['message', 'before', yeast(joinedAt - 5)],
           ['message', 'same ms', yeast(joinedAt)],
