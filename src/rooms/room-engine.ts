@@ -113,6 +113,10 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
   // Joins waiting for an async rule: socket -> room -> ticket. A leave or a newer check of the
   // room takes its ticket away; only the holder of the current ticket may join.
   const pending = new WeakMap<AnySocket, Map<string, number>>()
+  // The sockets of each namespace that may have a join waiting for an async rule (a first join,
+  // or a room held out while a re-check asks again), pruned when found with none, or gone: a
+  // room-wide operation looks at those, not at every socket of the namespace.
+  const waitingIn = new WeakMap<AnyNamespace, Set<AnySocket>>()
   // Bumped by every re-check of a socket: an async verdict asked before it is asked again (the
   // permissions it was asked under may have changed, even with the same token).
   const generations = new WeakMap<AnySocket, number>()
@@ -252,6 +256,10 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
   const take = (socket: AnySocket, room: string): number => {
     let map = pending.get(socket)
     if (map === undefined) pending.set(socket, (map = new Map<string, number>()))
+    // Room-wide operations must reach it while it waits (coverHeldOut).
+    let sockets = waitingIn.get(socket.nsp)
+    if (sockets === undefined) waitingIn.set(socket.nsp, (sockets = new Set()))
+    sockets.add(socket)
     const ticket = ++tickets
     map.set(room, ticket)
     return ticket
@@ -450,9 +458,6 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
   // Re-checks in flight: the rooms taken out while their async rule runs, so that a newer
   // re-check still knows them.
   const paused = new WeakMap<AnySocket, Set<string>>()
-  // The sockets of each namespace that may have rooms paused (pruned when found with none, or
-  // gone), so a room-wide operation looks at those, not at every socket of the namespace.
-  const pausedIn = new WeakMap<AnyNamespace, Set<AnySocket>>()
 
   /**
    * The sockets of `nsp` held out of one of `opts.rooms` by an async re-check, that a room-wide
@@ -462,12 +467,13 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
     const { rooms, except } = (opts ?? {}) as { rooms?: unknown; except?: unknown }
     if (!(rooms instanceof Set) || rooms.size === 0) return []
     const found: AnySocket[] = []
-    const candidates = pausedIn.get(nsp)
+    const candidates = waitingIn.get(nsp)
     if (candidates === undefined || candidates.size === 0) return []
     for (const socket of candidates) {
-      const out = paused.get(socket)
-      if (out === undefined || out.size === 0 || !socket.connected) {
-        // Nothing held out any more (added again at its next pause), or gone.
+      // Rooms held out by a re-check, and rooms whose join waits for its rule.
+      const out = new Set([...(paused.get(socket) ?? []), ...(pending.get(socket)?.keys() ?? [])])
+      if (out.size === 0 || !socket.connected) {
+        // Nothing waiting any more (added again at its next wait), or gone.
         candidates.delete(socket)
         continue
       }
@@ -552,7 +558,7 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
           grantedOnly.delete(socket)
           paused.delete(socket)
           unlistedOf.delete(socket)
-          pausedIn.get(nsp)?.delete(socket)
+          waitingIn.get(nsp)?.delete(socket)
         },
       })
       if (book === undefined)
@@ -618,9 +624,6 @@ export function createRoomEngine(options: RoomEngineOptions): RoomEngine {
         // An async rule: out of the room (no broadcast reaches it) until the rule answers.
         if (stopped === undefined) paused.set(socket, (stopped = new Set()))
         stopped.add(room)
-        let sockets = pausedIn.get(socket.nsp)
-        if (sockets === undefined) pausedIn.set(socket.nsp, (sockets = new Set()))
-        sockets.add(socket)
         book.del(socket.id, room)
         const ticket = take(socket, room)
         const auth = authOf(socket)

@@ -210,6 +210,43 @@ describe('room-wide operations reach a socket held out during an async re-check'
     release()
   })
 
+  // Outside attack r13 (F1): a first join still waiting for its async rule was missed by
+  // `io.in(room).socketsLeave/disconnectSockets/socketsJoin`, and let in when the rule answered.
+  for (const operation of ['socketsLeave', 'disconnectSockets', 'socketsJoin'] as const)
+    it(`reaches a socket whose first join waits for its rule (${operation})`, async () => {
+      const answer = gate<boolean>()
+      const asked = gate<undefined>()
+      await using server = await roomServer({
+        policy: {
+          'doc:{id}': () => {
+            asked.open(undefined)
+            return answer.promise
+          },
+        },
+      })
+      const alice = await user(server, { sub: 'alice' })
+      const joined = ask(alice.client, 'room:join', { room: 'doc:6' })
+      // Waiting: the rule has been asked and has not answered.
+      await asked.promise
+      expect(alice.socket.rooms.has('doc:6')).toBe(false)
+      if (operation === 'socketsLeave') {
+        server.io.in('doc:6').socketsLeave('doc:6')
+        answer.open(true)
+        expect(await joined).toEqual(refused)
+        expect(alice.socket.rooms.has('doc:6')).toBe(false)
+      } else if (operation === 'disconnectSockets') {
+        const gone = nextEvent(alice.client, 'disconnect')
+        server.io.in('doc:6').disconnectSockets(true)
+        await gone
+        answer.open(true)
+      } else {
+        server.io.in('doc:6').socketsJoin('muted')
+        expect(alice.socket.rooms.has('muted')).toBe(true)
+        answer.open(true)
+        expect(await joined).toEqual({ ok: true })
+      }
+    })
+
   it('a socket held out again, after a room-wide operation saw it with nothing held out', async () => {
     let answer = gate<boolean>()
     await using server = await roomServer(

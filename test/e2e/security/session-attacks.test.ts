@@ -266,19 +266,22 @@ describe('refresh floods and refresh identity', () => {
   it('a refresh sooner than refreshIntervalMs: rate_limited with retryAfterMs, socket kept', async () => {
     let t = Date.now()
     await using server = await startServer({ guard: { now: () => t, refreshIntervalMs: 1_000 } })
+    // Issued by the guard's clock: the real one may have moved into the next second meanwhile
+    // (a token from then would be `token_not_active` to this clock; CI saw it).
+    const sign = (): string => server.issuer.sign({ iat: Math.floor(t / 1000) })
     answerPings(server)
-    const client = server.connect({ auth: { token: server.issuer.sign() } })
+    const client = server.connect({ auth: { token: sign() } })
     await connected(client)
-    expect((await refresh(client, server.issuer.sign())).ok).toBe(true)
+    expect((await refresh(client, sign())).ok).toBe(true)
     t += 400
-    const ack = await refresh(client, server.issuer.sign())
+    const ack = await refresh(client, sign())
     expect(ack).toMatchObject({ ok: false, code: 'rate_limited' })
     expect(ack.retryAfterMs).toBe(600)
     await nothingBeforeRoundTrip(server.io, client, 'unauthorized')
     await client.timeout(2_000).emitWithAck('ping')
     expect(client.connected).toBe(true)
     t += 600
-    expect((await refresh(client, server.issuer.sign())).ok).toBe(true)
+    expect((await refresh(client, sign())).ok).toBe(true)
   })
 
   it('refuses a refreshIntervalMs that is not a non-negative integer', async () => {
