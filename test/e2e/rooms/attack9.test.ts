@@ -238,6 +238,8 @@ describe('room-wide operations reach a socket held out during an async re-check'
         const gone = nextEvent(alice.client, 'disconnect')
         server.io.in('doc:6').disconnectSockets(true)
         await gone
+        // The client's pending ack ends with the connection.
+        await expect(joined).rejects.toThrow('socket has been disconnected')
         answer.open(true)
       } else {
         server.io.in('doc:6').socketsJoin('muted')
