@@ -66,7 +66,7 @@ export function markReceiving(socket: AnySocket): void {
 
 /** Notes that `socket` joined or left a room now (see {@link RecoveryMark.roomsChangedAt}). */
 export function markRoomsChanged(socket: AnySocket): void {
-  const mark = (socket.data as { sockguard?: RecoveryMark } | undefined)?.sockguard
+  const mark = markOf(socket.data)
   if (mark !== undefined) mark.roomsChangedAt = Date.now()
 }
 
@@ -75,10 +75,11 @@ export function markRoomsChanged(socket: AnySocket): void {
  * it stores the session with its data. Only for sockets whose session carries a mark.
  */
 export function watchAway(socket: AnySocket): void {
-  const mark = (socket.data as { sockguard?: RecoveryMark } | undefined)?.sockguard
-  if (mark === undefined) return
+  if (markOf(socket.data) === undefined) return
   socket.once('disconnecting', () => {
-    mark.awaySince = Date.now()
+    // The mark of now: a fresh-token request replaces the object (room-recheck.ts).
+    const mark = markOf(socket.data)
+    if (mark !== undefined) mark.awaySince = Date.now()
   })
 }
 

@@ -78,3 +78,19 @@ describe('limitReplay', () => {
     expect(limited?.missedPackets).toEqual([after])
   })
 })
+
+describe('watchAway', () => {
+  it('writes awaySince on the mark the session holds when it goes away, even a replaced one', async () => {
+    const { EventEmitter } = await import('node:events')
+    const { watchAway } = await import('../../../src/guard/recovery-offsets.js')
+    const data: { sockguard: Record<string, unknown> } = {
+      sockguard: { receivingSince: 1, nsp: '/' },
+    }
+    const socket = Object.assign(new EventEmitter(), { data })
+    watchAway(socket as unknown as Parameters<typeof watchAway>[0])
+    // A fresh-token request (room-recheck.ts) puts a new object in its place.
+    socket.data.sockguard = { ...socket.data.sockguard, reauthBy: 5 }
+    socket.emit('disconnecting')
+    expect(typeof socket.data.sockguard.awaySince).toBe('number')
+  })
+})
